@@ -1,0 +1,1 @@
+"""Per assignment: ``reference.py`` (the reference solution) and ``hidden_checks.py`` (what grades it)."""

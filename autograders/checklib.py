@@ -1,0 +1,90 @@
+"""Assertions for hidden checks, with messages a student can act on.
+
+Every helper here fails with a message that names what was wrong and, at most,
+one input where it went wrong: never the reference values in bulk.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .engine.bridge import StudentError
+
+
+def rel_error(actual, expected):
+    """Elementwise relative error as CS231n defines it."""
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    return np.abs(actual - expected) / np.maximum(1e-8, np.abs(actual) + np.abs(expected))
+
+
+def _fmt(x):
+    return np.array2string(np.asarray(x), precision=6, threshold=6, edgeitems=2)
+
+
+def expect_array(value, what, *, shape=None, dtype=None):
+    """``value`` must be a numpy array (or numpy scalar) of the given shape and dtype."""
+    if not isinstance(value, (np.ndarray, np.generic, float, int)) or isinstance(value, bool):
+        raise AssertionError(f"{what} must return a numpy array; it returned {type(value).__name__}")
+    arr = np.asarray(value)
+    if shape is not None and arr.shape != tuple(shape):
+        raise AssertionError(f"{what} must return shape {tuple(shape)}; it returned shape {arr.shape}")
+    if dtype is not None and arr.dtype != np.dtype(dtype):
+        raise AssertionError(f"{what} must return dtype {np.dtype(dtype)}; it returned {arr.dtype}")
+    return arr
+
+
+def expect_finite(value, what):
+    arr = np.asarray(value)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        where = np.argwhere(bad)[0] if arr.ndim else ()
+        raise AssertionError(f"{what} must be finite; it has {int(bad.sum())} value(s) that are "
+                             f"{_fmt(arr[tuple(where)])} (first at index {tuple(int(i) for i in where)})")
+
+
+def expect_close(actual, expected, what, *, inputs=None, input_name="z", tol=1e-7, atol=0.0):
+    """Relative error (CS231n's) below ``tol``, or absolute error below ``atol``, everywhere.
+
+    ``atol`` is for float32 results, where 1 - tanh(z)**2 and the like lose their
+    relative precision for tiny values. The message shows the worst point.
+    """
+    actual = expect_array(actual, what, shape=np.shape(expected))
+    expect_finite(actual, what)
+    err = np.where(np.abs(np.asarray(actual, dtype=np.float64) - expected) <= atol, 0.0, rel_error(actual, expected))
+    if err.size and (worst := float(err.max())) > tol:
+        index = np.unravel_index(int(err.argmax()), err.shape)
+        at = f" at {input_name} = {_fmt(np.asarray(inputs)[index])}" if inputs is not None else ""
+        raise AssertionError(f"{what} is wrong{at}: expected {_fmt(np.asarray(expected)[index])}, "
+                             f"got {_fmt(actual[index])} (relative error {worst:.1e}, allowed {tol:.0e})")
+
+
+def expect_raises(exception_name, call, what):
+    """``call()`` must raise ``exception_name`` (a subclass counts) in the student's code."""
+    try:
+        call()
+    except StudentError as err:
+        if not err.is_a(exception_name):
+            raise AssertionError(f"{what} must raise {exception_name}; it raised {err.type_name}") from None
+        return err
+    raise AssertionError(f"{what} must raise {exception_name}; it returned normally")
+
+
+def numerical_derivative(f, z, h=1e-5):
+    """Centred difference of an elementwise function: two calls, whatever the shape of ``z``."""
+    return (np.asarray(f(z + h), dtype=np.float64) - np.asarray(f(z - h), dtype=np.float64)) / (2 * h)
+
+
+def numerical_gradient(f, x, dout, h=1e-5):
+    """Centred-difference gradient of ``sum(f(x) * dout)`` with respect to ``x`` (CS231n's check)."""
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    for index in np.ndindex(*x.shape):
+        old = x[index]
+        x[index] = old + h
+        plus = np.asarray(f(x.copy()), dtype=np.float64)
+        x[index] = old - h
+        minus = np.asarray(f(x.copy()), dtype=np.float64)
+        x[index] = old
+        grad[index] = np.sum((plus - minus) * dout) / (2 * h)
+    return grad

@@ -1,0 +1,109 @@
+"""The course on disk: its assignments, their source notebooks and their hidden checks."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import nbformat
+from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
+
+from .engine.cells import grade_id, is_test_cell
+
+ASSIGNMENTS_PACKAGE = Path(__file__).parent / "assignments"
+
+
+class CourseError(ValueError):
+    """A course or assignment that cannot be used as given (a usage error)."""
+
+
+class Assignment:
+    def __init__(self, course: Course, name: str):
+        self.course = course
+        self.name = name
+        self.source_dir = course.source_dir / name
+        self.source_notebook = self.source_dir / f"{name}.ipynb"
+        self.checks_file = ASSIGNMENTS_PACKAGE / name / "hidden_checks.py"
+
+    def __repr__(self):
+        return f"Assignment({self.name!r})"
+
+    @functools.cached_property
+    def source_nb(self):
+        return nbformat.read(self.source_notebook, as_version=4)
+
+    @functools.cached_property
+    def released_nb(self):
+        """The notebook as students receive it: solutions and hidden tests removed, as nbgrader releases it."""
+        nb = nbformat.from_dict(self.source_nb)
+        resources = {}
+        for step in (ClearSolutions(), ClearHiddenTests()):
+            nb, resources = step.preprocess(nb, resources)
+        return nb
+
+    @functools.cached_property
+    def grade_ids(self) -> set[str]:
+        return {gid for c in self.source_nb.cells if (gid := grade_id(c))}
+
+    @functools.cached_property
+    def max_score(self) -> float:
+        return sum(float(c.metadata["nbgrader"].get("points", 0)) for c in self.source_nb.cells
+                   if c.get("metadata", {}).get("nbgrader", {}).get("grade"))
+
+    @functools.cached_property
+    def test_cells(self) -> dict[str, float]:
+        return {grade_id(c): float(c.metadata["nbgrader"]["points"]) for c in self.source_nb.cells if is_test_cell(c)}
+
+    def helper_files(self) -> list[Path]:
+        """Student-visible files that travel with the notebook (everything in the source folder but notebooks)."""
+        return sorted(p for p in self.source_dir.rglob("*")
+                      if p.is_file() and p.suffix != ".ipynb" and "__pycache__" not in p.parts
+                      and ".ipynb_checkpoints" not in p.parts)
+
+
+class Course:
+    def __init__(self, root: Path | str = "course"):
+        self.root = Path(root).resolve()
+        self.source_dir = self.root / "source"
+        if not self.source_dir.is_dir():
+            raise CourseError(f"{root} is not a course: it has no source/ folder (use --course DIR)")
+
+    def assignment_names(self) -> list[str]:
+        return sorted(p.name for p in self.source_dir.iterdir()
+                      if (p / f"{p.name}.ipynb").is_file() and (ASSIGNMENTS_PACKAGE / p.name / "hidden_checks.py").is_file())
+
+    @functools.cache
+    def assignment(self, name: str) -> Assignment:
+        if name not in self.assignment_names():
+            known = ", ".join(self.assignment_names()) or "none"
+            raise CourseError(f"unknown assignment '{name}' (this course has: {known})")
+        return Assignment(self, name)
+
+    def identify(self, notebook: Path, nb=None, assignment: str | None = None,
+                 student: str | None = None) -> tuple[Assignment, str]:
+        """Which assignment a notebook belongs to and whose it is.
+
+        Assignment: ``assignment``, else the folder it sits in (nbgrader's
+        ``submitted/<student>/<assignment>/``), else its file name, else the
+        assignment sharing most grade_ids with it. Student: ``student``, else
+        the folder above the assignment folder, else the notebook's folder.
+        """
+        notebook = Path(notebook).resolve()
+        names = self.assignment_names()
+        if assignment is None:
+            for candidate in (notebook.parent.name, notebook.stem):
+                if candidate in names:
+                    assignment = candidate
+                    break
+        if assignment is None and nb is not None:
+            ids = {gid for c in nb.cells if (gid := grade_id(c))}
+            overlap = {n: len(ids & self.assignment(n).grade_ids) for n in names}
+            best = max(overlap, key=overlap.get, default=None)
+            if best and overlap[best]:
+                assignment = best
+        if assignment is None:
+            raise CourseError(f"cannot tell which assignment {notebook.name} belongs to; use --assignment")
+        if student is None:
+            folder = notebook.parent
+            student = folder.parent.name if folder.name == assignment else folder.name
+        return self.assignment(assignment), student

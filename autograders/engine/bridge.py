@@ -1,0 +1,205 @@
+"""The kernel bridge: the only way a hidden check reaches the student's code.
+
+A check asks for a named function to be called (or a named variable read) in the
+student's namespace, with arguments it sends as plain data, and gets plain data
+back, decoded strictly in the grader's process. Every call has a timeout and a
+size cap. Nothing else from the kernel is trusted.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import queue
+import time
+
+from . import wire
+from .runner import KernelUnavailable, NotebookRunner
+
+_INSTALL = """
+import sys as _s, types as _t
+_m = _t.ModuleType("_dlcourse_wire")
+exec(compile({src!r}, "<dlcourse-wire>", "exec"), _m.__dict__)
+_s.modules["_dlcourse_wire"] = _m
+del _s, _t, _m
+"""
+
+_CALL = ("__import__('IPython').display.publish_display_data("
+         "{{{mime!r}: __import__('sys').modules['_dlcourse_wire'].handle("
+         "__import__('IPython').get_ipython().user_ns, {request!r})}})")
+
+
+class CheckProblem(Exception):
+    """Something about the student's code that a check reports to the student as is."""
+
+
+class StudentError(CheckProblem):
+    """The student's function raised an exception."""
+
+    def __init__(self, name, type_name, mro, message, line=None):
+        self.name, self.type_name, self.mro, self.message, self.line = name, type_name, mro, message, line
+        text = f"{name} raised {type_name}" + (f": {message}" if message else "")
+        if line:
+            text += f" (at `{line.strip()}`)"
+        super().__init__(text)
+
+    def is_a(self, exception_name: str) -> bool:
+        """Whether the exception was ``exception_name`` or a subclass of it."""
+        return exception_name in self.mro
+
+
+class CallTimeout(CheckProblem):
+    pass
+
+
+class KernelGone(CheckProblem):
+    pass
+
+
+class NotPlainData(CheckProblem):
+    pass
+
+
+class StudentKernel:
+    """What a hidden check holds: calls into the student's kernel."""
+
+    def __init__(self, runner: NotebookRunner, call_timeout=30.0, max_reply_bytes=64 * 2**20):
+        self.runner = runner
+        self.call_timeout = call_timeout
+        self.max_reply_bytes = max_reply_bytes
+        self.calls = 0
+        self._installed_for = None
+
+    # -- public API for checks ---------------------------------------------
+    def call(self, name, *args, timeout=None, strict=False, **kwargs):
+        """Call ``name(*args, **kwargs)`` in the student's namespace and return the result.
+
+        ``strict=True`` runs the call with numpy floating-point errors and Python
+        warnings raised, so an overflow warning counts as a failure.
+        """
+        return self._request("call", name, args, kwargs, timeout, strict, inputs=False)["value"]
+
+    def call_with_inputs(self, name, *args, timeout=None, strict=False, **kwargs):
+        """Like ``call`` but also returns the arguments as they were after the call."""
+        reply = self._request("call", name, args, kwargs, timeout, strict, inputs=True)
+        return reply["value"], reply["inputs"]
+
+    def get(self, name, timeout=None):
+        """Read the variable ``name`` from the student's namespace."""
+        return self._request("get", name, (), {}, timeout, False, inputs=False)["value"]
+
+    def function(self, name, strict=False):
+        """A plain callable that calls ``name`` in the student's kernel."""
+        def call(*args, **kwargs):
+            return self.call(name, *args, strict=strict, **kwargs)
+        call.__name__ = name
+        return call
+
+    # -- plumbing -----------------------------------------------------------
+    def _client(self):
+        client = self.runner.client
+        if client is None:
+            raise KernelGone("the notebook's kernel could not be kept running, so this could not be checked")
+        if self._installed_for is not client:
+            self._execute(client, _INSTALL.format(src=_wire_source()), "the grader", self.call_timeout)
+            self._installed_for = client
+        return client
+
+    def _request(self, op, name, args, kwargs, timeout, strict, inputs):
+        self.calls += 1
+        request = json.dumps({
+            "op": op, "name": name, "strict": strict, "inputs": inputs,
+            "args": [wire.encode(a) for a in args],
+            "kwargs": [[k, wire.encode(v)] for k, v in kwargs.items()],
+        })
+        timeout = self.call_timeout if timeout is None else timeout
+        text = self._execute(self._client(), _CALL.format(mime=wire.MIME, request=request), name, timeout)
+        if text is None:
+            raise KernelGone(f"calling {name} gave no answer (did the notebook replace Python built-ins?)")
+        if len(text) > self.max_reply_bytes:
+            raise NotPlainData(f"{name} returned more than {self.max_reply_bytes // 2**20} MiB of data")
+        try:
+            reply = json.loads(text)
+            status = reply["status"]
+            if status == "error":
+                raise StudentError(name, str(reply["type"])[:100], [str(c) for c in reply["mro"]],
+                                   str(reply["message"])[:500], reply.get("line") and str(reply["line"])[:200])
+            if status == "unplain":
+                raise NotPlainData(f"{name} returned {str(reply['message'])[:200]}; "
+                                   "return numbers, numpy arrays, or tuples/lists/dicts of these")
+            out = {"value": wire.decode(reply["value"])}
+            if inputs:
+                out["inputs"] = wire.decode(reply["inputs"])
+            return out
+        except (KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
+            if isinstance(exc, wire.WireError):
+                raise NotPlainData(f"{name} returned data the grader cannot read ({exc})") from None
+            raise KernelGone(f"calling {name} gave a garbled answer") from None
+
+    def _execute(self, client, code, name, timeout):
+        """Run ``code``, return the last reply it published (or None), enforcing ``timeout``."""
+        msg_id = client.execute(code, silent=False, store_history=False, allow_stdin=False, stop_on_error=False)
+        deadline = time.monotonic() + timeout
+        reply = None
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self._timed_out(client, msg_id, name, timeout)
+            try:
+                msg = client.get_iopub_msg(timeout=min(left, 1.0))
+            except queue.Empty:
+                if not self.runner.alive():
+                    self._recover(f"the kernel died while running {name}")
+                    raise KernelGone(f"{name} ended the kernel process (os._exit, a crash or running out of memory)")
+                continue
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "display_data" and wire.MIME in content.get("data", {}):
+                reply = content["data"][wire.MIME]
+            elif kind == "status" and content.get("execution_state") == "idle":
+                _drain_shell(client, msg_id)
+                return reply if isinstance(reply, str) else None
+
+    def _timed_out(self, client, msg_id, name, timeout):
+        self.runner.interrupt()
+        if not _wait_idle(client, msg_id, 5.0):
+            self._recover(f"{name} did not stop when interrupted")
+        raise CallTimeout(f"{name} did not finish within {timeout:g} s (an endless loop?) and was stopped")
+
+    def _recover(self, reason):
+        self._installed_for = None
+        try:
+            self.runner.recover(reason)
+        except KernelUnavailable:
+            pass
+
+
+def _wait_idle(client, msg_id, timeout):
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            msg = client.get_iopub_msg(timeout=left)
+        except queue.Empty:
+            return False
+        if (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status"
+                and msg["content"].get("execution_state") == "idle"):
+            _drain_shell(client, msg_id)
+            return True
+    return False
+
+
+def _drain_shell(client, msg_id, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            if client.get_shell_msg(timeout=left)["parent_header"].get("msg_id") == msg_id:
+                return
+        except queue.Empty:
+            return
+
+
+@functools.cache
+def _wire_source():
+    return inspect.getsource(wire)

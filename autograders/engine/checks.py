@@ -1,0 +1,112 @@
+"""Run an assignment's hidden pytest checks in the grader's own process.
+
+Each check is a pytest test marked ``@pytest.mark.grades("<grade_id>")``: the
+autograder test cell it counts towards. Checks get the student's kernel through
+the ``student`` fixture and a seeded ``rng``. A failed check's message is what
+the student reads, so only the exception's own message is kept: never pytest's
+report, which would show the check's source.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from .bridge import CheckProblem, StudentKernel
+
+log = logging.getLogger(__name__)
+MAX_MESSAGE = 400
+
+
+class ChecksBroken(RuntimeError):
+    """The hidden checks themselves could not be collected: an instructor's problem."""
+
+
+@dataclass
+class CheckOutcome:
+    grade_id: str
+    name: str
+    passed: bool
+    message: str | None = None
+
+
+def describe(item) -> str:
+    """A student-readable name for a check: its docstring's first line, else its name in words."""
+    doc = (item.function.__doc__ or "").strip().splitlines()
+    text = doc[0].rstrip(".") if doc else re.sub(r"^test_", "", item.originalname).replace("_", " ")
+    return f"{item.callspec.id}: {text}" if getattr(item, "callspec", None) else text
+
+
+def failure_message(excinfo) -> str:
+    exc = excinfo.value
+    if isinstance(exc, (AssertionError, CheckProblem)):
+        text = str(exc).strip() or "this check failed"
+    else:
+        # a check that crashed on what the student's code returned; the traceback is for the instructor's log
+        log.warning("hidden check crashed", exc_info=(excinfo.type, excinfo.value, excinfo.tb))
+        text = f"this check could not run on what your code returned ({type(exc).__name__})"
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
+class _GradingPlugin:
+    def __init__(self, student: StudentKernel, seed: int):
+        self._student = student
+        self._seed = seed
+        self.outcomes: list[CheckOutcome] = []
+        self.errors: list[str] = []
+
+    def pytest_configure(self, config):
+        config.addinivalue_line("markers", "grades(grade_id): the autograder test cell this check counts towards")
+
+    def pytest_collection_modifyitems(self, items):
+        for item in items:
+            if item.get_closest_marker("grades") is None:
+                self.errors.append(f"{item.nodeid} has no @pytest.mark.grades(...) marker")
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.errors.append(str(report.longrepr))
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        if report.when == "call" or (report.when == "setup" and report.failed):
+            marker = item.get_closest_marker("grades")
+            if marker is None:
+                return
+            self.outcomes.append(CheckOutcome(
+                grade_id=marker.args[0], name=describe(item), passed=report.passed,
+                message=None if report.passed else failure_message(call.excinfo)))
+
+    @pytest.fixture
+    def student(self):
+        return self._student
+
+    @pytest.fixture
+    def rng(self, request):
+        # seeded per check, so adding a check does not change the inputs of the others
+        return np.random.default_rng([self._seed, zlib.crc32(request.node.name.encode())])
+
+
+def run_checks(checks_file: Path, student: StudentKernel, seed: int = 0) -> list[CheckOutcome]:
+    plugin = _GradingPlugin(student, seed)
+    args = [
+        str(checks_file), "-c", os.devnull, "--rootdir", str(checks_file.parent),
+        "--import-mode=importlib", "--assert=plain", "-p", "no:cacheprovider", "-p", "no:terminal",
+        "-p", "no:warnings", "-p", "no:logging", "-p", "no:faulthandler", "-s",
+    ]
+    code = pytest.main(args, plugins=[plugin])
+    if plugin.errors or code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+        raise ChecksBroken(f"the hidden checks in {checks_file} could not be collected: "
+                           + ("; ".join(plugin.errors) or f"pytest exit code {code}"))
+    if not plugin.outcomes:
+        raise ChecksBroken(f"{checks_file} holds no checks")
+    return plugin.outcomes

@@ -1,0 +1,109 @@
+"""The grading engine: one notebook in, scored notebook and result out.
+
+Both doors use this: ``nbgrader autograde`` through ``autograders.nbgrader_step``
+and ``dlcourse grade`` through ``autograders.cli``.
+
+1. restore the graded cells from the released assignment, by grade_id;
+2. run the student's cells (not the test cells) in a fresh kernel;
+3. with that kernel alive, run the hidden checks here, in the grader's process,
+   reaching the student's code only through the kernel bridge;
+4. write each test cell's score and feedback into its outputs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .bridge import StudentKernel
+from .cells import is_test_cell
+from .checks import run_checks
+from .restore import restore_cells
+from .runner import NotebookRunner
+from .verdict import CellResult, cell_results, write_verdicts
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GradingSettings:
+    kernel_name: str = "python3"
+    cell_timeout: float = 60.0  # seconds per student cell
+    call_timeout: float = 30.0  # seconds per call a check makes into the student's code
+    seed: int = 0  # seeds the hidden checks' random inputs; fixed so a grade is reproducible
+
+
+@dataclass
+class NotebookResult:
+    notebook: str
+    assignment: str | None
+    student: str | None
+    score: float = 0.0
+    max_score: float = 0.0
+    cells: list[CellResult] = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+    device: str = "cpu"
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def kernel_env(student: str | None) -> dict:
+    env = dict(os.environ)
+    env["NBGRADER_EXECUTION"] = "autograde"
+    if student:
+        # the student's id, as their own server would have it (per-student quiz variants use it)
+        env["JUPYTERHUB_USER"] = student
+    return env
+
+
+def grade_notebook(nb, assignment, *, student=None, workdir=None, settings=GradingSettings(),
+                   notebook_name="") -> NotebookResult:
+    """Grade ``nb`` (modified in place) for ``assignment``.
+
+    ``workdir`` is where the kernel runs; without one, a temporary folder with
+    the assignment's student-visible files is made and removed afterwards.
+    """
+    started = time.monotonic()
+    result = NotebookResult(notebook_name, assignment.name, student, max_score=assignment.max_score)
+    own_workdir = workdir is None
+    if own_workdir:
+        workdir = _prepare_workdir(assignment)
+    try:
+        result.notes += restore_cells(nb, assignment.released_nb)
+        student_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and not is_test_cell(c)]
+        with NotebookRunner(nb, student_cells, kernel_name=settings.kernel_name, workdir=workdir,
+                            env=kernel_env(student), cell_timeout=settings.cell_timeout) as runner:
+            try:
+                runner.run()
+            except Exception as exc:  # no kernel at all: nothing of the student's can be checked
+                log.exception("could not run %s", notebook_name)
+                write_verdicts(nb, [], unavailable=f"the notebook could not be run ({exc})")
+                result.error = f"the notebook could not be run: {exc}"
+            else:
+                kernel = StudentKernel(runner, call_timeout=settings.call_timeout)
+                write_verdicts(nb, run_checks(assignment.checks_file, kernel, settings.seed))
+            result.notes += runner.problems
+        result.cells = cell_results(nb)
+        result.score = round(sum(c.score or 0.0 for c in result.cells), 4)
+    finally:
+        if own_workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+        result.seconds = round(time.monotonic() - started, 2)
+    return result
+
+
+def _prepare_workdir(assignment) -> Path:
+    workdir = Path(tempfile.mkdtemp(prefix=f"dlcourse-{assignment.name}-"))
+    for path in assignment.helper_files():
+        target = workdir / path.relative_to(assignment.source_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+    return workdir

@@ -1,0 +1,165 @@
+"""The plain-data wire format between the grader and a student's kernel.
+
+This file is sent verbatim into the student's kernel (see ``bridge.py``), so it
+imports nothing from ``autograders`` and holds no hidden material. The grader
+uses the same ``decode`` on what comes back, and that is where it matters: the
+kernel runs student code, so every reply is untrusted. Only plain data crosses:
+None, bools, ints, floats, strings, numeric numpy arrays and scalars, and
+lists/tuples/dicts of these. Never objects, never pickles, because an object
+can lie (a stub returning something that compares equal to anything).
+"""
+
+import base64
+import json
+import re
+import traceback
+import warnings
+
+import numpy as np
+
+MIME = "application/vnd.dlcourse.reply+json"
+MAX_DEPTH = 16
+_DTYPE = re.compile(r"^[<>|=][biufc][0-9]{1,2}$")
+
+
+class WireError(ValueError):
+    """Data that is not plain, or a malformed message."""
+
+
+def encode(value, depth=0):
+    if depth > MAX_DEPTH:
+        raise WireError("nested more than %d levels deep" % MAX_DEPTH)
+    # bool before int: bool is a subclass of int
+    if value is None:
+        return {"t": "none"}
+    if type(value) is bool:
+        return {"t": "bool", "v": value}
+    if type(value) is int:
+        return {"t": "int", "v": str(value)}
+    if type(value) is float:
+        return {"t": "float", "v": repr(value)}
+    if type(value) is str:
+        return {"t": "str", "v": value}
+    if isinstance(value, (np.ndarray, np.generic)):
+        arr = np.array(value, copy=True, order="C")
+        if arr.dtype.kind not in "biufc":
+            raise WireError("a numpy array of dtype %s (only numeric arrays are accepted)" % arr.dtype)
+        tag = "scalar" if isinstance(value, np.generic) else "nd"
+        return {"t": tag, "dtype": arr.dtype.str, "shape": list(arr.shape),
+                "b64": base64.b64encode(arr.tobytes()).decode("ascii")}
+    if type(value) in (list, tuple):
+        return {"t": type(value).__name__, "v": [encode(v, depth + 1) for v in value]}
+    if type(value) is dict:
+        if not all(type(k) is str for k in value):
+            raise WireError("a dict whose keys are not all strings")
+        return {"t": "dict", "v": [[k, encode(v, depth + 1)] for k, v in value.items()]}
+    raise WireError("an object of type %s" % type(value).__name__)
+
+
+def decode(node, depth=0):
+    if depth > MAX_DEPTH:
+        raise WireError("nested more than %d levels deep" % MAX_DEPTH)
+    if type(node) is not dict or type(node.get("t")) is not str:
+        raise WireError("malformed value")
+    t = node["t"]
+    if t == "none":
+        return None
+    if t == "bool" and type(node.get("v")) is bool:
+        return node["v"]
+    if t in ("int", "float", "str") and type(node.get("v")) is str:
+        try:
+            return {"int": int, "float": float, "str": str}[t](node["v"])
+        except ValueError:
+            raise WireError("malformed %s" % t) from None
+    if t in ("nd", "scalar"):
+        return _decode_array(node, scalar=(t == "scalar"))
+    if t in ("list", "tuple") and type(node.get("v")) is list:
+        items = [decode(v, depth + 1) for v in node["v"]]
+        return items if t == "list" else tuple(items)
+    if t == "dict" and type(node.get("v")) is list:
+        out = {}
+        for pair in node["v"]:
+            if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str:
+                raise WireError("malformed dict")
+            out[pair[0]] = decode(pair[1], depth + 1)
+        return out
+    raise WireError("unknown value type %r" % t[:20])
+
+
+def _decode_array(node, scalar):
+    dtype, shape, b64 = node.get("dtype"), node.get("shape"), node.get("b64")
+    if type(dtype) is not str or not _DTYPE.match(dtype):
+        raise WireError("unsupported dtype")
+    if type(shape) is not list or len(shape) > 32 or not all(type(n) is int and n >= 0 for n in shape):
+        raise WireError("malformed shape")
+    if type(b64) is not str:
+        raise WireError("malformed array data")
+    dt = np.dtype(dtype)
+    raw = base64.b64decode(b64.encode("ascii"), validate=True)
+    if len(raw) != int(np.prod(shape, dtype=np.int64)) * dt.itemsize:
+        raise WireError("array data does not match its shape")
+    arr = np.frombuffer(raw, dtype=dt).reshape(tuple(shape)).copy()
+    return arr[()] if scalar else arr
+
+
+def dumps(value):
+    return json.dumps(encode(value))
+
+
+def loads(text):
+    try:
+        return decode(json.loads(text))
+    except (json.JSONDecodeError, RecursionError, TypeError) as exc:
+        raise WireError("malformed message: %s" % type(exc).__name__) from None
+
+
+# ---- kernel side ---------------------------------------------------------
+
+
+def handle(namespace, request_json):
+    """Run one request in the student's namespace; return the reply as JSON text.
+
+    Requests: {"op": "call" | "get", "name", "args", "kwargs", "strict", "inputs"}.
+    ``strict`` turns numpy floating-point warnings and Python warnings into
+    errors, ``inputs`` also returns the arguments as they are after the call
+    (to catch in-place modification).
+    """
+    request = json.loads(request_json)
+    name = request["name"]
+    reply = {"status": "ok"}
+    try:
+        if name not in namespace:
+            raise NameError("%s is not defined in your notebook" % name)
+        target = namespace[name]
+        if request["op"] == "get":
+            value = target
+        else:
+            if not callable(target):
+                raise TypeError("%s is not a function" % name)
+            args = [decode(a) for a in request["args"]]
+            kwargs = {k: decode(v) for k, v in request["kwargs"]}
+            if request.get("strict"):
+                with np.errstate(over="raise", divide="raise", invalid="raise"), warnings.catch_warnings():
+                    warnings.simplefilter("error")
+                    value = target(*args, **kwargs)
+            else:
+                value = target(*args, **kwargs)
+            if request.get("inputs"):
+                reply["inputs"] = encode(list(args))
+        try:
+            reply["value"] = encode(value)
+        except WireError as exc:
+            reply = {"status": "unplain", "message": str(exc)}
+    except BaseException as exc:  # the student's code may raise anything, KeyboardInterrupt included
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = [f for f in frames if f.filename.startswith("<ipython-input") or "ipykernel_" in f.filename]
+        reply = {
+            "status": "error",
+            "type": type(exc).__name__,
+            "mro": [c.__name__ for c in type(exc).__mro__],
+            "message": str(exc)[:500],
+            "line": where[-1].line if where else None,
+        }
+    return json.dumps(reply)

@@ -1,0 +1,51 @@
+"""The nbgrader door: a preprocessor that takes the place of nbgrader's ``Execute``.
+
+``course/nbgrader_config.py`` calls :func:`use_grading_engine`, so
+``nbgrader autograde`` (and formgrader's autograde button) grade with the same
+engine as ``dlcourse grade``, while the rest of nbgrader's pipeline
+(``SaveAutoGrades``, late penalties, feedback) stays as it is.
+"""
+
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from traitlets import Float, Integer, Unicode
+
+from .course import Course
+from .engine import GradingSettings, grade_notebook
+
+_DEFAULTS = GradingSettings()
+
+
+class GradeWithHiddenChecks(NbGraderPreprocessor):
+    """Run the student's cells, then the assignment's hidden checks, and score the test cells."""
+
+    kernel_name = Unicode(_DEFAULTS.kernel_name, help="Kernel to run submissions in.").tag(config=True)
+    cell_timeout = Float(_DEFAULTS.cell_timeout, help="Seconds a student cell may run.").tag(config=True)
+    call_timeout = Float(_DEFAULTS.call_timeout, help="Seconds one call from a check may run.").tag(config=True)
+    seed = Integer(_DEFAULTS.seed, help="Seed of the hidden checks' random inputs.").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        coursedir = CourseDirectory(config=self.config)
+        course = Course(coursedir.root)
+        settings = GradingSettings(self.kernel_name, self.cell_timeout, self.call_timeout, self.seed)
+        result = grade_notebook(nb, course.assignment(info["assignment"]), student=info["student"],
+                                workdir=resources.get("metadata", {}).get("path"), settings=settings,
+                                notebook_name=info["notebook"])
+        for note in result.notes:
+            self.log.warning("%s/%s: %s", info["student"], info["notebook"], note)
+        if result.error:
+            self.log.error("%s/%s: %s", info["student"], info["notebook"], result.error)
+        self.log.info("%s/%s: %g of %g points (%.1f s)", info["student"], info["notebook"],
+                      result.score, result.max_score, result.seconds)
+        return nb, resources
+
+
+def use_grading_engine(c):
+    """Point an nbgrader config ``c`` at the grading engine."""
+    from nbgrader.converters import Autograde
+
+    default = Autograde.class_traits()["autograde_preprocessors"].default_value
+    c.Autograde.autograde_preprocessors = [GradeWithHiddenChecks if step is Execute else step for step in default]
+    # deleted test cells come back from the gradebook, as the engine restores them for dlcourse grade
+    c.OverwriteCells.add_missing_cells = True
