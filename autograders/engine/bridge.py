@@ -78,16 +78,21 @@ class StudentKernel:
         ``strict=True`` runs the call with numpy floating-point errors and Python
         warnings raised, so an overflow warning counts as a failure.
         """
-        return self._request("call", name, args, kwargs, timeout, strict, inputs=False)["value"]
+        return self._request("call", name, [(args, kwargs)], timeout, strict, inputs=False)[0]["value"]
 
     def call_with_inputs(self, name, *args, timeout=None, strict=False, **kwargs):
         """Like ``call`` but also returns the arguments as they were after the call."""
-        reply = self._request("call", name, args, kwargs, timeout, strict, inputs=True)
+        reply = self._request("call", name, [(args, kwargs)], timeout, strict, inputs=True)[0]
         return reply["value"], reply["inputs"]
+
+    def map(self, name, inputs, *, timeout=None, strict=False, **kwargs):
+        """``[name(x, **kwargs) for x in inputs]`` in one round trip to the kernel."""
+        calls = [((x,), kwargs) for x in inputs]
+        return [r["value"] for r in self._request("call", name, calls, timeout, strict, inputs=False)]
 
     def get(self, name, timeout=None):
         """Read the variable ``name`` from the student's namespace."""
-        return self._request("get", name, (), {}, timeout, False, inputs=False)["value"]
+        return self._request("get", name, [], timeout, False, inputs=False)[0]["value"]
 
     def function(self, name, strict=False):
         """A plain callable that calls ``name`` in the student's kernel."""
@@ -106,12 +111,12 @@ class StudentKernel:
             self._installed_for = client
         return client
 
-    def _request(self, op, name, args, kwargs, timeout, strict, inputs):
+    def _request(self, op, name, calls, timeout, strict, inputs):
         self.calls += 1
         request = json.dumps({
             "op": op, "name": name, "strict": strict, "inputs": inputs,
-            "args": [wire.encode(a) for a in args],
-            "kwargs": [[k, wire.encode(v)] for k, v in kwargs.items()],
+            "calls": [[[wire.encode(a) for a in args], [[k, wire.encode(v)] for k, v in kwargs.items()]]
+                      for args, kwargs in calls],
         })
         timeout = self.call_timeout if timeout is None else timeout
         text = self._execute(self._client(), _CALL.format(mime=wire.MIME, request=request), name, timeout)
@@ -120,21 +125,16 @@ class StudentKernel:
         if len(text) > self.max_reply_bytes:
             raise NotPlainData(f"{name} returned more than {self.max_reply_bytes // 2**20} MiB of data")
         try:
-            reply = json.loads(text)
-            status = reply["status"]
-            if status == "error":
-                raise StudentError(name, str(reply["type"])[:100], [str(c) for c in reply["mro"]],
-                                   str(reply["message"])[:500], reply.get("line") and str(reply["line"])[:200])
-            if status == "unplain":
-                raise NotPlainData(f"{name} returned {str(reply['message'])[:200]}; "
-                                   "return numbers, numpy arrays, or tuples/lists/dicts of these")
-            out = {"value": wire.decode(reply["value"])}
-            if inputs:
-                out["inputs"] = wire.decode(reply["inputs"])
-            return out
-        except (KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
-            if isinstance(exc, wire.WireError):
-                raise NotPlainData(f"{name} returned data the grader cannot read ({exc})") from None
+            replies = json.loads(text)["replies"]
+            expected = max(1, len(calls))
+            if type(replies) is not list or len(replies) != expected:
+                raise ValueError("wrong number of replies")
+            return [_check_reply(name, r, inputs) for r in replies]
+        except CheckProblem:
+            raise
+        except wire.WireError as exc:
+            raise NotPlainData(f"{name} returned data the grader cannot read ({exc})") from None
+        except (KeyError, TypeError, ValueError, RecursionError):
             raise KernelGone(f"calling {name} gave a garbled answer") from None
 
     def _execute(self, client, code, name, timeout):
@@ -174,6 +174,22 @@ class StudentKernel:
             self.runner.recover(reason)
         except KernelUnavailable:
             pass
+
+
+def _check_reply(name, reply, inputs):
+    status = reply["status"]
+    if status == "error":
+        raise StudentError(name, str(reply["type"])[:100], [str(c) for c in reply["mro"]][:50],
+                           str(reply["message"])[:500], reply.get("line") and str(reply["line"])[:200])
+    if status == "unplain":
+        raise NotPlainData(f"{name} returned {str(reply['message'])[:200]}; "
+                           "return numbers, numpy arrays, or tuples/lists/dicts of these")
+    if status != "ok":
+        raise ValueError("unknown status")
+    out = {"value": wire.decode(reply["value"])}
+    if inputs:
+        out["inputs"] = wire.decode(reply["inputs"])
+    return out
 
 
 def _wait_idle(client, msg_id, timeout):

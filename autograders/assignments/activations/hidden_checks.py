@@ -29,16 +29,17 @@ def away_from_zero(z):
 @pytest.mark.parametrize("name", functions())
 def test_matches_the_reference_on_random_inputs(student, rng, name):
     """gives the right values on random float64 inputs of several shapes"""
-    for shape in SHAPES:
-        z = rng.normal(scale=3.0, size=shape)
-        expect_close(student.call(name, z), getattr(reference, name)(z), f"{name}(z) for shape {shape}", inputs=z)
+    inputs = [rng.normal(scale=3.0, size=shape) for shape in SHAPES]
+    for z, out in zip(inputs, student.map(name, inputs)):
+        expect_close(out, getattr(reference, name)(z), f"{name}(z) for shape {z.shape}", inputs=z)
 
 
 @pytest.mark.parametrize("name", functions())
 def test_accepts_python_floats_and_0d_arrays(student, name):
     """accepts a Python float and a 0-d array and returns the same shape, ()"""
-    for z in (0.75, np.array(-1.5)):
-        out = expect_array(student.call(name, z), f"{name}({z!r})", shape=())
+    inputs = [0.75, np.array(-1.5)]
+    for z, out in zip(inputs, student.map(name, inputs)):
+        out = expect_array(out, f"{name}({z!r})", shape=())
         expect_close(out, getattr(reference, name)(z), f"{name}({z!r})")
 
 
@@ -81,7 +82,7 @@ def test_is_stable_for_large_inputs(student, name):
 def test_agrees_with_the_numerical_derivative(student, rng, name):
     """agrees with the centred numerical derivative of your function"""
     z = away_from_zero(rng.uniform(-4, 4, size=(4, 5)))
-    numeric = numerical_derivative(student.function(DERIVATIVES[name]), z)
+    numeric = numerical_derivative(lambda zs: student.map(DERIVATIVES[name], zs), z)
     expect_close(student.call(name, z), numeric, f"{name}(z) compared with the slope of your {DERIVATIVES[name]}",
                  inputs=z, tol=1e-6)
 
