@@ -70,6 +70,7 @@ class StudentKernel:
         self.max_reply_bytes = max_reply_bytes
         self.calls = 0
         self._installed_for = None
+        self._timed_out_names: set[str] = set()
 
     # -- public API for checks ---------------------------------------------
     def call(self, name, *args, timeout=None, strict=False, **kwargs):
@@ -112,6 +113,9 @@ class StudentKernel:
         return client
 
     def _request(self, op, name, calls, timeout, strict, inputs):
+        if name in self._timed_out_names:
+            # one endless loop should cost one timeout, not one per check
+            raise CallTimeout(f"{name} was not called again: it already ran past its time limit")
         self.calls += 1
         request = json.dumps({
             "op": op, "name": name, "strict": strict, "inputs": inputs,
@@ -163,6 +167,7 @@ class StudentKernel:
                 return reply if isinstance(reply, str) else None
 
     def _timed_out(self, client, msg_id, name, timeout):
+        self._timed_out_names.add(name)
         self.runner.interrupt()
         if not _wait_idle(client, msg_id, 5.0):
             self._recover(f"{name} did not stop when interrupted")

@@ -23,6 +23,9 @@ from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 
 log = logging.getLogger(__name__)
+# nbclient logs each timeout and dead kernel as an error; the runner reports them in the result instead
+_nbclient_log = log.getChild("nbclient")
+_nbclient_log.setLevel(logging.CRITICAL)
 
 TIMEOUT_ENAME = "CellTimeoutError"
 
@@ -54,10 +57,11 @@ class NotebookRunner:
         self._nbclient = NotebookClient(
             self.nb, kernel_name=self.kernel_name, timeout=self.cell_timeout,
             startup_timeout=self.startup_timeout, allow_errors=True, interrupt_on_timeout=True,
-            error_on_timeout={"ename": TIMEOUT_ENAME, "evalue": "",
-                              "traceback": [f"{TIMEOUT_ENAME}: this cell ran longer than {self.cell_timeout} s "
-                                            "and was stopped by the grader"]},
-            record_timing=False, shutdown_kernel="immediate",
+            error_on_timeout={"ename": TIMEOUT_ENAME,
+                              "evalue": f"this cell ran longer than {self.cell_timeout:g} s and was stopped",
+                              "traceback": []},
+            record_timing=False, shutdown_kernel="immediate", on_cell_executed=_record_reply_error,
+            log=_nbclient_log,
         )
         nbc = self._nbclient
         nbc.km = nbc.create_kernel_manager()
@@ -110,7 +114,8 @@ class NotebookRunner:
         """Whether the kernel answers a trivial request within ``timeout`` seconds."""
         if not self.alive():
             return False
-        msg_id = self.client.kernel_info()
+        # an execute request, not kernel_info: ipykernel may answer kernel_info while its main thread is stuck
+        msg_id = self.client.execute("", silent=True, store_history=False)
         deadline = time.monotonic() + timeout
         while (left := deadline - time.monotonic()) > 0:
             try:
@@ -168,6 +173,14 @@ class NotebookRunner:
             self.recover(reason)
         except KernelUnavailable:
             self.problems.append("the kernel had to be restarted too often; the remaining cells were not run")
+
+
+def _record_reply_error(cell, cell_index, execute_reply):
+    # nbclient reports a timeout only in the reply; put it in the outputs, as nbgrader's Execute does
+    content = execute_reply["content"]
+    if content.get("status") == "error" and not any(
+            o.get("output_type") == "error" and o.get("ename") == content.get("ename") for o in cell.outputs):
+        cell.outputs.append(_error_output(content.get("ename", "Error"), content.get("evalue", "")))
 
 
 def _timed_out(cell) -> bool:

@@ -1,0 +1,102 @@
+"""The activations assignment end to end: real nbgrader release, real kernels, `dlcourse grade`."""
+
+import nbformat
+import pytest
+
+from conftest import ROOT, cell_scores, grade, released
+from notebooks import write_submission
+
+FULL = {"test_sigmoid": 3.0, "test_tanh": 2.0, "test_relu": 2.0, "test_leaky_relu": 3.0}
+ZERO = dict.fromkeys(FULL, 0.0)
+TAMPERING = ["tamper_custom_exc", "tamper_patch_asserts", "tamper_fake_score", "tamper_redefine_print",
+             "tamper_sys_exit", "tamper_os_exit", "tamper_equal_to_anything"]
+
+
+@pytest.fixture(scope="module")
+def results(course_copy, tmp_path_factory):
+    """Every corpus submission and the released notebook, graded in one batch."""
+    folder = tmp_path_factory.mktemp("submissions")
+    release = released(course_copy, "activations")
+    cases = ["correct_np_where", "correct_masks_float32", "partly_wrong", "exit_after_correct",
+             "loop_in_cell", "loop_in_function", "loop_ignoring_interrupt", *TAMPERING]
+    for case in cases:
+        write_submission(folder, release, case, "activations")
+    (folder / "released").mkdir()
+    nbformat.write(release, folder / "released" / "activations.ipynb")
+    return grade([folder], folder, "--cell-timeout", "4", "--call-timeout", "3", course=course_copy)
+
+
+def test_source_notebook_scores_full_marks(tmp_path):
+    result = grade([ROOT / "course/source/activations/activations.ipynb"], tmp_path)["source"]
+    assert (result["score"], result["max_score"], result["error"]) == (10.0, 10.0, None)
+    assert cell_scores(result) == FULL
+    assert all(c["feedback"].startswith("All ") for c in result["cells"])
+
+
+def test_released_notebook_scores_zero(results):
+    r = results["released"]
+    assert cell_scores(r) == ZERO and r["max_score"] == 10.0
+    assert "NotImplementedError" in r["cells"][0]["feedback"]
+
+
+@pytest.mark.parametrize("case", ["correct_np_where", "correct_masks_float32"])
+def test_correct_solutions_written_differently_score_full_marks(results, case):
+    assert cell_scores(results[case]) == FULL, results[case]["cells"]
+
+
+def test_partly_wrong_solution_gets_partial_credit_and_feedback_names_the_mistakes(results):
+    r = results["partly_wrong"]
+    scores = cell_scores(r)
+    assert scores["test_tanh"] == 2.0
+    for cell in ("test_sigmoid", "test_relu", "test_leaky_relu"):
+        assert 0 < scores[cell] < FULL[cell], (cell, scores)
+    feedback = {c["grade_id"]: c["feedback"] for c in r["cells"]}
+    assert "overflow" in feedback["test_sigmoid"]
+    assert "relu_grad(0)" in feedback["test_relu"]
+    assert "alpha=0.2" in feedback["test_leaky_relu"]
+    assert "float32" in feedback["test_relu"]
+
+
+@pytest.mark.parametrize("case", TAMPERING)
+def test_tampering_from_the_notebook_gains_nothing(results, case):
+    r = results[case]
+    assert cell_scores(r) == ZERO, r["cells"]
+    assert r["max_score"] == 10.0
+
+
+def test_killing_the_kernel_after_correct_code_keeps_the_points(results):
+    r = results["exit_after_correct"]
+    assert cell_scores(r) == FULL
+    assert any("ended the kernel" in note for note in r["notes"])
+
+
+def test_endless_loop_in_a_cell_costs_only_what_it_blocks(results):
+    r = results["loop_in_cell"]
+    assert cell_scores(r) == {**FULL, "test_leaky_relu": 0.0}
+    feedback = {c["grade_id"]: c["feedback"] for c in r["cells"]}
+    assert "leaky_relu is not defined in your notebook" in feedback["test_leaky_relu"]
+
+
+def test_endless_loop_in_a_function_is_cut_by_the_call_timeout(results):
+    r = results["loop_in_function"]
+    scores = cell_scores(r)
+    assert {k: v for k, v in scores.items() if k != "test_relu"} == {k: v for k, v in FULL.items() if k != "test_relu"}
+    assert 0 < scores["test_relu"] < 2.0  # relu_grad still earns its part
+    feedback = {c["grade_id"]: c["feedback"] for c in r["cells"]}["test_relu"]
+    assert "relu did not finish within 3 s" in feedback
+
+
+def test_loop_that_swallows_the_interrupt_is_skipped_and_the_rest_graded(results):
+    r = results["loop_ignoring_interrupt"]
+    assert cell_scores(r) == FULL
+    assert any("ignored the interrupt" in note for note in r["notes"])
+
+
+def test_feedback_never_shows_hidden_check_source(results):
+    checks = (ROOT / "autograders/assignments/activations/hidden_checks.py").read_text()
+    reference = (ROOT / "autograders/assignments/activations/reference.py").read_text()
+    lines = {line.strip() for line in checks.splitlines() + reference.splitlines() if len(line.strip()) > 25}
+    for r in results.values():
+        for cell in r["cells"]:
+            leaked = [line for line in lines if line in cell["feedback"]]
+            assert not leaked, (r["student"], leaked)
