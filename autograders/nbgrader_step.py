@@ -45,7 +45,9 @@ def use_grading_engine(c):
     """Point an nbgrader config ``c`` at the grading engine."""
     from nbgrader.converters import Autograde
 
-    default = Autograde.class_traits()["autograde_preprocessors"].default_value
+    default = Autograde.class_traits()["autograde_preprocessors"].default()
+    if Execute not in default:
+        raise RuntimeError("this nbgrader has no Execute step to replace; the grading engine cannot be installed")
     c.Autograde.autograde_preprocessors = [GradeWithHiddenChecks if step is Execute else step for step in default]
     # deleted test cells come back from the gradebook, as the engine restores them for dlcourse grade
     c.OverwriteCells.add_missing_cells = True
