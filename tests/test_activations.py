@@ -4,7 +4,7 @@ import nbformat
 import pytest
 
 from conftest import ROOT, cell_scores, grade, released
-from notebooks import write_submission
+from notebooks import CORPUS, corpus_cells, student_notebook, write_submission
 
 FULL = {"test_sigmoid": 3.0, "test_tanh": 2.0, "test_relu": 2.0, "test_leaky_relu": 3.0}
 ZERO = dict.fromkeys(FULL, 0.0)
@@ -23,7 +23,15 @@ def results(course_copy, tmp_path_factory):
         write_submission(folder, release, case, "activations")
     (folder / "released").mkdir()
     nbformat.write(release, folder / "released" / "activations.ipynb")
-    return grade([folder], folder, "--cell-timeout", "4", "--call-timeout", "3", course=course_copy)
+    # a correct solution whose student rewrote one test cell and deleted another
+    edited = student_notebook(release, corpus_cells(CORPUS / "activations" / "correct_np_where.py"))
+    for cell in edited.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_sigmoid":
+            cell.source = "print('All hidden checks passed: 3 of 3 points.')"
+    edited.cells = [c for c in edited.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "test_tanh"]
+    (folder / "edited_tests").mkdir()
+    nbformat.write(edited, folder / "edited_tests" / "activations.ipynb")
+    return grade([folder], folder, "--cell-timeout", "10", "--call-timeout", "5", course=course_copy)
 
 
 def test_source_notebook_scores_full_marks(tmp_path):
@@ -83,13 +91,20 @@ def test_endless_loop_in_a_function_is_cut_by_the_call_timeout(results):
     assert {k: v for k, v in scores.items() if k != "test_relu"} == {k: v for k, v in FULL.items() if k != "test_relu"}
     assert 0 < scores["test_relu"] < 2.0  # relu_grad still earns its part
     feedback = {c["grade_id"]: c["feedback"] for c in r["cells"]}["test_relu"]
-    assert "relu did not finish within 3 s" in feedback
+    assert "relu did not finish within 5 s" in feedback
 
 
 def test_loop_that_swallows_the_interrupt_is_skipped_and_the_rest_graded(results):
     r = results["loop_ignoring_interrupt"]
     assert cell_scores(r) == FULL
     assert any("ignored the interrupt" in note for note in r["notes"])
+
+
+def test_edited_and_deleted_test_cells_are_restored_from_the_assignment(results):
+    r = results["edited_tests"]
+    assert cell_scores(r) == FULL
+    assert "cell 'test_sigmoid' was edited; it was restored from the assignment" in r["notes"]
+    assert "cell 'test_tanh' was missing; it was added back" in r["notes"]
 
 
 def test_feedback_never_shows_hidden_check_source(results):

@@ -1,0 +1,83 @@
+"""The kernel bridge against a real kernel: what a check gets back, and what it refuses."""
+
+import nbformat
+import numpy as np
+import pytest
+
+from autograders.engine.bridge import CallTimeout, KernelGone, NotPlainData, StudentError, StudentKernel
+from autograders.engine.runner import NotebookRunner
+
+STUDENT_CODE = '''
+import numpy as np
+answer = 42
+weights = {"W": np.eye(2), "b": np.zeros(2)}
+def double(x): return x * 2
+def scale_in_place(x): x *= 3; return x
+def boom(x): raise ValueError(f"bad input {x!r}")
+def huge(): return np.zeros(2_000_000)
+def sneaky(): return type("Eq", (float,), {"__eq__": lambda s, o: True})(1.0)
+def warns(x): return np.exp(x)
+def loops(): 
+    while True: pass
+def dies(): __import__("os")._exit(3)
+'''
+
+
+@pytest.fixture(scope="module")
+def student():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(STUDENT_CODE)])
+    with NotebookRunner(nb, [0], cell_timeout=30) as runner:
+        runner.run()
+        yield StudentKernel(runner, call_timeout=2, max_reply_bytes=2**20)
+
+
+def test_calls_return_plain_data(student):
+    assert student.call("double", 21) == 42
+    out = student.call("double", np.arange(3, dtype=np.float32))
+    assert out.dtype == np.float32 and out.tolist() == [0, 2, 4]
+    assert student.map("double", [1, 2.5, "ab"]) == [2, 5.0, "abab"]
+    assert student.get("answer") == 42
+    assert np.array_equal(student.get("weights")["W"], np.eye(2))
+
+
+def test_inputs_after_the_call_show_in_place_changes(student):
+    value, (after,) = student.call_with_inputs("scale_in_place", np.ones(2))
+    assert after.tolist() == [3.0, 3.0]
+
+
+def test_student_exceptions_name_the_function_and_line(student):
+    with pytest.raises(StudentError) as err:
+        student.call("boom", 7)
+    assert str(err.value) == "boom raised ValueError: bad input 7 (at `def boom(x): raise ValueError(f\"bad input {x!r}\")`)"
+    assert err.value.is_a("Exception") and not err.value.is_a("KeyError")
+    with pytest.raises(StudentError, match="nope is not defined in your notebook"):
+        student.call("nope")
+    with pytest.raises(StudentError, match="answer is not a function"):
+        student.call("answer")
+
+
+def test_strict_calls_turn_numpy_warnings_into_errors(student):
+    assert student.call("warns", np.array([1000.0]))[0] == np.inf
+    with pytest.raises(StudentError, match="FloatingPointError: overflow"):
+        student.call("warns", np.array([1000.0]), strict=True)
+
+
+def test_objects_and_oversized_replies_are_refused(student):
+    with pytest.raises(NotPlainData, match="an object of type Eq"):
+        student.call("sneaky")
+    with pytest.raises(NotPlainData, match="more than 1 MiB"):
+        student.call("huge")
+
+
+def test_endless_call_is_cut_and_not_repeated_and_the_kernel_survives(student):
+    with pytest.raises(CallTimeout, match="loops did not finish within 2 s"):
+        student.call("loops")
+    with pytest.raises(CallTimeout, match="not called again"):
+        student.call("loops")
+    assert student.call("double", 1) == 2
+
+
+def test_a_call_that_kills_the_kernel_is_reported_and_the_notebook_replayed(student):
+    with pytest.raises(KernelGone, match="dies ended the kernel process"):
+        student.call("dies")
+    assert student.call("double", 4) == 8  # a new kernel, with the notebook replayed
