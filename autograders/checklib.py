@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .engine.bridge import StudentError
+from .engine.wire import Ref, Rng  # noqa: F401 (for checks: arguments that live in the student's kernel)
 
 
 def rel_error(actual, expected):

@@ -6,6 +6,7 @@ import pytest
 
 from autograders.engine.bridge import CallTimeout, KernelGone, NotPlainData, StudentError, StudentKernel
 from autograders.engine.runner import NotebookRunner
+from autograders.engine.wire import Ref, Rng
 
 STUDENT_CODE = '''
 import numpy as np
@@ -20,6 +21,10 @@ def warns(x): return np.exp(x)
 def loops(): 
     while True: pass
 def dies(): __import__("os")._exit(3)
+class Cache: pass
+def forward(x, rng=None):
+    cache = Cache(); cache.mask = rng.random(x.shape) < 0.5; return x * cache.mask, cache
+def backward(dout, cache): return dout * cache.mask
 '''
 
 
@@ -38,6 +43,23 @@ def test_calls_return_plain_data(student):
     assert student.map("double", [1, 2.5, "ab"]) == [2, 5.0, "abab"]
     assert student.get("answer") == 42
     assert np.array_equal(student.get("weights")["W"], np.eye(2))
+
+
+def test_starmap_sends_many_calls_in_one_round_trip(student):
+    before = student.calls
+    assert student.starmap("double", [(1,), (np.ones(2),), ("x",)])[2] == "xx"
+    assert student.calls == before + 1
+
+
+def test_chained_calls_keep_caches_and_generators_in_the_kernel(student):
+    x = np.arange(1.0, 9.0)
+    out, dx = student.chain([("forward", (x,), {"rng": Rng(3)}), ("backward", (np.ones(8), Ref(0, 1)))],
+                            returns=[Ref(0, 0), Ref(1)])
+    mask = np.random.default_rng(3).random(8) < 0.5
+    assert np.array_equal(out, x * mask) and np.array_equal(dx, mask * 1.0)
+    with pytest.raises(StudentError, match="backward raised AttributeError"):
+        student.chain([("forward", (x,), {"rng": Rng(3)}), ("backward", (np.ones(8), Ref(0, 0)))],
+                      returns=[Ref(1)])
 
 
 def test_inputs_after_the_call_show_in_place_changes(student):

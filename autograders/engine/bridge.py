@@ -79,21 +79,38 @@ class StudentKernel:
         ``strict=True`` runs the call with numpy floating-point errors and Python
         warnings raised, so an overflow warning counts as a failure.
         """
-        return self._request("call", name, [(args, kwargs)], timeout, strict, inputs=False)[0]["value"]
+        return self.starmap(name, [args], timeout=timeout, strict=strict, **kwargs)[0]
 
     def call_with_inputs(self, name, *args, timeout=None, strict=False, **kwargs):
         """Like ``call`` but also returns the arguments as they were after the call."""
-        reply = self._request("call", name, [(args, kwargs)], timeout, strict, inputs=True)[0]
+        (reply,) = self._request([_step(name, args, kwargs)], timeout, strict, inputs=True)
         return reply["value"], reply["inputs"]
 
     def map(self, name, inputs, *, timeout=None, strict=False, **kwargs):
         """``[name(x, **kwargs) for x in inputs]`` in one round trip to the kernel."""
-        calls = [((x,), kwargs) for x in inputs]
-        return [r["value"] for r in self._request("call", name, calls, timeout, strict, inputs=False)]
+        return self.starmap(name, [(x,) for x in inputs], timeout=timeout, strict=strict, **kwargs)
+
+    def starmap(self, name, arg_tuples, *, timeout=None, strict=False, **kwargs):
+        """``[name(*args, **kwargs) for args in arg_tuples]`` in one round trip to the kernel."""
+        steps = [_step(name, args, kwargs) for args in arg_tuples]
+        return [r["value"] for r in self._request(steps, timeout, strict, inputs=False)]
+
+    def chain(self, steps, returns, *, timeout=None, strict=False):
+        """Run dependent calls in the kernel; return only the values named in ``returns``.
+
+        ``steps`` is a list of ``(name, args)`` or ``(name, args, kwargs)``; an
+        argument ``Ref(i)`` or ``Ref(i, k)`` stands for the result of step ``i``
+        (or its item ``k``), which never leaves the kernel: a layer's cache is
+        whatever the student made it. ``returns`` lists ``Ref``s to send back.
+        """
+        request = [_step(s[0], s[1], s[2] if len(s) > 2 else {}) for s in steps]
+        (reply,) = self._request(request, timeout, strict, inputs=False,
+                                 returns=[[r.step, r.index] for r in returns])
+        return reply["value"]
 
     def get(self, name, timeout=None):
         """Read the variable ``name`` from the student's namespace."""
-        return self._request("get", name, [], timeout, False, inputs=False)[0]["value"]
+        return self._request([{"name": name, "get": True}], timeout, False, inputs=False)[0]["value"]
 
     def function(self, name, strict=False):
         """A plain callable that calls ``name`` in the student's kernel."""
@@ -112,44 +129,46 @@ class StudentKernel:
             self._installed_for = client
         return client
 
-    def _request(self, op, name, calls, timeout, strict, inputs):
-        if name in self._timed_out_names:
-            # one endless loop should cost one timeout, not one per check
-            raise CallTimeout(f"{name} was not called again: it already ran past its time limit")
+    def _request(self, steps, timeout, strict, inputs, returns=None):
+        names = list(dict.fromkeys(s["name"] for s in steps))
+        label = " / ".join(names)
+        for name in names:
+            if name in self._timed_out_names:
+                # one endless loop should cost one timeout, not one per check
+                raise CallTimeout(f"{name} was not called again: it already ran past its time limit")
         self.calls += 1
-        request = json.dumps({
-            "op": op, "name": name, "strict": strict, "inputs": inputs,
-            "calls": [[[wire.encode(a) for a in args], [[k, wire.encode(v)] for k, v in kwargs.items()]]
-                      for args, kwargs in calls],
-        })
+        request = json.dumps({"steps": steps, "chain": returns is not None, "returns": returns,
+                              "strict": strict, "inputs": inputs})
         timeout = self.call_timeout if timeout is None else timeout
-        text = self._execute(self._client(), _CALL.format(mime=wire.MIME, request=request), name, timeout)
+        text = self._execute(self._client(), _CALL.format(mime=wire.MIME, request=request), names, timeout)
         if text is None:
-            raise KernelGone(f"calling {name} gave no answer (did the notebook replace Python built-ins?)")
+            raise KernelGone(f"calling {label} gave no answer (did the notebook replace Python built-ins?)")
         if len(text) > self.max_reply_bytes:
-            raise NotPlainData(f"{name} returned more than {self.max_reply_bytes // 2**20} MiB of data")
+            raise NotPlainData(f"{label} returned more than {self.max_reply_bytes // 2**20} MiB of data")
         try:
             replies = json.loads(text)["replies"]
-            expected = max(1, len(calls))
+            expected = 1 if returns is not None else len(steps)
             if type(replies) is not list or len(replies) != expected:
                 raise ValueError("wrong number of replies")
-            return [_check_reply(name, r, inputs) for r in replies]
+            return [_check_reply(label, r, inputs) for r in replies]
         except CheckProblem:
             raise
         except wire.WireError as exc:
-            raise NotPlainData(f"{name} returned data the grader cannot read ({exc})") from None
+            raise NotPlainData(f"{label} returned data the grader cannot read ({exc})") from None
         except (KeyError, TypeError, ValueError, RecursionError):
-            raise KernelGone(f"calling {name} gave a garbled answer") from None
+            raise KernelGone(f"calling {label} gave a garbled answer") from None
 
-    def _execute(self, client, code, name, timeout):
+    def _execute(self, client, code, names, timeout):
         """Run ``code``, return the last reply it published (or None), enforcing ``timeout``."""
+        names = [names] if isinstance(names, str) else names
+        name = " / ".join(names)
         msg_id = client.execute(code, silent=False, store_history=False, allow_stdin=False, stop_on_error=False)
         deadline = time.monotonic() + timeout
         reply = None
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                self._timed_out(client, msg_id, name, timeout)
+                self._timed_out(client, msg_id, names, timeout)
             try:
                 msg = client.get_iopub_msg(timeout=min(left, 1.0))
             except queue.Empty:
@@ -166,8 +185,9 @@ class StudentKernel:
                 _drain_shell(client, msg_id)
                 return reply if isinstance(reply, str) else None
 
-    def _timed_out(self, client, msg_id, name, timeout):
-        self._timed_out_names.add(name)
+    def _timed_out(self, client, msg_id, names, timeout):
+        name = " / ".join(names)
+        self._timed_out_names.update(names)
         self.runner.interrupt()
         if not _wait_idle(client, msg_id, 5.0):
             self._recover(f"{name} did not stop when interrupted")
@@ -181,10 +201,15 @@ class StudentKernel:
             pass
 
 
+def _step(name, args, kwargs):
+    return {"name": name, "args": [wire.encode(a) for a in args],
+            "kwargs": [[k, wire.encode(v)] for k, v in kwargs.items()]}
+
+
 def _check_reply(name, reply, inputs):
     status = reply["status"]
     if status == "error":
-        raise StudentError(name, str(reply["type"])[:100], [str(c) for c in reply["mro"]][:50],
+        raise StudentError(str(reply.get("name", name))[:100], str(reply["type"])[:100], [str(c) for c in reply["mro"]][:50],
                            str(reply["message"])[:500], reply.get("line") and str(reply["line"])[:200])
     if status == "unplain":
         raise NotPlainData(f"{name} returned {str(reply['message'])[:200]}; "

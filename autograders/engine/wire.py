@@ -26,6 +26,20 @@ class WireError(ValueError):
     """Data that is not plain, or a malformed message."""
 
 
+class Ref:
+    """In a request: the result of an earlier step (``index``: one item of it), kept in the kernel."""
+
+    def __init__(self, step, index=None):
+        self.step, self.index = step, index
+
+
+class Rng:
+    """In a request: a fresh ``np.random.default_rng(seed)`` made in the kernel."""
+
+    def __init__(self, seed):
+        self.seed = seed
+
+
 def encode(value, depth=0):
     if depth > MAX_DEPTH:
         raise WireError("nested more than %d levels deep" % MAX_DEPTH)
@@ -40,6 +54,10 @@ def encode(value, depth=0):
         return {"t": "float", "v": repr(value)}
     if type(value) is str:
         return {"t": "str", "v": value}
+    if type(value) is Ref:
+        return {"t": "ref", "step": value.step, "index": value.index}
+    if type(value) is Rng:
+        return {"t": "rng", "seed": value.seed}
     if isinstance(value, (np.ndarray, np.generic)):
         arr = np.array(value, copy=True, order="C")
         if arr.dtype.kind not in "biufc":
@@ -56,12 +74,18 @@ def encode(value, depth=0):
     raise WireError("an object of type %s" % type(value).__name__)
 
 
-def decode(node, depth=0):
+def decode(node, depth=0, results=None):
+    """Plain data from ``node``. ``results`` (kernel side only) resolves references to earlier steps."""
     if depth > MAX_DEPTH:
         raise WireError("nested more than %d levels deep" % MAX_DEPTH)
     if type(node) is not dict or type(node.get("t")) is not str:
         raise WireError("malformed value")
     t = node["t"]
+    if results is not None and t == "ref":
+        value = results[node["step"]]
+        return value if node["index"] is None else value[node["index"]]
+    if results is not None and t == "rng":
+        return np.random.default_rng(node["seed"])
     if t == "none":
         return None
     if t == "bool" and type(node.get("v")) is bool:
@@ -74,14 +98,14 @@ def decode(node, depth=0):
     if t in ("nd", "scalar"):
         return _decode_array(node, scalar=(t == "scalar"))
     if t in ("list", "tuple") and type(node.get("v")) is list:
-        items = [decode(v, depth + 1) for v in node["v"]]
+        items = [decode(v, depth + 1, results) for v in node["v"]]
         return items if t == "list" else tuple(items)
     if t == "dict" and type(node.get("v")) is list:
         out = {}
         for pair in node["v"]:
             if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str:
                 raise WireError("malformed dict")
-            out[pair[0]] = decode(pair[1], depth + 1)
+            out[pair[0]] = decode(pair[1], depth + 1, results)
         return out
     raise WireError("unknown value type %r" % t[:20])
 
@@ -119,42 +143,52 @@ def loads(text):
 def handle(namespace, request_json):
     """Run one request in the student's namespace; return the reply as JSON text.
 
-    Request: {"op": "call" | "get", "name", "calls": [[args, kwargs], ...], "strict", "inputs"}.
-    One request may carry several calls of the same function, because each
-    round trip to a kernel costs milliseconds. ``strict`` turns numpy
-    floating-point errors and Python warnings into errors; ``inputs`` also
-    returns the arguments as they are after the call (to catch in-place changes).
+    Request: {"steps": [{"name", "get", "args", "kwargs"}, ...], "chain", "returns", "strict", "inputs"}.
+    Independent steps (``chain`` false) get one reply each: one round trip to a
+    kernel costs milliseconds, so a check sends many calls at once. Chained steps
+    run in order and may use earlier results (``Ref``), which stay in the kernel:
+    a forward pass's cache is whatever the student made it, so only the values
+    named in ``returns`` come back. ``strict`` turns numpy floating-point errors
+    and Python warnings into errors; ``inputs`` also returns the arguments as
+    they are after the call, to catch in-place changes.
     """
     request = json.loads(request_json)
-    name = request["name"]
-    try:
-        if name not in namespace:
-            raise NameError("%s is not defined in your notebook" % name)
-        target = namespace[name]
-        if request["op"] == "get":
-            return json.dumps({"status": "ok", "replies": [_plain_reply(target, None)]})
-        if not callable(target):
-            raise TypeError("%s is not a function" % name)
-    except Exception as exc:
-        return json.dumps({"status": "ok", "replies": [_error_reply(exc)]})
-    replies = []
-    for args, kwargs in request["calls"]:
-        args = [decode(a) for a in args]
-        kwargs = {k: decode(v) for k, v in kwargs}
+    results, replies = [], []
+    for step in request["steps"]:
         try:
-            if request.get("strict"):
-                with np.errstate(over="raise", divide="raise", invalid="raise"), warnings.catch_warnings():
-                    warnings.simplefilter("error")
-                    value = target(*args, **kwargs)
-            else:
-                value = target(*args, **kwargs)
+            value, args = _run_step(namespace, step, results, request.get("strict"))
         except KeyboardInterrupt:
             raise  # the grader's interrupt after a timeout
         except BaseException as exc:  # the student's code may raise anything, SystemExit included
-            replies.append(_error_reply(exc))
+            replies.append(_error_reply(exc, step["name"]))
+            if request.get("chain"):
+                return json.dumps({"replies": replies[-1:]})
+            results.append(None)
             continue
+        results.append(value)
         replies.append(_plain_reply(value, args if request.get("inputs") else None))
-    return json.dumps({"status": "ok", "replies": replies})
+    if request.get("chain"):
+        picked = [results[i] if k is None else results[i][k] for i, k in request["returns"]]
+        replies = [_plain_reply(picked, None)]
+    return json.dumps({"replies": replies})
+
+
+def _run_step(namespace, step, results, strict):
+    name = step["name"]
+    if name not in namespace:
+        raise NameError("%s is not defined in your notebook" % name)
+    target = namespace[name]
+    if step.get("get"):
+        return target, None
+    if not callable(target):
+        raise TypeError("%s is not a function" % name)
+    args = [decode(a, results=results) for a in step["args"]]
+    kwargs = {k: decode(v, results=results) for k, v in step["kwargs"]}
+    if not strict:
+        return target(*args, **kwargs), args
+    with np.errstate(over="raise", divide="raise", invalid="raise"), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return target(*args, **kwargs), args
 
 
 def _plain_reply(value, inputs):
@@ -167,11 +201,12 @@ def _plain_reply(value, inputs):
         return {"status": "unplain", "message": str(exc)}
 
 
-def _error_reply(exc):
+def _error_reply(exc, name):
     frames = traceback.extract_tb(exc.__traceback__)
     where = [f for f in frames if "ipykernel_" in f.filename or f.filename.startswith("<ipython-input")]
     return {
         "status": "error",
+        "name": name,
         "type": type(exc).__name__,
         "mro": [c.__name__ for c in type(exc).__mro__],
         "message": str(exc)[:500],
