@@ -29,11 +29,16 @@ def dlcourse(*args, cwd=None, check=True):
     return run([BIN / "dlcourse", *args], cwd=cwd, check=check)
 
 
-def grade(paths, tmp_path, *options, course=None):
-    """Run ``dlcourse grade`` and return its JSON results, keyed by student."""
+def grade_all(paths, tmp_path, *options, course=None):
+    """Run ``dlcourse grade`` and return its JSON results."""
     out = tmp_path / "results.json"
     dlcourse("grade", *paths, "--course", course or ROOT / "course", "--json", out, *options)
-    return {r["student"]: r for r in json.loads(out.read_text())["results"]}
+    return json.loads(out.read_text())["results"]
+
+
+def grade(paths, tmp_path, *options, course=None):
+    """Run ``dlcourse grade`` and return its JSON results, keyed by student."""
+    return {r["student"]: r for r in grade_all(paths, tmp_path, *options, course=course)}
 
 
 def cell_scores(result):
