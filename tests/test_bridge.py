@@ -72,7 +72,7 @@ def test_student_exceptions_name_the_function_and_line(student):
         student.call("boom", 7)
     assert str(err.value) == "boom raised ValueError: bad input 7 (at `def boom(x): raise ValueError(f\"bad input {x!r}\")`)"
     assert err.value.is_a("Exception") and not err.value.is_a("KeyError")
-    with pytest.raises(StudentError, match="nope is not defined in your notebook"):
+    with pytest.raises(StudentError, match="^nope is not defined in your notebook$"):
         student.call("nope")
     with pytest.raises(StudentError, match="answer is not a function"):
         student.call("answer")

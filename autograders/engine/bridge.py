@@ -39,9 +39,12 @@ class StudentError(CheckProblem):
 
     def __init__(self, name, type_name, mro, message, line=None):
         self.name, self.type_name, self.mro, self.message, self.line = name, type_name, mro, message, line
-        text = f"{name} raised {type_name}" + (f": {message}" if message else "")
-        if line:
-            text += f" (at `{line.strip()}`)"
+        if type_name == "NameError" and message == f"{name} is not defined in your notebook":
+            text = message  # the grader's own lookup failed: nothing of the student's raised
+        else:
+            text = f"{name} raised {type_name}" + (f": {message}" if message else "")
+            if line:
+                text += f" (at `{line.strip()}`)"
         super().__init__(text)
 
     def is_a(self, exception_name: str) -> bool:

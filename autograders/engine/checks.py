@@ -56,9 +56,11 @@ def failure_message(excinfo) -> str:
 
 
 class _GradingPlugin:
-    def __init__(self, student: StudentKernel, seed: int):
+    def __init__(self, student: StudentKernel, seed: int, student_id: str | None, assignment_dir: Path | None):
         self._student = student
         self._seed = seed
+        self._student_id = student_id
+        self._assignment_dir = assignment_dir
         self.outcomes: list[CheckOutcome] = []
         self.errors: list[str] = []
 
@@ -94,13 +96,24 @@ class _GradingPlugin:
         return self._student
 
     @pytest.fixture
+    def student_id(self):
+        """Whose notebook this is (per-student variants are computed from it)."""
+        return self._student_id
+
+    @pytest.fixture
+    def assignment_dir(self):
+        """The assignment's source folder: its student-visible helper files."""
+        return self._assignment_dir
+
+    @pytest.fixture
     def rng(self, request):
         # seeded per check, so adding a check does not change the inputs of the others
         return np.random.default_rng([self._seed, zlib.crc32(request.node.name.encode())])
 
 
-def run_checks(checks_file: Path, student: StudentKernel, seed: int = 0) -> list[CheckOutcome]:
-    plugin = _GradingPlugin(student, seed)
+def run_checks(checks_file: Path, student: StudentKernel, seed: int = 0, student_id: str | None = None,
+               assignment_dir: Path | None = None) -> list[CheckOutcome]:
+    plugin = _GradingPlugin(student, seed, student_id, assignment_dir)
     args = [
         str(checks_file), "-c", os.devnull, "--rootdir", str(checks_file.parent),
         "--import-mode=importlib", "--assert=plain", "-p", "no:cacheprovider", "-p", "no:terminal",

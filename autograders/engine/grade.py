@@ -89,7 +89,8 @@ def grade_notebook(nb, assignment, *, student=None, workdir=None, settings=Gradi
                 result.error = f"the notebook could not be run: {exc}"
             else:
                 kernel = StudentKernel(runner, call_timeout=settings.call_timeout)
-                write_verdicts(nb, run_checks(assignment.checks_file, kernel, settings.seed))
+                write_verdicts(nb, run_checks(assignment.checks_file, kernel, settings.seed, student,
+                                              assignment.source_dir))
             result.notes += runner.problems
         result.cells = cell_results(nb)
         result.score = round(sum(c.score or 0.0 for c in result.cells), 4)

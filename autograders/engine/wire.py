@@ -67,6 +67,10 @@ def encode(value, depth=0):
                 "b64": base64.b64encode(arr.tobytes()).decode("ascii")}
     if type(value) in (list, tuple):
         return {"t": type(value).__name__, "v": [encode(v, depth + 1) for v in value]}
+    if type(value) in (set, frozenset):
+        if not all(type(v) in (str, int, float, bool) for v in value):
+            raise WireError("a set holding something other than strings and numbers")
+        return {"t": "set", "v": [encode(v, depth + 1) for v in sorted(value, key=repr)]}
     if type(value) is dict:
         if not all(type(k) is str for k in value):
             raise WireError("a dict whose keys are not all strings")
@@ -97,8 +101,12 @@ def decode(node, depth=0, results=None):
             raise WireError("malformed %s" % t) from None
     if t in ("nd", "scalar"):
         return _decode_array(node, scalar=(t == "scalar"))
-    if t in ("list", "tuple") and type(node.get("v")) is list:
+    if t in ("list", "tuple", "set") and type(node.get("v")) is list:
         items = [decode(v, depth + 1, results) for v in node["v"]]
+        if t == "set":
+            if not all(type(v) in (str, int, float, bool) for v in items):
+                raise WireError("a set holding something other than strings and numbers")
+            return set(items)
         return items if t == "list" else tuple(items)
     if t == "dict" and type(node.get("v")) is list:
         out = {}
