@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
+import os
 import sys
 from pathlib import Path
 
-import nbformat
-
+from . import batch, devices, reports
 from .course import Course, CourseError
-from .engine import GradingSettings, NotebookResult, grade_notebook
+from .engine import GradingSettings, NotebookResult
+from .progress import GradingProgress
 
 USAGE_ERROR = 2
-
 
 class UsageError(Exception):
     pass
 
-
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
         raise UsageError(message)
-
 
 def _positive(text):
     value = float(text)
@@ -31,6 +28,14 @@ def _positive(text):
         raise argparse.ArgumentTypeError(f"must be positive, got {text}")
     return value
 
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="dlcourse", description="Run the deep learning course: grade notebooks locally.")
@@ -43,6 +48,15 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--assignment", metavar="NAME", help="the assignment (default: from the notebook's folder)")
     grade.add_argument("--student", metavar="ID", help="the student id (default: from the notebook's folder)")
     grade.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
+    grade.add_argument("--csv", metavar="FILE",
+                       help="also write grades as CSV: a row per student, a column per assignment, and the total")
+    grade.add_argument("--html", metavar="FILE",
+                       help="also write an HTML report: grade distributions and how many failed each hidden check")
+    grade.add_argument("--workers", type=_positive_int, default=devices.usable_cores(), metavar="N",
+                       help="submissions graded in parallel, each in its own kernel (default: the number of cores)")
+    grade.add_argument("--no-gradebook", action="store_true",
+                       help="do not record notebooks under <course>/submitted/ in the course's gradebook")
+    grade.add_argument("-v", "--verbose", action="store_true", help="print every failed check of every notebook")
     grade.add_argument("--kernel", default=defaults.kernel_name, help="kernel to run submissions in")
     grade.add_argument("--cell-timeout", type=_positive, default=defaults.cell_timeout, metavar="S",
                        help=f"seconds a student cell may run (default {defaults.cell_timeout:g})")
@@ -51,7 +65,6 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--seed", type=int, default=defaults.seed, help="seed of the hidden checks' random inputs")
     grade.set_defaults(run=cmd_grade)
     return parser
-
 
 def find_notebooks(paths) -> list[Path]:
     found = []
@@ -68,53 +81,36 @@ def find_notebooks(paths) -> list[Path]:
             raise UsageError(f"no such file or folder: {raw}")
     return found
 
-
-def grade_file(path: Path, course: Course, args, settings: GradingSettings) -> NotebookResult:
-    try:
-        nb = nbformat.read(path, as_version=4)
-    except Exception as exc:  # not JSON, not a notebook: the submission scores 0, the batch goes on
-        assignment, student = _identify_quietly(course, path, args)
-        return NotebookResult(str(path), assignment and assignment.name, student,
-                              max_score=assignment.max_score if assignment else 0.0,
-                              error=f"not a readable notebook: {type(exc).__name__}: {str(exc)[:200]}")
-    assignment, student = course.identify(path, nb, args.assignment, args.student)
-    return grade_notebook(nb, assignment, student=student, settings=settings, notebook_name=str(path))
-
-
-def _identify_quietly(course, path, args):
-    try:
-        return course.identify(path, None, args.assignment, args.student)
-    except CourseError:
-        return None, args.student
-
-
 def cmd_grade(args) -> int:
     course = Course(args.course)
     if args.assignment:
         course.assignment(args.assignment)  # unknown names are a usage error before any grading
-    notebooks = find_notebooks(args.paths)
+    for option in ("json", "csv", "html"):
+        target = getattr(args, option)
+        if target and not Path(target).resolve().parent.is_dir():
+            raise UsageError(f"--{option}: no folder {Path(target).parent} to write {Path(target).name} in")
+    jobs = batch.plan(find_notebooks(args.paths), course, args.assignment, args.student,
+                      use_gradebook=not args.no_gradebook)
     settings = GradingSettings(args.kernel, args.cell_timeout, args.call_timeout, args.seed)
-    results = []
-    for path in notebooks:
-        try:
-            result = grade_file(path, course, args, settings)
-        except CourseError as exc:
-            result = NotebookResult(str(path), None, args.student, error=str(exc))
-        except Exception as exc:  # whatever a submission does, the rest of the batch is graded
-            logging.getLogger(__name__).exception("grading %s failed", path)
-            result = NotebookResult(str(path), None, args.student, error=f"{type(exc).__name__}: {exc}")
-        results.append(result)
-        _print_result(result)
+    with GradingProgress(len(jobs)) as progress:
+        batch.run(jobs, course.root, settings, args.workers, progress.finished)
+    results = [r for job in jobs for r in job.results]
+    if len(results) == 1 or args.verbose:
+        for result in results:
+            _print_details(result)
     _print_table(results)
     if args.json:
-        Path(args.json).write_text(json.dumps({"results": [r.to_json() for r in results]}, indent=2))
+        reports.write_json(results, args.json)
+    if args.csv:
+        reports.write_csv(results, args.csv)
+    if args.html:
+        reports.write_html(results, args.html)
     return 0
 
-
-def _print_result(result: NotebookResult):
+def _print_details(result: NotebookResult):
     from rich.console import Console
 
-    console = Console(stderr=False, highlight=False)
+    console = Console(highlight=False)
     console.print(f"[bold]{result.notebook}[/] ({result.student}, {result.assignment}): "
                   f"{result.score:g} / {result.max_score:g} in {result.seconds:.1f} s")
     if result.error:
@@ -128,7 +124,6 @@ def _print_result(result: NotebookResult):
                 if line.lstrip().startswith("✗"):
                     console.print(f"    {line.strip()}", markup=False)
 
-
 def _print_table(results):
     from rich.console import Console
     from rich.table import Table
@@ -136,14 +131,15 @@ def _print_table(results):
     table = Table(title="Grades")
     for column in ("notebook", "student", "assignment", "score", "max", "seconds", "device", "error"):
         table.add_column(column, justify="right" if column in ("score", "max", "seconds") else "left")
-    for r in results:
+    for r in sorted(results, key=lambda r: (r.assignment or "", r.student or "", r.notebook)):
         table.add_row(r.notebook, r.student or "", r.assignment or "", f"{r.score:g}", f"{r.max_score:g}",
                       f"{r.seconds:.1f}", r.device, r.error or "")
     Console().print(table)
 
-
 def main(argv=None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # nbgrader runs `alembic` from PATH: make this environment's tools findable, as in an activated venv
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -151,7 +147,6 @@ def main(argv=None) -> int:
     except (UsageError, CourseError) as exc:
         print(f"dlcourse: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
-
 
 if __name__ == "__main__":
     sys.exit(main())

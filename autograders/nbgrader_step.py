@@ -10,6 +10,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Float, Integer, Unicode
 
+from . import gradebook_lock
 from .course import Course
 from .engine import GradingSettings, grade_notebook
 
@@ -24,14 +25,19 @@ class GradeWithHiddenChecks(NbGraderPreprocessor):
     call_timeout = Float(_DEFAULTS.call_timeout, help="Seconds one call from a check may run.").tag(config=True)
     seed = Integer(_DEFAULTS.seed, help="Seed of the hidden checks' random inputs.").tag(config=True)
 
+    # what this process graded, for `dlcourse grade` running nbgrader's pipeline in its workers
+    results = []
+
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
         coursedir = CourseDirectory(config=self.config)
         course = Course(coursedir.root)
         settings = GradingSettings(self.kernel_name, self.cell_timeout, self.call_timeout, self.seed)
-        result = grade_notebook(nb, course.assignment(info["assignment"]), student=info["student"],
-                                workdir=resources.get("metadata", {}).get("path"), settings=settings,
-                                notebook_name=info["notebook"])
+        with gradebook_lock.released():
+            result = grade_notebook(nb, course.assignment(info["assignment"]), student=info["student"],
+                                    workdir=resources.get("metadata", {}).get("path"), settings=settings,
+                                    notebook_name=info["notebook"])
+        GradeWithHiddenChecks.results.append(result)
         for note in result.notes:
             self.log.warning("%s/%s: %s", info["student"], info["notebook"], note)
         if result.error:

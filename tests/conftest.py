@@ -8,6 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograders.course import Course
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
@@ -51,7 +53,7 @@ def course_copy(tmp_path_factory):
     course = tmp_path_factory.mktemp("course") / "course"
     shutil.copytree(ROOT / "course", course, ignore=shutil.ignore_patterns(
         "gradebook.db", "release", "submitted", "autograded", "feedback", "__pycache__", ".ipynb_checkpoints"))
-    for name in sorted(p.name for p in (course / "source").iterdir() if p.is_dir()):
+    for name in Course(course).assignment_names():
         run([BIN / "nbgrader", "generate_assignment", name, "--force"], cwd=course)
     return course
 

@@ -50,6 +50,7 @@ class NotebookResult:
     seconds: float = 0.0
     device: str = "cpu"
     notes: list[str] = field(default_factory=list)
+    checks: list[dict] = field(default_factory=list)  # every hidden check: grade_id, name, passed
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -89,8 +90,9 @@ def grade_notebook(nb, assignment, *, student=None, workdir=None, settings=Gradi
                 result.error = f"the notebook could not be run: {exc}"
             else:
                 kernel = StudentKernel(runner, call_timeout=settings.call_timeout)
-                write_verdicts(nb, run_checks(assignment.checks_file, kernel, settings.seed, student,
-                                              assignment.source_dir))
+                outcomes = run_checks(assignment.checks_file, kernel, settings.seed, student, assignment.source_dir)
+                write_verdicts(nb, outcomes)
+                result.checks = [{"grade_id": o.grade_id, "name": o.name, "passed": o.passed} for o in outcomes]
             result.notes += runner.problems
         result.cells = cell_results(nb)
         result.score = round(sum(c.score or 0.0 for c in result.cells), 4)

@@ -1,0 +1,210 @@
+"""Grade a whole class: plan the jobs, run them on parallel workers, collect results.
+
+A notebook inside ``<course>/submitted/<student>/<assignment>/`` is graded through
+nbgrader's own autograde pipeline (with the engine as its execute step), so its
+scores land in the course's gradebook and formgrader, exactly as the autograde
+button would put them there. Any other notebook is graded by the engine alone.
+Each worker is a process of its own with its own kernels; the gradebook is
+written by one worker at a time (``gradebook_lock``).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import multiprocessing
+import os
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import devices, gradebook_lock
+from .course import Course, CourseError
+from .engine import GradingSettings, NotebookResult, grade_notebook
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Job:
+    notebooks: list[Path]
+    assignment: str | None
+    student: str | None
+    in_gradebook: bool = False
+    error: str | None = None
+    max_score: float = 0.0
+    results: list[NotebookResult] = field(default_factory=list)
+
+    @property
+    def label(self):
+        return f"{self.student or '?'}/{self.assignment or '?'}"
+
+    def failed(self, message) -> list[NotebookResult]:
+        return [NotebookResult(str(nb), self.assignment, self.student, max_score=self.max_score, error=message)
+                for nb in self.notebooks]
+
+
+def plan(notebooks: list[Path], course: Course, assignment=None, student=None, use_gradebook=True) -> list[Job]:
+    """One job per notebook, or per (student, assignment) submission for notebooks in the gradebook's tree."""
+    submitted = course.root / "submitted"
+    jobs: dict = {}
+    for path in notebooks:
+        path = path.resolve()
+        try:
+            found, who = course.identify(path, _read_if_needed(path, course, assignment), assignment, student)
+        except CourseError as exc:
+            jobs[path] = Job([path], assignment, student, error=str(exc))
+            continue
+        parts = path.relative_to(submitted).parts if path.is_relative_to(submitted) else ()
+        if use_gradebook and len(parts) == 3 and parts[1] == found.name and student in (None, parts[0]):
+            key = (parts[0], found.name)
+            jobs.setdefault(key, Job([], found.name, parts[0], in_gradebook=True, max_score=found.max_score))
+            jobs[key].notebooks.append(path)
+        else:
+            jobs[path] = Job([path], found.name, who, max_score=found.max_score)
+    return list(jobs.values())
+
+
+def _read_if_needed(path, course, assignment):
+    """The notebook, when neither ``--assignment`` nor its folder or file name tells its assignment."""
+    names = course.assignment_names()
+    if assignment or path.parent.name in names or path.stem in names:
+        return None
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception:  # unreadable: it will be reported when graded
+        return None
+
+
+def run(jobs: list[Job], course_root: Path, settings: GradingSettings, workers: int, on_done) -> None:
+    """Grade every job; ``on_done(job)`` is called as each finishes, in completion order."""
+    cores, gpus = devices.usable_cores(), devices.visible_gpus()
+    todo = [j for j in jobs if not j.error]
+    for job in jobs:
+        if job.error:
+            job.results = job.failed(job.error)
+            on_done(job)
+    if workers == 1 or len(todo) <= 1:
+        os.environ.update(devices.worker_env(0, 1, cores, gpus))
+        for job in todo:
+            job.results = grade_job(job, course_root, settings)
+            on_done(job)
+        return
+    context = multiprocessing.get_context("spawn")  # no forking a process that holds zmq sockets and threads
+    counter = context.Value("i", 0)
+    with ProcessPoolExecutor(min(workers, len(todo)), mp_context=context, initializer=_start_worker,
+                             initargs=(counter, workers, cores, gpus)) as pool:
+        futures = {pool.submit(grade_job, job, course_root, settings): job for job in todo}
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                job.results = future.result()
+            except Exception as exc:  # the worker itself died; report it and keep the batch going
+                job.results = job.failed(f"the grading worker failed: {type(exc).__name__}: {exc}")
+            on_done(job)
+
+
+def _start_worker(counter, workers, cores, gpus):
+    with counter.get_lock():
+        index = counter.value
+        counter.value += 1
+    os.environ.update(devices.worker_env(index, workers, cores, gpus))
+
+
+def grade_job(job: Job, course_root: Path, settings: GradingSettings) -> list[NotebookResult]:
+    """Grade one job in this process; never raises."""
+    try:
+        if job.in_gradebook:
+            return _autograde_submission(job, Path(course_root), settings)
+        course = _course(course_root)
+        results = []
+        for path in job.notebooks:
+            try:
+                nb = nbformat.read(path, as_version=4)
+            except Exception as exc:  # not JSON, not a notebook: this submission scores 0, the batch goes on
+                results += Job([path], job.assignment, job.student, max_score=job.max_score).failed(
+                    f"not a readable notebook: {type(exc).__name__}: {str(exc)[:200]}")
+                continue
+            results.append(grade_notebook(nb, course.assignment(job.assignment), student=job.student,
+                                          settings=settings, notebook_name=str(path)))
+        return results
+    except Exception as exc:
+        log.error("grading %s failed:\n%s", job.label, traceback.format_exc())
+        return job.failed(f"{type(exc).__name__}: {exc}")
+
+
+@functools.cache
+def _course(course_root: Path) -> Course:
+    return Course(course_root)
+
+
+@functools.cache
+def _course_config(course_root: Path):
+    from traitlets.config.loader import PyFileConfigLoader
+
+    return PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
+
+
+class _FirstError(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.message = None
+
+    def emit(self, record):
+        if self.message is None:
+            self.message = record.getMessage().strip().splitlines()[0]
+
+
+def _score_zero(db_url, job):
+    """A submission nbgrader could not process scores 0 in the gradebook, instead of waiting forever."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(db_url) as gb:
+        try:
+            submission = gb.find_submission(job.assignment, job.student)
+        except MissingEntry:
+            return
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                if grade.auto_score is None and grade.manual_score is None:
+                    grade.auto_score = 0
+                    grade.needs_manual_grade = False
+        gb.db.commit()
+
+
+def _autograde_submission(job: Job, course_root: Path, settings: GradingSettings) -> list[NotebookResult]:
+    """nbgrader's autograde for one (student, assignment), the engine as its execute step."""
+    from nbgrader.converters import Autograde
+    from nbgrader.converters.base import NbGraderException
+    from nbgrader.coursedir import CourseDirectory
+
+    from .nbgrader_step import GradeWithHiddenChecks
+
+    config = _course_config(course_root).copy()
+    for name in ("kernel_name", "cell_timeout", "call_timeout", "seed"):
+        setattr(config.GradeWithHiddenChecks, name, getattr(settings, name))
+    coursedir = CourseDirectory(config=config)
+    coursedir.root = str(course_root)
+    coursedir.assignment_id, coursedir.student_id = job.assignment, job.student
+    converter = Autograde(coursedir=coursedir, config=config)
+    converter.force = True  # grading again replaces this submission's results, and only them
+    errors = _FirstError()
+    converter.log.addHandler(errors)
+    GradeWithHiddenChecks.results.clear()
+    try:
+        with gradebook_lock.holding(course_root):
+            try:
+                converter.start()
+            except NbGraderException:
+                _score_zero(coursedir.db_url, job)
+                return job.failed(f"nbgrader could not autograde it: {errors.message or 'see the log'}")
+    finally:
+        converter.log.removeHandler(errors)
+    results = list(GradeWithHiddenChecks.results)
+    paths = {p.stem: p for p in job.notebooks}
+    for result in results:
+        result.notebook = str(paths.get(result.notebook, result.notebook))
+    return results

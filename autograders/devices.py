@@ -1,0 +1,49 @@
+"""Share the machine among parallel grading workers: CPU threads and GPUs.
+
+Each worker's kernels inherit the worker's environment. On CPU, numpy's BLAS and
+TensorFlow's thread pools get an equal share of the cores, so that N workers do
+not run N x cores threads. With GPUs, workers are spread over them round-robin
+through ``CUDA_VISIBLE_DEVICES``, and TensorFlow grows its memory on demand so
+that several kernels can share one GPU.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+                    "VECLIB_MAXIMUM_THREADS", "TF_NUM_INTRAOP_THREADS")
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def visible_gpus(environ=os.environ) -> list[str]:
+    """GPU ids the grader may hand out: ``CUDA_VISIBLE_DEVICES`` if set, else what ``nvidia-smi -L`` lists."""
+    if "CUDA_VISIBLE_DEVICES" in environ:
+        return [g.strip() for g in environ["CUDA_VISIBLE_DEVICES"].split(",") if g.strip() and g.strip() != "-1"]
+    if shutil.which("nvidia-smi") is None:
+        return []
+    try:
+        listing = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=20).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [str(i) for i, line in enumerate(listing.splitlines()) if line.startswith("GPU ")]
+
+
+def worker_env(index: int, workers: int, cores: int, gpus: list[str]) -> dict[str, str]:
+    """Environment variables for grading worker ``index`` of ``workers``."""
+    threads = str(max(1, cores // workers))
+    env = dict.fromkeys(THREAD_VARIABLES, threads)
+    env["TF_NUM_INTEROP_THREADS"] = "1" if workers > 1 else "2"
+    env["TF_FORCE_GPU_ALLOW_GROWTH"] = "true"
+    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    if gpus:
+        env["CUDA_VISIBLE_DEVICES"] = gpus[index % len(gpus)]
+    return env

@@ -1,0 +1,93 @@
+"""Grading a class: parallel workers give the same gradebook as one, re-grading replaces only what it should."""
+
+import csv
+import shutil
+
+import nbformat
+from nbgrader.api import Gradebook
+
+from conftest import ROOT, dlcourse, released
+from notebooks import CORPUS, corpus_cells, student_notebook
+
+ACTIVATIONS = ["correct_np_where", "correct_masks_float32", "partly_wrong", "tamper_os_exit",
+               "tamper_equal_to_anything", "loop_in_function"]
+
+
+def quiz_answers(student, wrong=False):
+    from test_concepts_quiz import key, right_answers
+    answers = right_answers(student)
+    if wrong:
+        answers = {**answers, "q01": "A", "q12": answers["q12"] + 1}
+    return {f"{q}_answer": f"{q} = {v!r}" for q, v in answers.items()}
+
+
+def make_class(course_copy, root):
+    """A dozen submissions over two assignments: correct, partial, hostile and broken ones."""
+    course = root / "course"
+    shutil.copytree(course_copy, course)
+    act, quiz = released(course, "activations"), released(course, "concepts_quiz")
+    for i, case in enumerate(ACTIVATIONS):
+        student = f"s{i:02d}"
+        write(course, student, "activations",
+              student_notebook(act, corpus_cells(CORPUS / "activations" / f"{case}.py")))
+        write(course, student, "concepts_quiz", student_notebook(quiz, quiz_answers(student, wrong=i % 2 == 1)))
+    (course / "submitted/s00/concepts_quiz/concepts_quiz.ipynb").write_text("{ not json")
+    return course
+
+
+def write(course, student, assignment, nb):
+    path = course / "submitted" / student / assignment / f"{assignment}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+
+
+def gradebook_rows(course):
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        rows = []
+        for assignment in ("activations", "concepts_quiz"):
+            for sub in gb.assignment_submissions(assignment):
+                for nb in sub.notebooks:
+                    rows += [(sub.student.id, assignment, nb.name, g.name, g.auto_score) for g in nb.grades]
+        return sorted(rows)
+
+
+def test_two_workers_give_the_same_gradebook_as_one(course_copy, tmp_path):
+    courses = {}
+    for workers in (1, 2):
+        course = make_class(course_copy, tmp_path / f"w{workers}")
+        dlcourse("grade", course / "submitted", "--course", course, "--workers", workers,
+                 "--call-timeout", "5", "--csv", course / "grades.csv", "--html", course / "report.html")
+        courses[workers] = course
+    one, two = gradebook_rows(courses[1]), gradebook_rows(courses[2])
+    assert one == two
+    assert len(one) == len(set(one)) == 6 * 4 + 6 * 15
+    assert all(row[4] == 0 for row in one if row[:2] == ("s00", "concepts_quiz"))  # unreadable: scored 0
+    scores = {(s, a): sum(x for st, a2, _, _, x in one if (st, a2) == (s, a)) for s, a, *_ in one}
+    assert scores[("s00", "activations")] == 10.0 and scores[("s03", "activations")] == 0.0
+    assert scores[("s02", "concepts_quiz")] == 20.0 and scores[("s01", "concepts_quiz")] == 17.0
+
+    with open(courses[2] / "grades.csv") as handle:
+        table = list(csv.DictReader(handle))
+    assert [r["student"] for r in table] == [f"s{i:02d}" for i in range(6)]
+    assert table[0] == {"student": "s00", "activations": "10", "concepts_quiz": "0", "total": "10"}
+    report = (courses[2] / "report.html").read_text()
+    assert "data:image/png;base64," in report and "not a readable notebook" in report
+    assert "relu: gives the right values on random float64 inputs of several shapes" in report
+
+    # formgrader reads the autograded notebooks; the engine's verdict is in them
+    assert "Hidden checks:" in (courses[2] / "autograded/s02/activations/activations.ipynb").read_text()
+
+
+def test_grading_one_student_again_replaces_only_their_results(course_copy, tmp_path):
+    course = make_class(course_copy, tmp_path)
+    dlcourse("grade", course / "submitted", "--course", course, "--call-timeout", "5")
+    before = gradebook_rows(course)
+    act = released(course, "activations")
+    write(course, "s02", "activations",
+          student_notebook(act, corpus_cells(CORPUS / "activations" / "correct_np_where.py")))
+    dlcourse("grade", course / "submitted/s02/activations", "--course", course)
+    after = gradebook_rows(course)
+    changed = set(before) ^ set(after)
+    assert changed and {row[:2] for row in changed} == {("s02", "activations")}
+    assert len(after) == len(before)
+    assert sum(r[4] for r in after if r[:2] == ("s02", "activations")) == 10.0
