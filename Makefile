@@ -22,3 +22,4 @@ test: setup
 
 bench: setup
 	$(BIN)/python benchmarks/grading_overhead.py
+	$(BIN)/python benchmarks/class_grading.py
