@@ -13,6 +13,7 @@ import numpy as np
 answer = 42
 weights = {"W": np.eye(2), "b": np.zeros(2)}
 def double(x): return x * 2
+def total(x): return float(x.sum())
 def scale_in_place(x): x *= 3; return x
 def boom(x): raise ValueError(f"bad input {x!r}")
 def huge(): return np.zeros(2_000_000)
@@ -43,6 +44,11 @@ def test_calls_return_plain_data(student):
     assert student.map("double", [1, 2.5, "ab"]) == [2, 5.0, "abab"]
     assert student.get("answer") == 42
     assert np.array_equal(student.get("weights")["W"], np.eye(2))
+
+
+def test_large_arguments_cross_intact(student):
+    x = np.arange(2_000_000, dtype=np.float64)
+    assert student.call("total", x) == float(x.sum())
 
 
 def test_starmap_sends_many_calls_in_one_round_trip(student):

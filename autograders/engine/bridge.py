@@ -25,9 +25,13 @@ _s.modules["_dlcourse_wire"] = _m
 del _s, _t, _m
 """
 
+# The request travels in the execute_request's content, not inside the code: IPython takes
+# about a second to compile a megabyte of string literal, and no time to read a message field.
 _CALL = ("__import__('IPython').display.publish_display_data("
          "{{{mime!r}: __import__('sys').modules['_dlcourse_wire'].handle("
-         "__import__('IPython').get_ipython().user_ns, {request!r})}})")
+         "__import__('IPython').get_ipython().user_ns, "
+         "__import__('IPython').get_ipython().kernel.get_parent()['content']['dlcourse_request'])}})"
+         ).format(mime=wire.MIME)
 
 
 class CheckProblem(Exception):
@@ -143,7 +147,7 @@ class StudentKernel:
         request = json.dumps({"steps": steps, "chain": returns is not None, "returns": returns,
                               "strict": strict, "inputs": inputs})
         timeout = self.call_timeout if timeout is None else timeout
-        text = self._execute(self._client(), _CALL.format(mime=wire.MIME, request=request), names, timeout)
+        text = self._execute(self._client(), _CALL, names, timeout, request=request)
         if text is None:
             raise KernelGone(f"calling {label} gave no answer (did the notebook replace Python built-ins?)")
         if len(text) > self.max_reply_bytes:
@@ -161,11 +165,15 @@ class StudentKernel:
         except (KeyError, TypeError, ValueError, RecursionError):
             raise KernelGone(f"calling {label} gave a garbled answer") from None
 
-    def _execute(self, client, code, names, timeout):
-        """Run ``code``, return the last reply it published (or None), enforcing ``timeout``."""
+    def _execute(self, client, code, names, timeout, request=None):
+        """Run ``code`` (with ``request`` in the message), return the last reply it published, enforcing ``timeout``."""
         names = [names] if isinstance(names, str) else names
         name = " / ".join(names)
-        msg_id = client.execute(code, silent=False, store_history=False, allow_stdin=False, stop_on_error=False)
+        content = {"code": code, "silent": False, "store_history": False, "user_expressions": {},
+                   "allow_stdin": False, "stop_on_error": False, "dlcourse_request": request}
+        message = client.session.msg("execute_request", content)
+        client.shell_channel.send(message)
+        msg_id = message["header"]["msg_id"]
         deadline = time.monotonic() + timeout
         reply = None
         while True:
