@@ -1,0 +1,374 @@
+"""Hidden checks for the softmax assignment: softmax, softmax_cross_entropy, the softmax classifier.
+
+Three test cells: ``test_softmax``, ``test_softmax_cross_entropy``, ``test_classifier``.
+Every check compares with ``reference.py`` or with the student's own function (numerical
+gradients); nothing else from the kernel is trusted. The blobs that the classifier is
+trained and tested on are drawn here, in the grader: the held-out labels never reach the kernel.
+"""
+
+import numpy as np
+import pytest
+
+from autograders.assignments.softmax import reference
+from autograders.checklib import expect_array, expect_close, expect_finite, numerical_gradient
+from autograders.engine.bridge import StudentError
+
+SOFTMAX, CE = "test_softmax", "test_softmax_cross_entropy"
+CLASSIFIER = "test_classifier"
+SHAPES = [(1, 3), (4, 5), (16, 10), (7, 2), (3, 3)]
+CE_SHAPES = [(1, 3), (5, 4), (20, 10), (8, 2)]
+# the classifier runs in the grader: small data, few iterations (a few milliseconds in numpy)
+ACCURACY_RUN = dict(learning_rate=0.5, num_iters=200, reg=0.01)
+MIN_ACCURACY = 0.9  # the reference gets ~0.99 on these blobs, never below 0.97 in 1000 draws
+STATIONARY_RUN = dict(learning_rate=1.0, num_iters=300, reg=0.1)
+MAX_GRADIENT = 1e-3  # the reference gets below 3e-6 here (1000 blob draws, starting weights of scale 0 to 1)
+
+
+# -- helpers -----------------------------------------------------------------
+
+def _fmt(x):
+    return np.array2string(np.asarray(x), precision=6, threshold=6, edgeitems=2)
+
+
+def labels(rng, n, c):
+    return rng.integers(0, c, size=n)
+
+
+def blobs(rng, per_class, centres, std=1.0):
+    y = np.repeat(np.arange(len(centres)), per_class)
+    return centres[y] + std * rng.standard_normal((len(y), centres.shape[1])), y
+
+
+def blob_centres(rng, num_classes=3, radius=3.0):
+    """Centres evenly spread on a circle of the given radius, at a random angle and offset."""
+    angles = rng.uniform(0, 2 * np.pi) + 2 * np.pi * np.arange(num_classes) / num_classes
+    return radius * np.stack([np.cos(angles), np.sin(angles)], axis=1) + rng.uniform(-1, 1, size=2)
+
+
+def pair(value, what):
+    """softmax_cross_entropy and train_softmax_classifier return two things."""
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        kind = f"a {type(value).__name__} of length {len(value)}" if isinstance(value, (tuple, list)) else \
+            f"a {type(value).__name__}"
+        example = "return W, b" if what.startswith("train") else "return loss, dlogits"
+        raise AssertionError(f"{what} must return a pair (two values: `{example}`); it returned {kind}")
+    return value
+
+
+def stable_call(student, name, *args, hint, **kwargs):
+    """``student.call(..., strict=True)`` with a hint when numpy overflowed or divided by zero."""
+    try:
+        return student.call(name, *args, strict=True, **kwargs)
+    except StudentError as err:
+        if err.is_a("FloatingPointError") or err.is_a("RuntimeWarning"):
+            raise AssertionError(f"{err} ({hint})") from None
+        raise
+
+
+def ce_loss_and_grad(student, logits, y, what, **kwargs):
+    loss, dlogits = pair(student.call("softmax_cross_entropy", logits, y, **kwargs), what)
+    return loss, dlogits
+
+
+def train(student, X, y, num_classes, **run):
+    W, b = pair(student.call("train_softmax_classifier", X, y, num_classes, **run), "train_softmax_classifier")
+    W = expect_array(W, "train_softmax_classifier's W", shape=(X.shape[1], num_classes))
+    b = expect_array(b, "train_softmax_classifier's b", shape=(num_classes,))
+    expect_finite(W, f"W trained with {describe_run(run)}")
+    expect_finite(b, f"b trained with {describe_run(run)}")
+    return W, b
+
+
+def describe_run(run):
+    return ", ".join(f"{k}={v}" for k, v in run.items())
+
+
+# -- softmax -----------------------------------------------------------------
+
+@pytest.mark.grades(SOFTMAX)
+def test_softmax_matches_the_reference_on_random_logits(student, rng):
+    """gives the right probabilities for random float64 logits of several shapes and scales"""
+    inputs = [rng.normal(scale=scale, size=shape) for scale in (1.0, 5.0, 30.0) for shape in SHAPES]
+    for z, out in zip(inputs, student.map("softmax", inputs)):
+        expect_close(out, reference.softmax(z), f"softmax(logits) for logits of shape {z.shape}",
+                     inputs=z, input_name="logits")
+
+
+@pytest.mark.grades(SOFTMAX)
+def test_softmax_of_a_vector_is_a_vector(student, rng):
+    """a 1-D input of shape (C,) gives a 1-D output of shape (C,)"""
+    inputs = [rng.normal(scale=3.0, size=c) for c in (6, 2)]
+    for z, out in zip(inputs, student.map("softmax", inputs)):
+        out = expect_array(out, f"softmax of a vector of shape {z.shape}", shape=z.shape)
+        expect_close(out, reference.softmax(z), f"softmax of a vector of shape {z.shape}", inputs=z,
+                     input_name="logits")
+
+
+@pytest.mark.grades(SOFTMAX)
+def test_softmax_keeps_a_single_row_batch_as_one_row(student, rng):
+    """a single-row batch of shape (1, C) gives shape (1, C)"""
+    z = rng.normal(scale=3.0, size=(1, 7))
+    out = expect_array(student.call("softmax", z), "softmax of a batch of shape (1, 7)", shape=(1, 7))
+    expect_close(out, reference.softmax(z), "softmax of a batch of shape (1, 7)", inputs=z, input_name="logits")
+
+
+@pytest.mark.grades(SOFTMAX)
+def test_softmax_rows_sum_to_one(student, rng):
+    """every row holds probabilities in [0, 1] that sum to 1"""
+    inputs = [rng.normal(scale=4.0, size=(6, 5)), rng.normal(scale=4.0, size=(5, 6)),
+              rng.normal(scale=50.0, size=(4, 4)), rng.normal(size=(1, 3))]
+    for z, out in zip(inputs, student.map("softmax", inputs)):
+        out = expect_array(out, f"softmax(logits) for logits of shape {z.shape}", shape=z.shape)
+        expect_finite(out, f"softmax(logits) for logits of shape {z.shape}")
+        sums = out.sum(axis=1)
+        worst = int(np.argmax(np.abs(sums - 1)))
+        assert abs(sums[worst] - 1) < 1e-10, (
+            f"the rows of softmax(logits) must sum to 1: for logits of shape {z.shape}, row {worst} sums to "
+            f"{sums[worst]:.6g} (normalise each row: sum over axis=1 with keepdims=True)")
+        assert out.min() >= 0 and out.max() <= 1, (
+            f"softmax(logits) must give probabilities in [0, 1]; it gave values from {out.min():.6g} to {out.max():.6g}")
+
+
+@pytest.mark.grades(SOFTMAX)
+def test_softmax_is_stable_for_large_logits(student):
+    """no overflow, NaN or warning for logits up to abs 1e4, in a batch and in a vector"""
+    batch = np.array([[1e4, 0.0, -1e4], [1e3, 1e3 + 1, 1e3 - 1], [-1e4, 1e4, 5e3], [710.0, 700.0, -5.0],
+                      [-5.0, 0.0, 5.0]])
+    vector = np.array([1e4, 1e4 - 2.0, -1e4])
+    hint = ("np.exp of a big logit overflows, and a row whose exps all underflow to 0 gives 0 / 0: "
+            "subtract each row's own max before np.exp")
+    for z in (batch, vector):
+        out = stable_call(student, "softmax", z, hint=hint)
+        expect_close(out, reference.softmax(z), "softmax(logits) for logits up to abs 1e4", inputs=z,
+                     input_name="logits")
+
+
+@pytest.mark.grades(SOFTMAX)
+def test_softmax_shifts_each_row_by_its_own_max(student):
+    """rows whose logits are all far below (or above) the other rows' still get the right probabilities"""
+    z = np.array([[1e4, 1e4 - 1, 1e4 - 2], [-1e4, -1e4 + 1, -1e4 + 2], [0.0, 1.0, 2.0], [-2e3, -2e3, -2e3 - 3]])
+    out = expect_array(student.call("softmax", z), "softmax(logits)", shape=z.shape)
+    expected = reference.softmax(z)
+    for row in range(len(z)):
+        ok = np.all(np.isfinite(out[row])) and np.allclose(out[row], expected[row], rtol=1e-7, atol=0)
+        assert ok, (
+            f"softmax of the row {_fmt(z[row])} in a batch whose largest logit is 1e4 should be "
+            f"{_fmt(expected[row])}, got {_fmt(out[row])}: subtract each row's own max "
+            "(max over axis=1 with keepdims=True), not one max for the whole batch, or its exps all underflow to 0")
+
+
+@pytest.mark.grades(SOFTMAX)
+def test_softmax_keeps_float32_as_float32(student, rng):
+    """float32 logits give float32 probabilities"""
+    z = rng.normal(scale=3.0, size=(4, 5)).astype(np.float32)
+    out = expect_array(student.call("softmax", z), "softmax(float32 logits)", shape=z.shape, dtype=np.float32)
+    expect_close(out, reference.softmax(z.astype(np.float64)), "softmax(float32 logits)", inputs=z,
+                 input_name="logits", tol=1e-5, atol=1e-6)
+
+
+@pytest.mark.grades(SOFTMAX)
+def test_softmax_turns_integer_logits_into_float64(student):
+    """integer logits give float64 probabilities"""
+    z = np.array([[1, 2, 3], [-4, 0, 4]])
+    out = expect_array(student.call("softmax", z), "softmax(integer logits)", shape=z.shape, dtype=np.float64)
+    expect_close(out, reference.softmax(z), "softmax(integer logits)", inputs=z, input_name="logits")
+
+
+@pytest.mark.grades(SOFTMAX)
+def test_softmax_does_not_modify_its_input(student, rng):
+    """leaves the logits it is given unchanged"""
+    z = rng.normal(scale=3.0, size=(5, 4))
+    _, (after,) = student.call_with_inputs("softmax", z.copy())
+    assert np.array_equal(after, z), (
+        "softmax changed the logits it was given (an in-place operation such as logits -= ...); "
+        "compute a new array instead, e.g. shifted = logits - ...")
+
+
+# -- softmax_cross_entropy ---------------------------------------------------
+
+def _ce_inputs(rng):
+    return [(rng.normal(scale=scale, size=(n, c)), labels(rng, n, c)) for scale in (1.0, 6.0) for n, c in CE_SHAPES]
+
+
+@pytest.mark.grades(CE)
+def test_cross_entropy_loss_matches_the_reference(student, rng):
+    """the loss is right for random logits and labels, batches of one row included"""
+    inputs = _ce_inputs(rng)
+    for (z, y), result in zip(inputs, student.starmap("softmax_cross_entropy", inputs)):
+        loss, _ = pair(result, "softmax_cross_entropy")
+        expect_close(loss, reference.softmax_cross_entropy(z, y)[0],
+                     f"the loss of softmax_cross_entropy(logits, y) for logits of shape {z.shape}")
+
+
+@pytest.mark.grades(CE)
+def test_cross_entropy_dlogits_match_the_reference(student, rng):
+    """dlogits is right for random logits and labels, batches of one row included"""
+    inputs = _ce_inputs(rng)
+    for (z, y), result in zip(inputs, student.starmap("softmax_cross_entropy", inputs)):
+        _, dlogits = pair(result, "softmax_cross_entropy")
+        expect_close(dlogits, reference.softmax_cross_entropy(z, y)[1],
+                     f"dlogits of softmax_cross_entropy(logits, y) for logits of shape {z.shape}", inputs=z,
+                     input_name="logits")
+
+
+@pytest.mark.grades(CE)
+def test_cross_entropy_dlogits_agree_with_the_numerical_gradient(student, rng):
+    """dlogits agrees with the centred numerical gradient of your loss (relative error below 1e-6)"""
+    for n, c in [(3, 4), (1, 5), (6, 2)]:
+        z, y = rng.normal(size=(n, c)), labels(rng, n, c)
+
+        def losses(zs, y=y):
+            return [pair(r, "softmax_cross_entropy")[0]
+                    for r in student.starmap("softmax_cross_entropy", [(zz, y) for zz in zs])]
+
+        numeric = numerical_gradient(losses, z, 1.0)
+        _, dlogits = ce_loss_and_grad(student, z, y, "softmax_cross_entropy")
+        expect_close(dlogits, numeric, f"dlogits compared with the numerical gradient of your loss, "
+                     f"for logits of shape {z.shape}", inputs=z, input_name="logits", tol=1e-6)
+
+
+@pytest.mark.grades(CE)
+def test_cross_entropy_is_the_mean_over_the_rows(student, rng):
+    """the loss is the mean over the N rows: the same batch given twice has the same loss"""
+    z, y = rng.normal(size=(5, 3)), labels(rng, 5, 3)
+    (once, _), (twice, _) = (pair(r, "softmax_cross_entropy") for r in student.starmap(
+        "softmax_cross_entropy", [(z, y), (np.vstack([z, z]), np.concatenate([y, y]))]))
+    once, twice = float(np.asarray(once)), float(np.asarray(twice))
+    assert np.isclose(once, twice, rtol=1e-9, atol=0), (
+        f"the loss must be the mean over the N rows, not the sum: a batch of 5 rows gave {once:.6g}, "
+        f"the same 5 rows given twice gave {twice:.6g} (divide by N)")
+
+
+@pytest.mark.grades(CE)
+def test_cross_entropy_is_finite_for_probabilities_of_0_and_1(student):
+    """finite loss and dlogits when softmax gives probabilities of exactly 0 and 1 (no log(0))"""
+    hint = "a probability of exactly 0 gives log(0) = -inf: compute log softmax as (logits - max) - log(sum(exp(logits - max)))"
+    cases = [
+        ("logits [[1e4, -1e4]] and the wrong label y = [1] (loss 2e4)", np.array([[1e4, -1e4]]), np.array([1])),
+        ("logits [[1e4, -1e4]] and the right label y = [0] (loss 0)", np.array([[1e4, -1e4]]), np.array([0])),
+        ("a batch of 4 rows with logits up to abs 1e4",
+         np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 5.0], [3.0, 1.0, -2.0], [-800.0, 0.0, 800.0]]), np.array([1, 0, 2, 0])),
+    ]
+    for what, z, y in cases:
+        loss, dlogits = pair(stable_call(student, "softmax_cross_entropy", z, y, hint=hint), "softmax_cross_entropy")
+        expected_loss, expected_dlogits = reference.softmax_cross_entropy(z, y)
+        expect_finite(np.asarray(loss, dtype=np.float64), f"the loss for {what}")
+        expect_close(loss, expected_loss, f"the loss for {what}", atol=1e-12)
+        expect_close(dlogits, expected_dlogits, f"dlogits for {what}", inputs=z, input_name="logits", atol=1e-12)
+
+
+@pytest.mark.grades(CE)
+def test_cross_entropy_keeps_float32_dlogits_as_float32(student, rng):
+    """float32 logits give float32 dlogits"""
+    z, y = rng.normal(scale=2.0, size=(6, 4)).astype(np.float32), labels(rng, 6, 4)
+    loss, dlogits = ce_loss_and_grad(student, z, y, "softmax_cross_entropy(float32 logits, y)")
+    expected_loss, expected_dlogits = reference.softmax_cross_entropy(z.astype(np.float64), y)
+    dlogits = expect_array(dlogits, "dlogits for float32 logits", shape=z.shape, dtype=np.float32)
+    expect_close(loss, expected_loss, "the loss for float32 logits", tol=1e-5)
+    expect_close(dlogits, expected_dlogits, "dlogits for float32 logits", inputs=z, input_name="logits",
+                 tol=1e-5, atol=1e-7)
+
+
+@pytest.mark.grades(CE)
+def test_cross_entropy_does_not_modify_its_inputs(student, rng):
+    """leaves the logits and the labels it is given unchanged"""
+    z, y = rng.normal(scale=3.0, size=(5, 4)), labels(rng, 5, 4)
+    _, (z_after, y_after) = student.call_with_inputs("softmax_cross_entropy", z.copy(), y.copy())
+    assert np.array_equal(z_after, z), (
+        "softmax_cross_entropy changed the logits it was given (an in-place operation such as logits -= ... "
+        "or logits[rows, y] -= 1); work on a new array")
+    assert np.array_equal(y_after, y), "softmax_cross_entropy changed the labels y it was given"
+
+
+# -- classifier ----------------------------------------------------------------
+
+@pytest.mark.grades(CLASSIFIER)
+def test_classifier_returns_W_of_shape_D_by_C_and_b_of_shape_C(student, rng):
+    """train_softmax_classifier returns (W, b) with W of shape (D, C) and b of shape (C,)"""
+    X, y = rng.normal(size=(40, 3)), labels(rng, 40, 4)
+    train(student, X, y, 4, learning_rate=0.1, num_iters=5)
+
+
+@pytest.mark.grades(CLASSIFIER)
+def test_trained_classifier_labels_held_out_blobs(student, rng):
+    """trained on 2-D blobs, predict_classes labels at least 90% of new points from the same blobs correctly"""
+    centres = blob_centres(rng)
+    X, y = blobs(rng, 100, centres)
+    X_test, y_test = blobs(rng, 200, centres)  # the labels stay here
+    W, b = train(student, X, y, len(centres), **ACCURACY_RUN)
+    predicted = expect_array(student.call("predict_classes", X_test, W, b), "predict_classes(X, W, b)",
+                             shape=y_test.shape)
+    accuracy = float(np.mean(predicted == y_test))
+    assert accuracy >= MIN_ACCURACY, (
+        f"trained with {describe_run(ACCURACY_RUN)} on {len(y)} points of 3 well separated blobs, your "
+        f"classifier labels {accuracy:.0%} of {len(y_test)} new points correctly; at least {MIN_ACCURACY:.0%} expected")
+
+
+@pytest.mark.grades(CLASSIFIER)
+def test_training_minimises_the_regularised_loss(student, rng):
+    """after enough gradient descent steps, the gradient of mean cross-entropy + 0.5 * reg * sum(W**2) is ~0"""
+    X, y = blobs(rng, 100, blob_centres(rng))
+    W, b = train(student, X, y, 3, **STATIONARY_RUN)
+    _, dW, db = reference.objective(W, b, X, y, STATIONARY_RUN["reg"])
+    worst = max(float(np.abs(dW).max()), float(np.abs(db).max()))
+    assert worst <= MAX_GRADIENT, (
+        f"after training with {describe_run(STATIONARY_RUN)}, the gradient of the objective mean cross-entropy "
+        f"+ 0.5 * reg * sum(W**2) at your (W, b) is {worst:.3g} (largest entry), not ~0: your steps do not follow "
+        "its gradient (the gradient of W is X.T @ dlogits + reg * W, of b dlogits summed over the rows; "
+        "b is not regularised; each step moves by learning_rate times the gradient)")
+
+
+@pytest.mark.grades(CLASSIFIER)
+def test_larger_reg_gives_smaller_weights(student, rng):
+    """reg regularises: training with reg=1.0 gives a clearly smaller ||W|| than reg=0.0"""
+    X, y = blobs(rng, 100, blob_centres(rng))
+    run = dict(learning_rate=0.5, num_iters=300, seed=0)
+    W0, _ = train(student, X, y, 3, reg=0.0, **run)
+    W1, _ = train(student, X, y, 3, reg=1.0, **run)
+    n0, n1 = float(np.linalg.norm(W0)), float(np.linalg.norm(W1))
+    assert n1 < 0.8 * n0, (
+        f"reg does not regularise: with reg=1.0 ||W|| is {n1:.4g}, with reg=0.0 it is {n0:.4g} "
+        "(add the gradient of 0.5 * reg * sum(W**2), reg * W, to the gradient of W)")
+
+
+@pytest.mark.grades(CLASSIFIER)
+def test_the_same_seed_gives_the_same_weights(student, rng):
+    """training twice with the same seed gives exactly the same W and b"""
+    X, y = blobs(rng, 30, blob_centres(rng))
+    run = dict(learning_rate=0.5, num_iters=20, reg=0.01, seed=7)
+    (Wa, ba), (Wb, bb) = (train(student, X, y, 3, **run) for _ in range(2))
+    assert np.array_equal(Wa, Wb) and np.array_equal(ba, bb), (
+        "training twice with the same seed (seed=7) gave different weights: draw the initial W from "
+        "np.random.default_rng(seed), not from the global np.random")
+
+
+@pytest.mark.grades(CLASSIFIER)
+def test_training_does_not_modify_X_or_y(student, rng):
+    """train_softmax_classifier leaves X and y unchanged"""
+    X, y = blobs(rng, 20, blob_centres(rng))
+    _, (X_after, y_after, *_) = student.call_with_inputs("train_softmax_classifier", X.copy(), y.copy(), 3, 0.5, 10)
+    assert np.array_equal(X_after, X) and np.array_equal(y_after, y), (
+        "train_softmax_classifier changed the X or y it was given (an in-place operation); work on new arrays")
+
+
+@pytest.mark.grades(CLASSIFIER)
+def test_predict_classes_returns_the_class_with_the_largest_score(student, rng):
+    """predict_classes returns integer labels of shape (N,): the class with the largest score X @ W + b"""
+    inputs = [(rng.normal(size=(n, d)), rng.normal(size=(d, c)), rng.normal(size=c))
+              for n, d, c in [(12, 2, 3), (1, 4, 5), (30, 3, 2)]]
+    for (X, W, b), out in zip(inputs, student.starmap("predict_classes", inputs)):
+        n, c = X.shape[0], W.shape[1]
+        what = f"predict_classes(X, W, b) for {n} rows and {c} classes"
+        out = expect_array(out, what)
+        assert out.shape == (n,), (
+            f"{what} must return one class label per row, shape ({n},); it returned shape {out.shape}"
+            + (" (one probability or score per class? return the index of the largest: np.argmax(..., axis=1))"
+               if out.shape == (n, c) else ""))
+        assert np.issubdtype(out.dtype, np.integer), (
+            f"{what} must return integer class labels; it returned dtype {out.dtype} "
+            "(np.argmax gives integers)")
+        expected = reference.predict_classes(X, W, b)
+        wrong = np.flatnonzero(out != expected)
+        assert wrong.size == 0, (
+            f"{what} is wrong for {wrong.size} rows: e.g. row {wrong[0]} with scores X @ W + b = "
+            f"{_fmt((X @ W + b)[wrong[0]])} should be class {expected[wrong[0]]}, got {out[wrong[0]]}")
