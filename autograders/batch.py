@@ -114,6 +114,15 @@ def _start_worker(counter, workers, cores, gpus):
     os.environ.update(devices.worker_env(index, workers, cores, gpus))
 
 
+def _unreadable(paths) -> str | None:
+    for path in paths:
+        try:
+            nbformat.read(path, as_version=4)
+        except Exception as exc:
+            return f"not a readable notebook: {type(exc).__name__}: {str(exc)[:200]}"
+    return None
+
+
 def grade_job(job: Job, course_root: Path, settings: GradingSettings) -> list[NotebookResult]:
     """Grade one job in this process; never raises."""
     try:
@@ -122,12 +131,10 @@ def grade_job(job: Job, course_root: Path, settings: GradingSettings) -> list[No
         course = _course(course_root)
         results = []
         for path in job.notebooks:
-            try:
-                nb = nbformat.read(path, as_version=4)
-            except Exception as exc:  # not JSON, not a notebook: this submission scores 0, the batch goes on
-                results += Job([path], job.assignment, job.student, max_score=job.max_score).failed(
-                    f"not a readable notebook: {type(exc).__name__}: {str(exc)[:200]}")
+            if reason := _unreadable([path]):  # not JSON, not a notebook: it scores 0, the batch goes on
+                results += Job([path], job.assignment, job.student, max_score=job.max_score).failed(reason)
                 continue
+            nb = nbformat.read(path, as_version=4)
             results.append(grade_notebook(nb, course.assignment(job.assignment), student=job.student,
                                           settings=settings, notebook_name=str(path)))
         return results
@@ -200,7 +207,8 @@ def _autograde_submission(job: Job, course_root: Path, settings: GradingSettings
                 converter.start()
             except NbGraderException:
                 _score_zero(coursedir.db_url, job)
-                return job.failed(f"nbgrader could not autograde it: {errors.message or 'see the log'}")
+                return job.failed(_unreadable(job.notebooks)
+                                  or f"nbgrader could not autograde it: {errors.message or 'see the log'}")
     finally:
         converter.log.removeHandler(errors)
     results = list(GradeWithHiddenChecks.results)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import batch, devices, reports
 from .course import Course, CourseError
-from .engine import GradingSettings, NotebookResult
+from .engine import GradingSettings, NotebookResult, check_seeds
 from .progress import GradingProgress
 
 USAGE_ERROR = 2
@@ -64,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"seconds one call from a hidden check may run (default {defaults.call_timeout:g})")
     grade.add_argument("--seed", type=int, default=defaults.seed, help="seed of the hidden checks' random inputs")
     grade.set_defaults(run=cmd_grade)
+
+    selftest = sub.add_parser("selftest", help="check that the hidden checks pass the instructor's own notebook "
+                                                 "for many seeds (a check that does not is flaky)")
+    selftest.add_argument("assignments", nargs="*", metavar="NAME", help="assignments (default: all)")
+    selftest.add_argument("--course", default="course", metavar="DIR", help="the course folder (default: ./course)")
+    selftest.add_argument("--seeds", type=_positive_int, default=10, metavar="N", help="seeds 0..N-1 (default 10)")
+    selftest.set_defaults(run=cmd_selftest)
     return parser
 
 def find_notebooks(paths) -> list[Path]:
@@ -106,6 +113,23 @@ def cmd_grade(args) -> int:
     if args.html:
         reports.write_html(results, args.html)
     return 0
+
+def cmd_selftest(args) -> int:
+    course = Course(args.course)
+    names = args.assignments or course.assignment_names()
+    assignments = [course.assignment(name) for name in names]
+    flaky = 0
+    for assignment in assignments:
+        outcomes = check_seeds(assignment, range(args.seeds))
+        failed = [(seed, o) for seed, runs in outcomes.items() for o in runs if not o.passed]
+        total = sum(len(runs) for runs in outcomes.values())
+        print(f"{assignment.name}: {total - len(failed)} of {total} check runs passed "
+              f"({len(outcomes[0])} checks x {args.seeds} seeds)")
+        for seed, outcome in failed:
+            print(f"  seed {seed}: {outcome.grade_id}: {outcome.name}: {outcome.message}")
+        flaky += bool(failed)
+    return 1 if flaky else 0
+
 
 def _print_details(result: NotebookResult):
     from rich.console import Console

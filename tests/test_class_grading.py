@@ -4,6 +4,7 @@ import csv
 import shutil
 
 import nbformat
+import pytest
 from nbgrader.api import Gradebook
 
 from conftest import ROOT, dlcourse, released
@@ -14,7 +15,7 @@ ACTIVATIONS = ["correct_np_where", "correct_masks_float32", "partly_wrong", "tam
 
 
 def quiz_answers(student, wrong=False):
-    from test_concepts_quiz import key, right_answers
+    from test_concepts_quiz import right_answers
     answers = right_answers(student)
     if wrong:
         answers = {**answers, "q01": "A", "q12": answers["q12"] + 1}
@@ -51,13 +52,19 @@ def gradebook_rows(course):
         return sorted(rows)
 
 
-def test_two_workers_give_the_same_gradebook_as_one(course_copy, tmp_path):
-    courses = {}
+@pytest.fixture(scope="module")
+def courses(course_copy, tmp_path_factory):
+    """The same class graded with 1 and with 2 workers, each in its own copy of the course."""
+    graded = {}
     for workers in (1, 2):
-        course = make_class(course_copy, tmp_path / f"w{workers}")
+        course = make_class(course_copy, tmp_path_factory.mktemp(f"w{workers}"))
         dlcourse("grade", course / "submitted", "--course", course, "--workers", workers,
                  "--call-timeout", "5", "--csv", course / "grades.csv", "--html", course / "report.html")
-        courses[workers] = course
+        graded[workers] = course
+    return graded
+
+
+def test_two_workers_give_the_same_gradebook_as_one(courses):
     one, two = gradebook_rows(courses[1]), gradebook_rows(courses[2])
     assert one == two
     assert len(one) == len(set(one)) == 6 * 4 + 6 * 15
@@ -78,9 +85,8 @@ def test_two_workers_give_the_same_gradebook_as_one(course_copy, tmp_path):
     assert "Hidden checks:" in (courses[2] / "autograded/s02/activations/activations.ipynb").read_text()
 
 
-def test_grading_one_student_again_replaces_only_their_results(course_copy, tmp_path):
-    course = make_class(course_copy, tmp_path)
-    dlcourse("grade", course / "submitted", "--course", course, "--call-timeout", "5")
+def test_grading_one_student_again_replaces_only_their_results(courses):
+    course = courses[1]
     before = gradebook_rows(course)
     act = released(course, "activations")
     write(course, "s02", "activations",

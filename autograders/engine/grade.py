@@ -12,6 +12,7 @@ and ``dlcourse grade`` through ``autograders.cli``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -19,6 +20,8 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+import nbformat
 
 from .bridge import StudentKernel
 from .cells import is_test_cell
@@ -65,6 +68,22 @@ def kernel_env(student: str | None) -> dict:
     return env
 
 
+@contextlib.contextmanager
+def _kernel_for(nb, assignment, student, workdir, settings):
+    """The notebook's student cells run in a fresh kernel, in ``workdir`` or a temporary one."""
+    own_workdir = workdir is None
+    if own_workdir:
+        workdir = _prepare_workdir(assignment)
+    try:
+        student_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and not is_test_cell(c)]
+        with NotebookRunner(nb, student_cells, kernel_name=settings.kernel_name, workdir=workdir,
+                            env=kernel_env(student), cell_timeout=settings.cell_timeout) as runner:
+            yield runner
+    finally:
+        if own_workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
 def grade_notebook(nb, assignment, *, student=None, workdir=None, settings=GradingSettings(),
                    notebook_name="") -> NotebookResult:
     """Grade ``nb`` (modified in place) for ``assignment``.
@@ -74,14 +93,9 @@ def grade_notebook(nb, assignment, *, student=None, workdir=None, settings=Gradi
     """
     started = time.monotonic()
     result = NotebookResult(notebook_name, assignment.name, student, max_score=assignment.max_score)
-    own_workdir = workdir is None
-    if own_workdir:
-        workdir = _prepare_workdir(assignment)
     try:
         result.notes += restore_cells(nb, assignment.released_nb)
-        student_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and not is_test_cell(c)]
-        with NotebookRunner(nb, student_cells, kernel_name=settings.kernel_name, workdir=workdir,
-                            env=kernel_env(student), cell_timeout=settings.cell_timeout) as runner:
+        with _kernel_for(nb, assignment, student, workdir, settings) as runner:
             try:
                 runner.run()
             except Exception as exc:  # no kernel at all: nothing of the student's can be checked
@@ -97,10 +111,21 @@ def grade_notebook(nb, assignment, *, student=None, workdir=None, settings=Gradi
         result.cells = cell_results(nb)
         result.score = round(sum(c.score or 0.0 for c in result.cells), 4)
     finally:
-        if own_workdir:
-            shutil.rmtree(workdir, ignore_errors=True)
         result.seconds = round(time.monotonic() - started, 2)
     return result
+
+
+def check_seeds(assignment, seeds, *, student="selftest", settings=GradingSettings()) -> dict[int, list]:
+    """The hidden checks' outcomes on the instructor's own notebook, for each seed, from one run of it.
+
+    A check that fails here for some seed would fail a correct student at random.
+    """
+    nb = nbformat.from_dict(assignment.source_nb)
+    with _kernel_for(nb, assignment, student, None, settings) as runner:
+        runner.run()
+        kernel = StudentKernel(runner, call_timeout=settings.call_timeout)
+        return {seed: run_checks(assignment.checks_file, kernel, seed, student, assignment.source_dir)
+                for seed in seeds}
 
 
 def _prepare_workdir(assignment) -> Path:
