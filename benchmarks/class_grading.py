@@ -78,8 +78,8 @@ def main():
         print(f"class: {args.students} submissions of {', '.join(assignments)}")
 
         # plain nbgrader exits 1 when any submission errors (a wrong solution can); it still grades the rest
-    plain = timed(lambda: [sh(BIN / "nbgrader", "autograde", a, cwd=copies["plain"], check=False)
-                           for a in assignments])
+        plain = timed(lambda: [sh(BIN / "nbgrader", "autograde", a, cwd=copies["plain"], check=False)
+                               for a in assignments])
         print(f"  plain nbgrader autograde, sequential: {plain:7.1f} s")
         w1 = timed(lambda: sh(BIN / "dlcourse", "grade", "submitted", "--course", ".", "--workers", "1", cwd=copies["w1"]))
         print(f"  dlcourse grade --workers 1:           {w1:7.1f} s")
