@@ -44,3 +44,34 @@ def write_submission(folder: Path, released_nb, case: str, assignment: str) -> P
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(student_notebook(released_nb, corpus_cells(CORPUS / assignment / f"{case}.py")), path)
     return path
+
+
+_LOSS = re.compile(r'^# expect: (\S+) loses points, feedback says "(.+)"$', re.MULTILINE)
+
+
+def expectations(path: Path) -> list[tuple[str, str]]:
+    """What a corpus file must score: ``[]`` for ``# expect: full marks``, else its
+    ``# expect: <grade_id> loses points, feedback says "<phrase>"`` lines as (grade_id, phrase)."""
+    text = path.read_text()
+    losses = _LOSS.findall(text)
+    full = re.search(r"^# expect: full marks$", text, re.MULTILINE) is not None
+    assert full != bool(losses), f"{path} must say either 'full marks' or which cells lose points"
+    return losses
+
+
+def autograded_cells_full(result) -> bool:
+    auto = [c for c in result["cells"] if c["score"] is not None]
+    return bool(auto) and all(c["score"] == c["max_score"] for c in auto)
+
+
+def assert_scores_as_expected(result, corpus_file: Path):
+    """A graded corpus submission lost points exactly where its header says, with the feedback it names."""
+    assert result["error"] is None, result["error"]
+    losses = expectations(corpus_file)
+    cells = {c["grade_id"]: c for c in result["cells"]}
+    if not losses:
+        assert autograded_cells_full(result), [(c["grade_id"], c["score"], c["feedback"]) for c in result["cells"]]
+    for grade_id, phrase in losses:
+        cell = cells[grade_id]
+        assert cell["score"] < cell["max_score"], f"{corpus_file.stem} should lose points in {grade_id}"
+        assert phrase in cell["feedback"], f"{grade_id} feedback should say {phrase!r}:\n{cell['feedback']}"

@@ -17,7 +17,7 @@ def results(course_copy, tmp_path_factory):
     """Every corpus submission and the released notebook, graded in one batch."""
     folder = tmp_path_factory.mktemp("submissions")
     release = released(course_copy, "activations")
-    cases = ["correct_np_where", "correct_masks_float32", "partly_wrong", "exit_after_correct",
+    cases = ["correct_np_where", "correct_masks_float32", "correct_with_stderr_noise", "partly_wrong", "exit_after_correct",
              "loop_in_cell", "loop_in_function", "loop_ignoring_interrupt", *TAMPERING]
     for case in cases:
         write_submission(folder, release, case, "activations")
@@ -47,7 +47,7 @@ def test_released_notebook_scores_zero(results):
     assert "NotImplementedError" in r["cells"][0]["feedback"]
 
 
-@pytest.mark.parametrize("case", ["correct_np_where", "correct_masks_float32"])
+@pytest.mark.parametrize("case", ["correct_np_where", "correct_masks_float32", "correct_with_stderr_noise"])
 def test_correct_solutions_written_differently_score_full_marks(results, case):
     assert cell_scores(results[case]) == FULL, results[case]["cells"]
 

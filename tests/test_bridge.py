@@ -4,7 +4,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograders.engine.bridge import CallTimeout, KernelGone, NotPlainData, StudentError, StudentKernel
+from autograders.engine.bridge import Attr, CallTimeout, KernelGone, Library, NotPlainData, StudentError, StudentKernel
 from autograders.engine.runner import NotebookRunner
 from autograders.engine.wire import Ref, Rng
 
@@ -26,6 +26,11 @@ class Cache: pass
 def forward(x, rng=None):
     cache = Cache(); cache.mask = rng.random(x.shape) < 0.5; return x * cache.mask, cache
 def backward(dout, cache): return dout * cache.mask
+class Model:
+    def __init__(self): self.trained, self.history = False, {"loss": [1.0]}
+    def weights(self): return [np.full(2, 1.0 if self.trained else 0.0)]
+def make_model(): return Model()
+def train(model): model.trained = True; model.history["loss"].append(0.5); return "done"
 '''
 
 
@@ -66,6 +71,20 @@ def test_chained_calls_keep_caches_and_generators_in_the_kernel(student):
     with pytest.raises(StudentError, match="backward raised AttributeError"):
         student.chain([("forward", (x,), {"rng": Rng(3)}), ("backward", (np.ones(8), Ref(0, 0)))],
                       returns=[Ref(1)])
+
+
+def test_chains_call_methods_of_kernel_objects_and_library_functions(student):
+    weights, history, seeded = student.chain(
+        [(Library("numpy.random", "seed"), (3,)), ("make_model", ()), ("train", (Ref(1),)),
+         (Attr(1, "weights"), ()), (Attr(1, "history"), None), (Library("numpy.random", "rand"), ())],
+        returns=[Ref(3, 0), Ref(4), Ref(5)])
+    assert weights.tolist() == [1.0, 1.0] and history == {"loss": [1.0, 0.5]}
+    np.random.seed(3)
+    assert seeded == np.random.rand()
+
+
+def test_a_kernel_without_tensorflow_reports_the_cpu(student):
+    assert student.device() == "cpu"
 
 
 def test_inputs_after_the_call_show_in_place_changes(student):

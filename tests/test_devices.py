@@ -1,8 +1,13 @@
-"""How parallel workers share the machine: CPU threads split, GPUs handed out round-robin."""
+"""How grading shares the machine: CPU threads split, GPUs handed out round-robin, the device each kernel used."""
+
+import sys
+import types
 
 import pytest
 
 from autograders import devices
+from autograders.engine import wire
+from autograders.engine.grade import kernel_env
 
 
 @pytest.mark.parametrize("workers, cores, threads", [(1, 2, "2"), (2, 2, "1"), (4, 16, "4"), (8, 2, "1")])
@@ -29,3 +34,35 @@ def test_visible_gpus_follow_cuda_visible_devices(value, gpus):
 def test_no_gpu_tool_means_no_gpu(monkeypatch):
     monkeypatch.setattr(devices.shutil, "which", lambda name: None)
     assert devices.visible_gpus({}) == []
+
+
+def test_grading_kernels_grow_gpu_memory_and_keep_tensorflow_quiet(monkeypatch):
+    monkeypatch.delenv("TF_FORCE_GPU_ALLOW_GROWTH", raising=False)
+    env = kernel_env("alice")
+    assert env["TF_FORCE_GPU_ALLOW_GROWTH"] == "true" and env["TF_CPP_MIN_LOG_LEVEL"] == "2"
+    assert env["JUPYTERHUB_USER"] == "alice" and env["NBGRADER_EXECUTION"] == "autograde"
+
+
+class _FakeGPU:
+    name = "/physical_device:GPU:0"
+
+
+def _fake_tensorflow(gpus, details):
+    config = types.SimpleNamespace(
+        list_physical_devices=lambda kind: gpus if kind == "GPU" else [],
+        experimental=types.SimpleNamespace(get_device_details=lambda device: details))
+    return types.SimpleNamespace(config=config)
+
+
+def test_a_kernel_reports_the_gpu_tensorflow_computes_on(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tensorflow", _fake_tensorflow([_FakeGPU()], {"device_name": "NVIDIA H100"}))
+    assert wire.tensorflow_device() == "GPU:0 (NVIDIA H100)"
+    monkeypatch.setitem(sys.modules, "tensorflow", _fake_tensorflow([_FakeGPU()], {}))
+    assert wire.tensorflow_device() == "GPU:0"
+
+
+def test_a_kernel_without_a_gpu_or_without_tensorflow_reports_the_cpu(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tensorflow", _fake_tensorflow([], {}))
+    assert wire.tensorflow_device() == "cpu"
+    monkeypatch.delitem(sys.modules, "tensorflow", raising=False)
+    assert wire.tensorflow_device() == "cpu"

@@ -68,6 +68,20 @@ class NotPlainData(CheckProblem):
     pass
 
 
+class Attr:
+    """In a chain, a step's target: attribute ``name`` of an earlier step's result, e.g. ``Attr(0, "get_weights")``."""
+
+    def __init__(self, step, name):
+        self.step, self.name = step, name
+
+
+class Library:
+    """A step's target: a function of a module installed in the kernel, e.g. ``Library("keras.utils", "set_random_seed")``."""
+
+    def __init__(self, module, name):
+        self.module, self.name = module, name
+
+
 class StudentKernel:
     """What a hidden check holds: calls into the student's kernel."""
 
@@ -105,15 +119,23 @@ class StudentKernel:
     def chain(self, steps, returns, *, timeout=None, strict=False):
         """Run dependent calls in the kernel; return only the values named in ``returns``.
 
-        ``steps`` is a list of ``(name, args)`` or ``(name, args, kwargs)``; an
+        ``steps`` is a list of ``(target, args)`` or ``(target, args, kwargs)``; an
         argument ``Ref(i)`` or ``Ref(i, k)`` stands for the result of step ``i``
         (or its item ``k``), which never leaves the kernel: a layer's cache is
         whatever the student made it. ``returns`` lists ``Ref``s to send back.
+        A target is the name of a student's function, an ``Attr`` (a method of an
+        earlier result; ``args`` None reads the attribute instead) or a ``Library``
+        function. Only the student's own functions are named in messages.
         """
         request = [_step(s[0], s[1], s[2] if len(s) > 2 else {}) for s in steps]
         (reply,) = self._request(request, timeout, strict, inputs=False,
                                  returns=[[r.step, r.index] for r in returns])
         return reply["value"]
+
+    def device(self) -> str:
+        """The device the kernel's TensorFlow computes on ("cpu" when the notebook never imported it)."""
+        return self._request([_step(Library("_dlcourse_wire", "tensorflow_device"), (), {})],
+                             None, False, inputs=False)[0]["value"]
 
     def get(self, name, timeout=None):
         """Read the variable ``name`` from the student's namespace."""
@@ -137,7 +159,8 @@ class StudentKernel:
         return client
 
     def _request(self, steps, timeout, strict, inputs, returns=None):
-        names = list(dict.fromkeys(s["name"] for s in steps))
+        names = list(dict.fromkeys(s["name"] for s in steps if "module" not in s and "of" not in s)) \
+            or [steps[0]["name"]]
         label = " / ".join(names)
         for name in names:
             if name in self._timed_out_names:
@@ -212,8 +235,16 @@ class StudentKernel:
             pass
 
 
-def _step(name, args, kwargs):
-    return {"name": name, "args": [wire.encode(a) for a in args],
+def _step(target, args, kwargs):
+    if isinstance(target, Attr):
+        step = {"name": target.name, "of": target.step}
+    elif isinstance(target, Library):
+        step = {"name": target.name, "module": target.module}
+    else:
+        step = {"name": target}
+    if args is None:
+        return {**step, "get": True}
+    return {**step, "args": [wire.encode(a) for a in args],
             "kwargs": [[k, wire.encode(v)] for k, v in kwargs.items()]}
 
 

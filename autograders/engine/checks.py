@@ -91,16 +91,22 @@ class _GradingPlugin:
             item.nodeid, item.location, {}, "passed" if passed else "failed",
             None if passed else "failed", call.when, duration=call.duration, start=call.start, stop=call.stop)
 
-    @pytest.fixture
+    # session-wide, so a check module can share one expensive step (training a model) among its checks
+    @pytest.fixture(scope="session")
     def student(self):
         return self._student
 
-    @pytest.fixture
+    @pytest.fixture(scope="session")
     def student_id(self):
         """Whose notebook this is (per-student variants are computed from it)."""
         return self._student_id
 
-    @pytest.fixture
+    @pytest.fixture(scope="session")
+    def grading_seed(self):
+        """The ``--seed`` of this grading, for checks that draw once per notebook rather than per check."""
+        return self._seed
+
+    @pytest.fixture(scope="session")
     def assignment_dir(self):
         """The assignment's source folder: its student-visible helper files."""
         return self._assignment_dir

@@ -23,7 +23,8 @@ from pathlib import Path
 
 import nbformat
 
-from .bridge import StudentKernel
+from ..devices import visible_gpus
+from .bridge import CheckProblem, StudentKernel
 from .cells import is_test_cell
 from .checks import run_checks
 from .restore import restore_cells
@@ -62,6 +63,10 @@ class NotebookResult:
 def kernel_env(student: str | None) -> dict:
     env = dict(os.environ)
     env["NBGRADER_EXECUTION"] = "autograde"
+    # several grading kernels share a GPU: each takes memory as it needs it, not all of it up front
+    env.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
+    # TensorFlow's C++ start-up chatter goes to stderr; it costs no points here, but it buries real errors
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if student:
         # the student's id, as their own server would have it (per-student quiz variants use it)
         env["JUPYTERHUB_USER"] = student
@@ -106,6 +111,7 @@ def grade_notebook(nb, assignment, *, student=None, workdir=None, settings=Gradi
                 kernel = StudentKernel(runner, call_timeout=settings.call_timeout)
                 outcomes = run_checks(assignment.checks_file, kernel, settings.seed, student, assignment.source_dir)
                 write_verdicts(nb, outcomes)
+                result.device = _device(kernel)
                 result.checks = [{"grade_id": o.grade_id, "name": o.name, "passed": o.passed} for o in outcomes]
             result.notes += runner.problems
         result.cells = cell_results(nb)
@@ -113,6 +119,14 @@ def grade_notebook(nb, assignment, *, student=None, workdir=None, settings=Gradi
     finally:
         result.seconds = round(time.monotonic() - started, 2)
     return result
+
+
+def _device(kernel) -> str:
+    """What the kernel computed on; "unknown" when it cannot say and a GPU was visible to it."""
+    try:
+        return kernel.device()
+    except CheckProblem:
+        return "unknown" if visible_gpus() else "cpu"
 
 
 def check_seeds(assignment, seeds, *, student="selftest", settings=GradingSettings()) -> dict[int, list]:

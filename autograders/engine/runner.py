@@ -50,6 +50,7 @@ class NotebookRunner:
         self._ran: list[int] = []
         self._nbclient = None
         self._socket_dir = None
+        self._stderr = None
         self.client: BlockingKernelClient | None = None
 
     # -- kernel lifecycle -------------------------------------------------
@@ -70,6 +71,10 @@ class NotebookRunner:
         nbc.km.transport = "ipc"
         nbc.km.ip = os.path.join(self._socket_dir, "kernel")
         kwargs = {"env": self.env} if self.env is not None else {}
+        # The kernel process's own stderr (TensorFlow's C++ start-up lines, not the cells' output, which the
+        # kernel captures) would interleave across parallel workers on the grader's terminal: keep it aside.
+        self._stderr = open(os.path.join(self._socket_dir, "kernel-stderr.log"), "wb")
+        kwargs["stderr"] = self._stderr
         if self.workdir:
             kwargs["cwd"] = str(self.workdir)
         nbc.start_new_kernel(**kwargs)
@@ -89,6 +94,9 @@ class NotebookRunner:
             except Exception:  # a kernel that already died has nothing left to clean
                 log.debug("kernel cleanup failed", exc_info=True)
         self._nbclient = None
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
         if self._socket_dir:
             shutil.rmtree(self._socket_dir, ignore_errors=True)
             self._socket_dir = None

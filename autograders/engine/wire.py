@@ -10,7 +10,9 @@ can lie (a stub returning something that compares equal to anything).
 """
 
 import base64
+import importlib
 import json
+import sys
 import re
 import traceback
 import warnings
@@ -151,7 +153,8 @@ def loads(text):
 def handle(namespace, request_json):
     """Run one request in the student's namespace; return the reply as JSON text.
 
-    Request: {"steps": [{"name", "get", "args", "kwargs"}, ...], "chain", "returns", "strict", "inputs"}.
+    Request: {"steps": [{"name", "module" or "of", "get", "args", "kwargs"}, ...], "chain", "returns",
+    "strict", "inputs"}.
     Independent steps (``chain`` false) get one reply each: one round trip to a
     kernel costs milliseconds, so a check sends many calls at once. Chained steps
     run in order and may use earlier results (``Ref``), which stay in the kernel:
@@ -181,11 +184,26 @@ def handle(namespace, request_json):
     return json.dumps({"replies": replies})
 
 
+def _target(namespace, step, results):
+    """What a step calls or reads: a name in the student's namespace, else an attribute
+    (``name``, dotted) of an installed module (``module``) or of an earlier step's result (``of``)."""
+    name = step["name"]
+    if step.get("module"):
+        target = importlib.import_module(step["module"])
+    elif step.get("of") is not None:
+        target = results[step["of"]]
+    elif name not in namespace:
+        raise NameError("%s is not defined in your notebook" % name)
+    else:
+        return namespace[name]
+    for part in name.split("."):
+        target = getattr(target, part)
+    return target
+
+
 def _run_step(namespace, step, results, strict):
     name = step["name"]
-    if name not in namespace:
-        raise NameError("%s is not defined in your notebook" % name)
-    target = namespace[name]
+    target = _target(namespace, step, results)
     if step.get("get"):
         return target, None
     if not callable(target):
@@ -220,3 +238,20 @@ def _error_reply(exc, name):
         "message": str(exc)[:500],
         "line": where[-1].line if where else None,
     }
+
+
+def tensorflow_device():
+    """The device TensorFlow computes on in this kernel: "cpu" (also when TensorFlow was never imported),
+    or the first GPU, e.g. "GPU:0 (NVIDIA H100 80GB HBM3)"."""
+    tf = sys.modules.get("tensorflow")
+    if tf is None:
+        return "cpu"
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        return "cpu"
+    try:
+        name = tf.config.experimental.get_device_details(gpus[0]).get("device_name")
+    except Exception:  # details are best effort: the device itself is known
+        name = None
+    label = "GPU:" + gpus[0].name.rsplit(":", 1)[-1]
+    return "%s (%s)" % (label, name) if name else label
