@@ -23,3 +23,4 @@ test: setup
 bench: setup
 	$(BIN)/python benchmarks/grading_overhead.py
 	$(BIN)/python benchmarks/class_grading.py
+	$(BIN)/python benchmarks/cnn_grading.py

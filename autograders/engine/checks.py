@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import types
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,11 +57,8 @@ def failure_message(excinfo) -> str:
 
 
 class _GradingPlugin:
-    def __init__(self, student: StudentKernel, seed: int, student_id: str | None, assignment_dir: Path | None):
-        self._student = student
+    def __init__(self, seed: int):
         self._seed = seed
-        self._student_id = student_id
-        self._assignment_dir = assignment_dir
         self.outcomes: list[CheckOutcome] = []
         self.errors: list[str] = []
 
@@ -91,35 +89,36 @@ class _GradingPlugin:
             item.nodeid, item.location, {}, "passed" if passed else "failed",
             None if passed else "failed", call.when, duration=call.duration, start=call.start, stop=call.stop)
 
-    # session-wide, so a check module can share one expensive step (training a model) among its checks
-    @pytest.fixture(scope="session")
-    def student(self):
-        return self._student
-
-    @pytest.fixture(scope="session")
-    def student_id(self):
-        """Whose notebook this is (per-student variants are computed from it)."""
-        return self._student_id
-
-    @pytest.fixture(scope="session")
-    def grading_seed(self):
-        """The ``--seed`` of this grading, for checks that draw once per notebook rather than per check."""
-        return self._seed
-
-    @pytest.fixture(scope="session")
-    def assignment_dir(self):
-        """The assignment's source folder: its student-visible helper files."""
-        return self._assignment_dir
-
     @pytest.fixture
     def rng(self, request):
         # seeded per check, so adding a check does not change the inputs of the others
         return np.random.default_rng([self._seed, zlib.crc32(request.node.name.encode())])
 
 
+def _session_fixtures(student: StudentKernel, seed: int, student_id: str | None, assignment_dir: Path | None):
+    """What a check may ask for besides ``rng``. Session-wide, so that a check module can share one
+    expensive step (training a model) among its checks."""
+
+    def fixture(name, value, doc):
+        def provide():
+            return value
+        provide.__doc__ = doc
+        return pytest.fixture(scope="session", name=name)(provide)
+
+    # a module, as pytest reads fixtures from plugin modules (an object's would be bound methods)
+    module = types.ModuleType("dlcourse_grading_fixtures")
+    module.student = fixture("student", student, "The student's kernel, reached through the bridge.")
+    module.student_id = fixture("student_id", student_id, "Whose notebook this is (per-student variants come from it).")
+    module.grading_seed = fixture("grading_seed", seed,
+                                  "The ``--seed`` of this grading, for checks that draw once per notebook.")
+    module.assignment_dir = fixture("assignment_dir", assignment_dir,
+                                    "The assignment's source folder: its student-visible helper files.")
+    return module
+
+
 def run_checks(checks_file: Path, student: StudentKernel, seed: int = 0, student_id: str | None = None,
                assignment_dir: Path | None = None) -> list[CheckOutcome]:
-    plugin = _GradingPlugin(student, seed, student_id, assignment_dir)
+    plugin = _GradingPlugin(seed)
     args = [
         str(checks_file), "-c", os.devnull, "--rootdir", str(checks_file.parent),
         "--import-mode=importlib", "--assert=plain", "-p", "no:cacheprovider", "-p", "no:terminal",
@@ -127,7 +126,7 @@ def run_checks(checks_file: Path, student: StudentKernel, seed: int = 0, student
         # these two run gc.collect() twice per session: half a second per graded notebook
         "-p", "no:unraisableexception", "-p", "no:threadexception",
     ]
-    code = pytest.main(args, plugins=[plugin])
+    code = pytest.main(args, plugins=[plugin, _session_fixtures(student, seed, student_id, assignment_dir)])
     if plugin.errors or code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         raise ChecksBroken(f"the hidden checks in {checks_file} could not be collected: "
                            + ("; ".join(plugin.errors) or f"pytest exit code {code}"))

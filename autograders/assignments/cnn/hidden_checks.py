@@ -1,0 +1,278 @@
+"""Hidden checks for the CNN assignment.
+
+Convolution and pooling are compared with TensorFlow's own ops on random shapes,
+strides and both paddings. The Keras model is judged in the grader's process:
+the student's kernel builds and trains it, then sends back only its configuration
+(JSON) and weights (arrays); the grader rebuilds it from Keras's built-in layers
+and measures its accuracy on held-out digits that never enter the student's
+kernel. Training uses relabelled classes (``reference.relabelling``), so only a
+``train_cnn`` that trains on the data it is given can score.
+"""
+
+import math
+from collections import defaultdict
+
+import numpy as np
+import pytest
+
+from autograders.assignments.cnn import reference
+from autograders.checklib import (Attr, CallTimeout, Library, Ref, StudentError, expect_array, expect_close,
+                                  rel_error)
+
+CONV, POOL, BUILD, TRAIN = "test_conv2d_forward", "test_max_pool_forward", "test_build_cnn", "test_train_cnn"
+TOL = 1e-5  # float32 arithmetic in the student's code is fine
+
+
+# ---- convolution ---------------------------------------------------------------
+
+def conv_case(rng, kernel, stride, padding, batch=None):
+    kh, kw = kernel
+    low_h, low_w = (kh, kw) if padding == "valid" else (1, 1)
+    x = rng.normal(size=(batch or int(rng.integers(1, 4)), int(rng.integers(max(low_h, 5), 13)),
+                         int(rng.integers(max(low_w, 5), 13)), int(rng.integers(1, 4))))
+    w = rng.normal(size=(kh, kw, x.shape[3], int(rng.integers(1, 5))))
+    b = rng.normal(size=w.shape[3])
+    return x, w, b, stride, padding
+
+
+def conv_outputs(student, cases):
+    """The student's output for each case; calls with the same stride and padding share a round trip."""
+    groups = defaultdict(list)
+    for i, (x, w, b, stride, padding) in enumerate(cases):
+        groups[stride, padding].append(i)
+    out = [None] * len(cases)
+    for (stride, padding), indices in groups.items():
+        values = student.starmap("conv2d_forward", [cases[i][:3] for i in indices], stride=stride, padding=padding)
+        for i, value in zip(indices, values):
+            out[i] = value
+    return out
+
+
+def _symmetric_same(x, w, b, stride):
+    """'same' with the extra padding row/column on the top/left: a common slip."""
+    h, wd = x.shape[1:3]
+    pads = []
+    for size, k in ((h, w.shape[0]), (wd, w.shape[1])):
+        total = max((math.ceil(size / stride) - 1) * stride + k - size, 0)
+        pads.append((total - total // 2, total // 2))
+    padded = np.pad(x, [(0, 0), pads[0], pads[1], (0, 0)])
+    return reference.conv2d_forward(padded, w, b, stride, "valid")
+
+
+def expect_conv_matches_tensorflow(student, cases):
+    for (x, w, b, stride, padding), got in zip(cases, conv_outputs(student, cases)):
+        what = (f"conv2d_forward(x, w, b, stride={stride}, padding={padding!r}) with x of shape {x.shape} "
+                f"and w of shape {w.shape}")
+        expected = reference.conv2d_forward(x, w, b, stride, padding)
+        got = expect_array(got, what, shape=expected.shape)
+        if np.all(rel_error(got, expected) <= TOL):
+            continue
+        if np.all(rel_error(got, reference.conv2d_forward(x, w[::-1, ::-1], b, stride, padding)) <= TOL):
+            raise AssertionError(f"{what} flips the kernel: that is textbook convolution, but convolution layers "
+                                 "(and this contract) compute cross-correlation, with the kernel as it is")
+        if padding == "same":
+            alternative = _symmetric_same(x, w, b, stride)
+            if alternative.shape == expected.shape and np.all(rel_error(got, alternative) <= TOL):
+                raise AssertionError(f"{what} pads on the wrong side: when the total padding is odd, TensorFlow's "
+                                     "'same' puts the extra row/column at the bottom/right")
+        expect_close(got, expected, what, tol=TOL)
+
+
+@pytest.mark.grades(CONV)
+def test_conv2d_matches_tensorflow_with_valid_padding(student, rng):
+    """'valid' convolution equals tf.nn.conv2d + b for kernels 1x1 to 5x5 and strides 1 to 3"""
+    kernels = [(1, 1), (2, 2), (3, 3), (5, 5), (2, 3), (4, 1)]
+    expect_conv_matches_tensorflow(student, [conv_case(rng, k, s, "valid") for k in kernels for s in (1, 2, 3)])
+
+
+@pytest.mark.grades(CONV)
+def test_conv2d_same_padding_matches_tensorflow_for_odd_and_even_kernels(student, rng):
+    """'same' convolution with stride 1 keeps the size and equals tf.nn.conv2d, odd and even kernels alike"""
+    kernels = [(1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (2, 3)]
+    expect_conv_matches_tensorflow(student, [conv_case(rng, k, 1, "same") for k in kernels])
+
+
+@pytest.mark.grades(CONV)
+def test_conv2d_same_padding_with_strides_pads_like_tensorflow(student, rng):
+    """'same' convolution with strides 2 and 3 gives ceil(H / stride) rows, padded asymmetrically like TensorFlow"""
+    kernels = [(2, 2), (3, 3), (4, 4), (5, 5), (3, 2)]
+    expect_conv_matches_tensorflow(student, [conv_case(rng, k, s, "same") for k in kernels for s in (2, 3)])
+
+
+@pytest.mark.grades(CONV)
+def test_conv2d_is_cross_correlation_with_one_bias_per_output_channel(student, rng):
+    """an asymmetric kernel on a single bright pixel is not flipped, and each output channel gets its own bias"""
+    x = np.zeros((1, 7, 7, 1))
+    x[0, 3, 3, 0] = 1.0
+    w = np.arange(1.0, 1.0 + 3 * 3 * 1 * 3).reshape(3, 3, 1, 3)
+    b = np.array([10.0, -20.0, 30.0])
+    expect_conv_matches_tensorflow(student, [(x, w, b, 1, "valid"), (x, w, b, 2, "same")])
+
+
+# ---- max pooling ---------------------------------------------------------------
+
+def expect_pool_matches_tensorflow(student, cases):
+    values = student.starmap("max_pool_forward", cases)
+    for (x, size, stride), got in zip(cases, values):
+        what = f"max_pool_forward(x, pool_size={size}, stride={stride}) with x of shape {x.shape}"
+        expected = reference.max_pool_forward(x, size, stride)
+        expect_close(expect_array(got, what, shape=expected.shape), expected, what, tol=TOL)
+
+
+def pool_input(rng, low=4, high=12):
+    return rng.normal(size=(int(rng.integers(1, 4)), int(rng.integers(low, high)), int(rng.integers(low, high)),
+                            int(rng.integers(1, 4))))
+
+
+@pytest.mark.grades(POOL)
+def test_max_pool_matches_tensorflow_for_2x2_windows_with_stride_2(student, rng):
+    """2x2 max pooling with stride 2 equals tf.nn.max_pool2d, odd sizes included (the last row/column is dropped)"""
+    expect_pool_matches_tensorflow(student, [(pool_input(rng), 2, 2) for _ in range(6)])
+
+
+@pytest.mark.grades(POOL)
+def test_max_pool_follows_pool_size_and_stride(student, rng):
+    """windows of 3x3 with stride 2, 2x2 with stride 1, 3x3 with stride 3 and 4x4 with stride 2 match TensorFlow"""
+    expect_pool_matches_tensorflow(student, [(pool_input(rng, 5), size, stride)
+                                             for size, stride in ((3, 2), (2, 1), (3, 3), (4, 2), (1, 1))])
+
+
+@pytest.mark.grades(POOL)
+def test_max_pool_works_on_negative_activations(student, rng):
+    """the maximum of a window of negative values is negative, not 0"""
+    expect_pool_matches_tensorflow(student, [(-np.abs(pool_input(rng)) - 0.1, 2, 2),
+                                             (-np.abs(pool_input(rng, 5)) - 0.1, 3, 2)])
+
+
+# ---- the Keras model -------------------------------------------------------------
+
+def _student_model_problem(err: StudentError):
+    """A failure in a method the grader called on what build_cnn returned: build_cnn returned no Keras model."""
+    if err.name in ("build_cnn", "train_cnn"):
+        return err
+    return AssertionError(f"build_cnn must return a Keras model (model.{err.name}() failed: {err.message[:200]})")
+
+
+def seeded(seed):
+    """Steps that make Keras's initial weights and TensorFlow's ops reproducible in the kernel."""
+    return [(Library("keras.utils", "set_random_seed"), (int(seed),)),
+            (Library("tensorflow.config.experimental", "enable_op_determinism"), ())]
+
+
+def build(student, seed, *args):
+    """The configuration of ``build_cnn(*args)``'s model, rebuilt in the grader."""
+    steps = seeded(seed) + [("build_cnn", args), (Attr(2, "to_json"), ())]
+    try:
+        (text,) = student.chain(steps, returns=[Ref(3)])
+    except StudentError as err:
+        raise _student_model_problem(err) from None
+    config = reference.parse_model_config(text)
+    return config, reference.rebuild(config)
+
+
+@pytest.fixture(scope="module")
+def built(student, grading_seed):
+    return build(student, grading_seed)
+
+
+@pytest.mark.grades(BUILD)
+def test_build_cnn_returns_a_compiled_model_the_grader_can_rebuild(built):
+    """build_cnn returns a compiled Keras model made of built-in layers"""
+    config, _ = built
+    assert config.get("compile_config"), \
+        "build_cnn must compile the model (model.compile(optimizer=..., loss=..., metrics=[...])) before returning it"
+
+
+@pytest.mark.grades(BUILD)
+def test_model_has_convolution_pooling_and_dropout_layers(built):
+    """the model has at least one Conv2D, one MaxPooling2D and one Dropout layer"""
+    kinds = reference.layer_kinds(built[1])
+    missing = [k for k in ("Conv2D", "MaxPooling2D", "Dropout") if k not in kinds]
+    assert not missing, f"the model has no {' and no '.join(missing)} layer; its layers are: {', '.join(kinds)}"
+
+
+@pytest.mark.grades(BUILD)
+def test_model_outputs_softmax_probabilities_for_ten_digits(built, rng):
+    """on 28x28x1 images the model outputs 10 probabilities per image that sum to 1"""
+    probs = built[1].predict(rng.random((4, 28, 28, 1)).astype(np.float32), verbose=0)
+    assert probs.shape == (4, 10), f"for 4 images the model must output shape (4, 10); it outputs {probs.shape}"
+    assert np.all(probs >= 0) and np.allclose(probs.sum(axis=1), 1, atol=1e-4), \
+        "the model's outputs must be probabilities (>= 0, summing to 1 per image): end with a softmax activation"
+
+
+@pytest.mark.grades(BUILD)
+def test_model_has_at_most_100000_parameters(built):
+    """the model has at most 100,000 parameters"""
+    count = built[1].count_params()
+    assert count <= reference.MAX_PARAMETERS, \
+        f"the model has {count:,} parameters, more than 100,000: use fewer filters or pool before the Dense layer"
+
+
+@pytest.mark.grades(BUILD)
+def test_build_cnn_follows_input_shape_and_num_classes(student, grading_seed, rng):
+    """build_cnn(input_shape=(32, 32, 3), num_classes=5) takes 32x32 colour images and outputs 5 probabilities"""
+    _, model = build(student, grading_seed, (32, 32, 3), 5)
+    try:
+        probs = model.predict(rng.random((2, 32, 32, 3)).astype(np.float32), verbose=0)
+    except Exception:
+        raise AssertionError("build_cnn(input_shape=(32, 32, 3), num_classes=5) gives a model that does not take "
+                             "32x32x3 images: use input_shape for the model's input") from None
+    assert probs.shape == (2, 5), ("build_cnn(input_shape=(32, 32, 3), num_classes=5) must output 5 probabilities "
+                                   f"per image; for 2 images it outputs shape {probs.shape}")
+
+
+# ---- training, judged on held-out digits -------------------------------------------
+
+@pytest.fixture(scope="module")
+def trained(student, grading_seed, assignment_dir):
+    """Build and train in the kernel, on relabelled digits; rebuild and predict the held-out digits here."""
+    (x_train, y_train), (x_held_out, y_held_out) = reference.training_and_held_out(assignment_dir)
+    perm = reference.relabelling(grading_seed)
+    steps = seeded(grading_seed) + [
+        ("build_cnn", ()), ("train_cnn", (Ref(2), x_train, perm[y_train])),
+        (Attr(2, "to_json"), ()), (Attr(2, "get_weights"), ()),
+        (Library("builtins", "getattr"), (Ref(3), "history", None))]
+    try:
+        text, weights, history = student.chain(steps, returns=[Ref(4), Ref(5), Ref(6)],
+                                               timeout=reference.TRAINING_LIMIT_S)
+    except CallTimeout:
+        raise AssertionError(f"building and training your model took longer than {reference.TRAINING_LIMIT_S:g} s "
+                             "on the grading machine (2 CPU cores): train for fewer epochs or use a smaller model") \
+            from None
+    except StudentError as err:
+        raise _student_model_problem(err) from None
+    model = reference.rebuild(reference.parse_model_config(text), weights)
+    predicted = reference.predict_classes(model, x_held_out)
+    return {"history": history, "accuracy": float(np.mean(predicted == perm[y_held_out])),
+            "original_label_accuracy": float(np.mean(predicted == y_held_out))}
+
+
+@pytest.mark.grades(TRAIN)
+def test_train_cnn_returns_the_history_of_its_training(trained):
+    """train_cnn returns the Keras History of at least one epoch of training"""
+    history = trained["history"]
+    assert isinstance(history, dict) and history.get("loss"), \
+        "train_cnn must return what model.fit(...) returns (a History with at least one epoch's loss)"
+    losses = history["loss"]
+    assert all(isinstance(v, (int, float, np.number)) and math.isfinite(float(v)) for v in losses), \
+        "the training loss must be finite numbers"
+    assert len(losses) == 1 or losses[-1] < losses[0], \
+        f"the training loss did not go down ({losses[0]:.3f} after the first epoch, {losses[-1]:.3f} after the last)"
+
+
+@pytest.mark.grades(TRAIN)
+@pytest.mark.parametrize("needed", [0.80, 0.85, 0.90, reference.FULL_CREDIT_ACCURACY], ids=lambda a: f"{a:.0%}")
+def test_trained_model_recognises_held_out_digits(trained, needed):
+    """of the 1,000 held-out digits, the trained model classifies at least this share correctly"""
+    accuracy = trained["accuracy"]
+    if accuracy >= needed:
+        return
+    message = f"it classified {accuracy:.1%} correctly"
+    if trained["original_label_accuracy"] > 0.5:
+        message += (". It predicts the digits' original labels, not the labels it was given: train_cnn must train "
+                    "on the x_train and y_train it receives (the grader relabels the classes to check this)")
+    elif accuracy < 0.2:
+        message += ". That is about chance: does train_cnn train the model it is given, for at least a few epochs?"
+    else:
+        message += ": train for more epochs, or check the learning rate and the model's architecture"
+    raise AssertionError(message)

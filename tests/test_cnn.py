@@ -1,0 +1,62 @@
+"""The CNN assignment, graded for real: TensorFlow in the kernel, the model judged in the grader.
+
+One batch holds the corpus, the released notebook, the instructor's notebook and one
+partial-credit submission twice: grades must not change between runs.
+"""
+
+import shutil
+
+import nbformat
+import pytest
+
+from conftest import ROOT, grade, released
+from notebooks import CORPUS, assert_scores_as_expected, autograded_cells_full, expectations, write_submission
+
+CASES = sorted(p.stem for p in (CORPUS / "cnn").glob("*.py"))
+SOURCE = ROOT / "course" / "source" / "cnn" / "cnn.ipynb"
+GRADINGS_OF_SOURCE = 1  # benchmarks/cnn_grading.py grades it 5 times in a row and compares
+
+
+@pytest.fixture(scope="module")
+def graded(course_copy, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cnn")
+    release = released(course_copy, "cnn")
+    for case in CASES:
+        write_submission(folder, release, case, "cnn")
+    shutil.copytree(folder / "brief_training", folder / "brief_training_again")
+    (folder / "released").mkdir()
+    nbformat.write(release, folder / "released" / "cnn.ipynb")
+    for run in range(1, GRADINGS_OF_SOURCE + 1):
+        (folder / f"source_{run}").mkdir()
+        shutil.copy(SOURCE, folder / f"source_{run}" / "cnn.ipynb")
+    return grade([folder], folder, "--workers", "2", course=course_copy)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_corpus_submission_scores_what_it_says(graded, case):
+    assert_scores_as_expected(graded[case], CORPUS / "cnn" / f"{case}.py")
+
+
+def test_corpus_covers_correct_variants_and_the_classic_mistakes():
+    wrong = [c for c in CASES if expectations(CORPUS / "cnn" / f"{c}.py")]
+    assert len(CASES) - len(wrong) >= 1 and len(wrong) >= 6, CASES  # the source is one more correct variant
+
+
+def test_source_scores_full_marks_within_the_time_limit(graded):
+    runs = [graded[f"source_{run}"] for run in range(1, GRADINGS_OF_SOURCE + 1)]
+    for result in runs:
+        assert result["error"] is None and autograded_cells_full(result), \
+            [(c["grade_id"], c["feedback"]) for c in result["cells"] if c["score"] != c["max_score"]]
+        assert result["seconds"] < 120, result["seconds"]
+        assert result["device"] == "cpu"
+    assert len({tuple((c["grade_id"], c["score"]) for c in r["cells"]) for r in runs}) == 1
+
+
+def test_partial_credit_is_the_same_on_every_grading(graded):
+    first, again = graded["brief_training"], graded["brief_training_again"]
+    assert 0 < first["score"] < first["max_score"]
+    assert first["cells"] == again["cells"]  # scores and feedback, held-out accuracy included
+
+
+def test_released_notebook_scores_zero(graded):
+    assert graded["released"]["score"] == 0 and graded["released"]["max_score"] == 10
