@@ -114,8 +114,15 @@ def _start_worker(counter, workers, cores, gpus):
     os.environ.update(devices.worker_env(index, workers, cores, gpus))
 
 
+MAX_NOTEBOOK_BYTES = 50 * 2**20  # a submission is code and a few plots; more is output run wild
+
+
 def _unreadable(paths) -> str | None:
     for path in paths:
+        size = Path(path).stat().st_size
+        if size > MAX_NOTEBOOK_BYTES:
+            return (f"the notebook is {size / 2**20:.0f} MB, over the {MAX_NOTEBOOK_BYTES // 2**20} MB limit "
+                    "(clear its outputs and submit again)")
         try:
             nbformat.read(path, as_version=4)
         except Exception as exc:
@@ -191,7 +198,7 @@ def _autograde_submission(job: Job, course_root: Path, settings: GradingSettings
     from .nbgrader_step import GradeWithHiddenChecks
 
     config = _course_config(course_root).copy()
-    for name in ("kernel_name", "cell_timeout", "call_timeout", "seed"):
+    for name in ("kernel_name", "cell_timeout", "call_timeout", "seed", "notebook_timeout", "sandbox", "allow_network"):
         setattr(config.GradeWithHiddenChecks, name, getattr(settings, name))
     coursedir = CourseDirectory(config=config)
     coursedir.root = str(course_root)

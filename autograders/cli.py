@@ -63,6 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--call-timeout", type=_positive, default=defaults.call_timeout, metavar="S",
                        help=f"seconds one call from a hidden check may run (default {defaults.call_timeout:g})")
     grade.add_argument("--seed", type=int, default=defaults.seed, help="seed of the hidden checks' random inputs")
+    grade.add_argument("--notebook-timeout", type=_positive, default=defaults.notebook_timeout, metavar="S",
+                       help=f"seconds all the student cells of a notebook may run (default {defaults.notebook_timeout:g})")
+    grade.add_argument("--allow-network", action="store_true",
+                       help="let the sandboxed kernels reach the network (off by default)")
+    grade.add_argument("--no-sandbox", action="store_true",
+                       help="run kernels as plain kernels of your own user, without the sandbox (for debugging "
+                            "trusted notebooks only: a hostile one can then read and do what you can)")
     grade.set_defaults(run=cmd_grade)
 
     selftest = sub.add_parser("selftest", help="check that the hidden checks pass the instructor's own notebook "
@@ -71,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     selftest.add_argument("--course", default="course", metavar="DIR", help="the course folder (default: ./course)")
     selftest.add_argument("--seeds", type=_positive_int, default=10, metavar="N", help="seeds 0..N-1 (default 10)")
     selftest.set_defaults(run=cmd_selftest)
+
+    audit = sub.add_parser("audit", help="check that released files and feedback hold no solution code, hidden checks "
+                                         "or reference values (exit 1 if they do)")
+    audit.add_argument("assignments", nargs="*", metavar="NAME", help="assignments (default: all)")
+    audit.add_argument("--course", default="course", metavar="DIR", help="the course folder (default: ./course)")
+    audit.set_defaults(run=cmd_audit)
     return parser
 
 def find_notebooks(paths) -> list[Path]:
@@ -88,6 +101,19 @@ def find_notebooks(paths) -> list[Path]:
             raise UsageError(f"no such file or folder: {raw}")
     return found
 
+def cmd_audit(args) -> int:
+    from .audit import audit_course
+
+    course = Course(args.course)
+    for name in args.assignments:
+        course.assignment(name)  # unknown names are a usage error
+    leaks, files = audit_course(course, args.assignments or None)
+    for leak in leaks:
+        print(f"LEAK {leak}")
+    print(f"{files} student-visible files audited: " + (f"{len(leaks)} leak(s)" if leaks else "no leaks"))
+    return 1 if leaks else 0
+
+
 def cmd_grade(args) -> int:
     course = Course(args.course)
     if args.assignment:
@@ -98,7 +124,8 @@ def cmd_grade(args) -> int:
             raise UsageError(f"--{option}: no folder {Path(target).parent} to write {Path(target).name} in")
     jobs = batch.plan(find_notebooks(args.paths), course, args.assignment, args.student,
                       use_gradebook=not args.no_gradebook)
-    settings = GradingSettings(args.kernel, args.cell_timeout, args.call_timeout, args.seed)
+    settings = GradingSettings(args.kernel, args.cell_timeout, args.call_timeout, args.seed,
+                               args.notebook_timeout, not args.no_sandbox, args.allow_network)
     with GradingProgress(len(jobs)) as progress:
         batch.run(jobs, course.root, settings, args.workers, progress.finished)
     results = [r for job in jobs for r in job.results]

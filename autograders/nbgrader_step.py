@@ -8,7 +8,7 @@ engine as ``dlcourse grade``, while the rest of nbgrader's pipeline
 
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Float, Integer, Unicode
+from traitlets import Bool, Float, Integer, Unicode
 
 from . import gradebook_lock
 from .course import Course
@@ -24,6 +24,11 @@ class GradeWithHiddenChecks(NbGraderPreprocessor):
     cell_timeout = Float(_DEFAULTS.cell_timeout, help="Seconds a student cell may run.").tag(config=True)
     call_timeout = Float(_DEFAULTS.call_timeout, help="Seconds one call from a check may run.").tag(config=True)
     seed = Integer(_DEFAULTS.seed, help="Seed of the hidden checks' random inputs.").tag(config=True)
+    notebook_timeout = Float(_DEFAULTS.notebook_timeout,
+                             help="Seconds all the student cells of one notebook may run.").tag(config=True)
+    sandbox = Bool(_DEFAULTS.sandbox, help="Run kernels in the grading sandbox (unprivileged user, limits, "
+                                           "no network) where the machine allows it.").tag(config=True)
+    allow_network = Bool(_DEFAULTS.allow_network, help="Let sandboxed kernels reach the network.").tag(config=True)
 
     # what this process graded, for `dlcourse grade` running nbgrader's pipeline in its workers
     results = []
@@ -32,7 +37,8 @@ class GradeWithHiddenChecks(NbGraderPreprocessor):
         info = resources["nbgrader"]
         coursedir = CourseDirectory(config=self.config)
         course = Course(coursedir.root)
-        settings = GradingSettings(self.kernel_name, self.cell_timeout, self.call_timeout, self.seed)
+        settings = GradingSettings(self.kernel_name, self.cell_timeout, self.call_timeout, self.seed,
+                                   self.notebook_timeout, self.sandbox, self.allow_network)
         with gradebook_lock.released():
             result = grade_notebook(nb, course.assignment(info["assignment"]), student=info["student"],
                                     workdir=resources.get("metadata", {}).get("path"), settings=settings,
@@ -55,5 +61,12 @@ def use_grading_engine(c):
     if Execute not in default:
         raise RuntimeError("this nbgrader has no Execute step to replace; the grading engine cannot be installed")
     c.Autograde.autograde_preprocessors = [GradeWithHiddenChecks if step is Execute else step for step in default]
+    # a release that would show students hidden material fails, and nbgrader removes what it wrote
+    from nbgrader.converters import GenerateAssignment
+
+    from .audit import RefuseLeakingRelease
+
+    c.GenerateAssignment.preprocessors = [*GenerateAssignment.class_traits()["preprocessors"].default(),
+                                          RefuseLeakingRelease]
     # deleted test cells come back from the gradebook, as the engine restores them for dlcourse grade
     c.OverwriteCells.add_missing_cells = True

@@ -38,11 +38,12 @@ def student_notebook(released_nb, cells: dict[str, str]):
     return nb
 
 
-def write_submission(folder: Path, released_nb, case: str, assignment: str) -> Path:
-    """``folder/<case>/<assignment>.ipynb`` for corpus file ``case``: the student is the case name."""
+def write_submission(folder: Path, released_nb, case: str, assignment: str, corpus: str | None = None) -> Path:
+    """``folder/<case>/<assignment>.ipynb`` for the file ``case`` of ``tests/corpus/<corpus or assignment>/``:
+    the student is the case name."""
     path = folder / case / f"{assignment}.ipynb"
     path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(student_notebook(released_nb, corpus_cells(CORPUS / assignment / f"{case}.py")), path)
+    nbformat.write(student_notebook(released_nb, corpus_cells(CORPUS / (corpus or assignment) / f"{case}.py")), path)
     return path
 
 

@@ -210,6 +210,11 @@ class StudentKernel:
                     self._recover(f"the kernel died while running {name}")
                     raise KernelGone(f"{name} ended the kernel process (os._exit, a crash or running out of memory)")
                 continue
+            except ValueError:  # a message with a bad signature: something else wrote to the kernel's stream
+                self._timed_out_names.update(names)
+                self._recover(f"{name} garbled the kernel's messages")
+                raise KernelGone(f"{name} garbled the kernel's messages (processes forked from the kernel?) "
+                                 "and was not called again") from None
             if msg["parent_header"].get("msg_id") != msg_id:
                 continue
             kind, content = msg["msg_type"], msg["content"]

@@ -29,6 +29,7 @@ from .cells import is_test_cell
 from .checks import run_checks
 from .restore import restore_cells
 from .runner import NotebookRunner
+from .sandbox import Limits, unavailable_reason, warn_once
 from .verdict import CellResult, cell_results, write_verdicts
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,18 @@ class GradingSettings:
     cell_timeout: float = 60.0  # seconds per student cell
     call_timeout: float = 30.0  # seconds per call a check makes into the student's code
     seed: int = 0  # seeds the hidden checks' random inputs; fixed so a grade is reproducible
+    notebook_timeout: float = 900.0  # seconds for all the student cells of one notebook together
+    sandbox: bool = True  # run kernels in the sandbox where the machine allows it (see sandbox.py)
+    allow_network: bool = False  # the sandboxed kernel's network; off unless asked for
+
+    def limits(self) -> Limits | None:
+        """The sandbox's limits, or None for a plain kernel (not asked for, or not possible here: warned)."""
+        if not self.sandbox:
+            return None
+        if reason := unavailable_reason():
+            warn_once(reason)
+            return None
+        return Limits(network=self.allow_network)
 
 
 @dataclass
@@ -82,7 +95,8 @@ def _kernel_for(nb, assignment, student, workdir, settings):
     try:
         student_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and not is_test_cell(c)]
         with NotebookRunner(nb, student_cells, kernel_name=settings.kernel_name, workdir=workdir,
-                            env=kernel_env(student), cell_timeout=settings.cell_timeout) as runner:
+                            env=kernel_env(student), cell_timeout=settings.cell_timeout,
+                            notebook_timeout=settings.notebook_timeout, limits=settings.limits()) as runner:
             yield runner
     finally:
         if own_workdir:
@@ -99,6 +113,7 @@ def grade_notebook(nb, assignment, *, student=None, workdir=None, settings=Gradi
     started = time.monotonic()
     result = NotebookResult(notebook_name, assignment.name, student, max_score=assignment.max_score)
     try:
+        result.notes += _kernelspec_notes(nb, settings.kernel_name)
         result.notes += restore_cells(nb, assignment.released_nb)
         with _kernel_for(nb, assignment, student, workdir, settings) as runner:
             try:
@@ -119,6 +134,16 @@ def grade_notebook(nb, assignment, *, student=None, workdir=None, settings=Gradi
     finally:
         result.seconds = round(time.monotonic() - started, 2)
     return result
+
+
+def _kernelspec_notes(nb, kernel_name) -> list[str]:
+    """Whatever kernel a notebook names, it is graded in the course's: say so when they differ."""
+    asked = nb.metadata.get("kernelspec", {}).get("name") if isinstance(nb.metadata.get("kernelspec"), dict) else None
+    if asked is None:
+        return [f"the notebook names no kernel; it was graded with the course's kernel ({kernel_name})"]
+    if asked != kernel_name:
+        return [f"the notebook asks for the kernel '{asked[:40]}'; it was graded with the course's ({kernel_name})"]
+    return []
 
 
 def _device(kernel) -> str:

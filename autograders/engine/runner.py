@@ -15,12 +15,16 @@ import queue
 import shutil
 import tempfile
 import time
+from pathlib import Path
 
 from jupyter_client.blocking import BlockingKernelClient
+from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
+
+from . import sandbox
 
 log = logging.getLogger(__name__)
 # nbclient logs each timeout and dead kernel as an error; the runner reports them in the result instead
@@ -34,16 +38,58 @@ class KernelUnavailable(RuntimeError):
     """No working kernel can be had for this notebook any more."""
 
 
+class SandboxedKernelManager(AsyncKernelManager):
+    """Starts the student environment's kernel inside the sandbox (``sandbox.command``)."""
+
+    wrap = None  # argv -> sandboxed argv, set by the runner before the kernel starts
+    owner = None  # (uid, gid) of the sandbox user, who must read the connection file
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        # called once the connection file is written, just before the launch
+        os.chown(self.connection_file, *self.owner)
+        # a signal to the kernel's process group would reach bubblewrap first and end the sandbox:
+        # interrupts travel as messages on the control channel instead
+        self.kernel_spec.interrupt_mode = "message"
+        return self.wrap([str(sandbox.student_python()), "-m", "ipykernel_launcher", "-f",
+                          os.path.realpath(self.connection_file)])
+
+
+class _BoundedOutputClient(NotebookClient):
+    """A NotebookClient that keeps at most ``max_output_bytes`` of outputs per cell."""
+
+    max_output_bytes = 1 << 20
+
+    def output(self, outs, msg, display_id, cell_index):
+        used = self.__dict__.setdefault("_output_bytes", {}).get(cell_index, 0)
+        if used > self.max_output_bytes:
+            return None  # already truncated
+        used += len(str(msg["content"]))
+        self._output_bytes[cell_index] = used
+        if used > self.max_output_bytes:
+            outs.append(new_output("stream", name="stderr", text=(
+                f"\n[output truncated: this cell produced more than {self.max_output_bytes // 1024} KiB of output; "
+                "the rest was dropped]\n")))
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
 class NotebookRunner:
     def __init__(self, nb, cell_indices, *, kernel_name="python3", workdir=None, env=None,
-                 cell_timeout=60, startup_timeout=60, max_restarts=3):
+                 cell_timeout=60, notebook_timeout=None, startup_timeout=60, max_restarts=3,
+                 limits: sandbox.Limits | None = None, max_output_bytes=1 << 20):
+        """``limits``: run the kernel in the sandbox with these limits (None: a plain kernel)."""
         self.nb = nb
         self.cell_indices = list(cell_indices)
         self.kernel_name = kernel_name
         self.workdir = workdir
         self.env = env
         self.cell_timeout = cell_timeout
+        self.notebook_timeout = notebook_timeout
         self.startup_timeout = startup_timeout
+        self.limits = limits
+        self.max_output_bytes = max_output_bytes
+        self._user = None  # the sandbox user's context, (uid, gid), and the kernel's private home
+        self._private_dir = None
         self.restarts_left = max_restarts
         self.problems: list[str] = []  # notebook-level messages for the report
         self.poisoned: set[int] = set()
@@ -55,7 +101,7 @@ class NotebookRunner:
 
     # -- kernel lifecycle -------------------------------------------------
     def _start(self):
-        self._nbclient = NotebookClient(
+        self._nbclient = _BoundedOutputClient(
             self.nb, kernel_name=self.kernel_name, timeout=self.cell_timeout,
             startup_timeout=self.startup_timeout, allow_errors=True, interrupt_on_timeout=True,
             error_on_timeout={"ename": TIMEOUT_ENAME,
@@ -63,19 +109,24 @@ class NotebookRunner:
                               "traceback": []},
             record_timing=False, shutdown_kernel="immediate", on_cell_executed=_record_reply_error,
             log=_nbclient_log,
+            **({"kernel_manager_class": SandboxedKernelManager} if self.limits else {}),
         )
         nbc = self._nbclient
+        nbc.max_output_bytes = self.max_output_bytes
         nbc.km = nbc.create_kernel_manager()
         # unix sockets in a private folder, not TCP ports that any local user could reach
         self._socket_dir = tempfile.mkdtemp(prefix="dlcourse-kernel-")
         nbc.km.transport = "ipc"
         nbc.km.ip = os.path.join(self._socket_dir, "kernel")
+        nbc.km.connection_file = os.path.join(self._socket_dir, "kernel.json")
         kwargs = {"env": self.env} if self.env is not None else {}
+        if self.limits:
+            kwargs = self._sandbox(nbc.km, kwargs)
         # The kernel process's own stderr (TensorFlow's C++ start-up lines, not the cells' output, which the
         # kernel captures) would interleave across parallel workers on the grader's terminal: keep it aside.
         self._stderr = open(os.path.join(self._socket_dir, "kernel-stderr.log"), "wb")
         kwargs["stderr"] = self._stderr
-        if self.workdir:
+        if self.workdir and not self.limits:
             kwargs["cwd"] = str(self.workdir)
         nbc.start_new_kernel(**kwargs)
         nbc.start_new_kernel_client()
@@ -83,6 +134,19 @@ class NotebookRunner:
         self.client.load_connection_info(nbc.km.get_connection_info())
         self.client.start_channels()
         self.client.wait_for_ready(timeout=self.startup_timeout)
+
+    def _sandbox(self, km, kwargs):
+        """Set ``km`` up to start its kernel in the sandbox, as this runner's sandbox user, in a private home."""
+        if self._user is None:  # one user and one home for every kernel of this notebook (replays included)
+            self._user = sandbox.sandbox_user()
+            self._ids = self._user.__enter__()
+            self._private_dir = tempfile.mkdtemp(prefix="dlcourse-sandbox-")
+            self._home = sandbox.private_copy(self.workdir, Path(self._private_dir) / "home", *self._ids)
+        uid, gid = km.owner = self._ids
+        os.chown(self._socket_dir, uid, gid)
+        km.wrap = lambda argv: sandbox.command(argv, uid=uid, gid=gid, home=str(self._home),
+                                               socket_dir=self._socket_dir, limits=self.limits)
+        return {**kwargs, "env": sandbox.kernel_environment(kwargs.get("env", os.environ)), "cwd": str(self._home)}
 
     def _stop(self):
         if self.client is not None:
@@ -94,6 +158,8 @@ class NotebookRunner:
             except Exception:  # a kernel that already died has nothing left to clean
                 log.debug("kernel cleanup failed", exc_info=True)
         self._nbclient = None
+        if self._user is not None:
+            sandbox.end_processes_of(self._ids[0])
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None
@@ -103,6 +169,12 @@ class NotebookRunner:
 
     def close(self):
         self._stop()
+        if self._private_dir:
+            shutil.rmtree(self._private_dir, ignore_errors=True)
+            self._private_dir = None
+        if self._user is not None:
+            self._user.__exit__(None, None, None)
+            self._user = None
 
     def __enter__(self):
         return self
@@ -141,7 +213,11 @@ class NotebookRunner:
             raise KernelUnavailable(reason)
         self.restarts_left -= 1
         log.info("restarting the kernel (%s)", reason)
-        self._start()
+        try:
+            self._start()
+        except RuntimeError as exc:  # "Kernel died before replying to kernel_info"
+            self._stop()
+            raise KernelUnavailable(f"{reason}, and a new kernel would not start ({exc})") from None
         for index in self._ran:
             if index not in self.poisoned:
                 self._execute(copy.deepcopy(self.nb.cells[index]), index)
@@ -153,8 +229,16 @@ class NotebookRunner:
     def run(self):
         """Execute the student cells in order; outputs go into ``self.nb``."""
         self._start()
+        started = time.monotonic()
         for index in self.cell_indices:
             cell = self.nb.cells[index]
+            if self.notebook_timeout and time.monotonic() - started > self.notebook_timeout:
+                self.problems.append(f"the notebook ran longer than {self.notebook_timeout:g} s in all; "
+                                     f"cell {index + 1} and the cells after it were not run")
+                for rest in self.cell_indices[self.cell_indices.index(index):]:
+                    self.nb.cells[rest].outputs = [_error_output(
+                        TIMEOUT_ENAME, f"not run: the notebook's time limit of {self.notebook_timeout:g} s was used up")]
+                return
             try:
                 self._execute(cell, index)
             except DeadKernelError:
@@ -164,6 +248,17 @@ class NotebookRunner:
                 cell.outputs = [_error_output("KernelDied", "this cell ended the kernel process "
                                               "(os._exit, a crash, or running out of memory)")]
                 self._recover_or_stop(f"cell {index + 1} ended the kernel")
+                if self.client is None:
+                    return
+                continue
+            except (ValueError, RuntimeError) as exc:
+                # e.g. "Invalid Signature": processes forked from the kernel wrote over its message stream
+                self.poisoned.add(index)
+                self.problems.append(f"cell {index + 1} garbled the kernel's messages ({str(exc)[:60]}); "
+                                     "it was skipped and the notebook re-run without it")
+                cell.outputs = [_error_output("KernelProtocolError", "this cell broke the kernel's messages "
+                                              "(forked processes writing to them?)")]
+                self._recover_or_stop(f"cell {index + 1} garbled the kernel's messages")
                 if self.client is None:
                     return
                 continue

@@ -1,0 +1,189 @@
+"""Audit what students get: no solution code, hidden checks or reference values in it.
+
+A fingerprint is one line of hidden material, normalised (whitespace collapsed):
+the lines inside the source notebook's solution regions, and the code lines of the
+assignment's ``hidden_checks.py`` and ``reference.py`` (docstrings, comments and
+imports excluded: check descriptions are meant for students, and imports say
+nothing). A student-visible file leaks when one of its lines contains a
+fingerprint. Short lines are not fingerprints: ``return x`` is everyone's.
+
+Two entry points: ``dlcourse audit`` (released files and generated feedback), and
+``RefuseLeakingRelease``, a step of nbgrader's ``generate_assignment`` that makes
+a release that would leak fail, so nothing is written for students.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import html
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from .course import Assignment, Course
+
+MIN_LENGTH = 32  # characters of a normalised line: shorter lines are too common to prove a leak
+_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+_SPACE = re.compile(r"\s+")
+_TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class Leak:
+    path: str
+    what: str  # "solution code", "hidden checks", "reference solution", "nbgrader marker"
+    line: str
+
+    def __str__(self):
+        return f"{self.path}: {self.what}: {self.line[:100]}"
+
+
+def normalise(line: str) -> str:
+    return _SPACE.sub(" ", line).strip()
+
+
+def _code_lines(path: Path) -> set[str]:
+    """The code lines of a Python file, without docstrings, comments and imports."""
+    source = path.read_text()
+    tree = ast.parse(source)
+    skip = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
+                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+            skip.update(range(body[0].lineno, body[0].end_lineno + 1))
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            skip.update(range(node.lineno, node.end_lineno + 1))
+    lines = set()
+    for number, line in enumerate(source.splitlines(), start=1):
+        text = normalise(line.split("#", 1)[0] if line.lstrip().startswith("#") else line)
+        if number not in skip and len(text) >= MIN_LENGTH:
+            lines.add(text)
+    return lines
+
+
+def _split_source(assignment: Assignment) -> tuple[set[str], list[str]]:
+    """The source notebook's lines inside solution regions (and model answers), and all its other lines:
+    what the instructor hides, and what they show students on purpose."""
+    inside, outside = set(), []
+    for cell in assignment.source_nb.cells:
+        model_answer = cell.cell_type == "markdown" and cell.metadata.get("nbgrader", {}).get("solution")
+        in_solution = False
+        for line in cell.source.splitlines():
+            if "BEGIN SOLUTION" in line or "BEGIN HIDDEN TESTS" in line:
+                in_solution = True
+            elif "END SOLUTION" in line or "END HIDDEN TESTS" in line:
+                in_solution = False
+            elif in_solution or model_answer:
+                inside.add(normalise(line))
+            else:
+                outside.append(normalise(line))
+    return inside, outside
+
+
+@functools.cache
+def fingerprints(assignment: Assignment) -> dict[str, str]:
+    """normalised line -> what it would leak. A line the source notebook shows students anyway
+    (a function's signature, a formula in the text) is no secret."""
+    inside, shown = _split_source(assignment)
+    found = dict.fromkeys((line for line in inside if len(line) >= MIN_LENGTH), "solution code")
+    hidden = assignment.checks_file.parent
+    for name, what in (("reference.py", "reference solution"), ("hidden_checks.py", "hidden checks")):
+        if (hidden / name).is_file():
+            found.update(dict.fromkeys(_code_lines(hidden / name), what))
+    shown_text = "\n".join(shown)
+    return {line: what for line, what in found.items() if line not in shown_text}
+
+
+def visible_lines(path: Path) -> list[str]:
+    """The lines a student sees in a file: a notebook's sources and outputs, an HTML page's text, a file's lines."""
+    text = path.read_text(errors="replace")
+    if path.suffix == ".ipynb":
+        try:
+            nb = json.loads(text)
+        except ValueError:
+            return text.splitlines()
+        parts = []
+        for cell in nb.get("cells", []):
+            parts.append(_joined(cell.get("source", "")))
+            for output in cell.get("outputs", []):
+                parts.append(_joined(output.get("text", "")))
+                for value in (output.get("data") or {}).values():
+                    parts.append(_joined(value) if isinstance(value, (str, list)) else "")
+                parts.append(_joined(output.get("traceback", [])))
+        text = "\n".join(parts)
+    elif path.suffix in (".html", ".htm"):
+        text = html.unescape(_TAG.sub("", text))
+    return text.splitlines()
+
+
+def _joined(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def leaks_in_lines(lines, label: str, assignment: Assignment) -> list[Leak]:
+    prints = fingerprints(assignment)
+    found = []
+    for raw in lines:
+        line = normalise(raw)
+        for marker in _MARKERS:
+            if marker in line:
+                found.append(Leak(label, "nbgrader marker", line))
+        if len(line) < MIN_LENGTH:
+            continue
+        for fingerprint, what in prints.items():
+            if fingerprint in line:
+                found.append(Leak(label, what, fingerprint))
+                break
+    return found
+
+
+def leaks_in(path: Path, assignment: Assignment, label: str | None = None) -> list[Leak]:
+    return leaks_in_lines(visible_lines(path), label or str(path), assignment)
+
+
+def audit_course(course: Course, names: list[str] | None = None) -> tuple[list[Leak], int]:
+    """Leaks in every released file and every generated feedback file; also how many files were read."""
+    leaks, files = [], 0
+    for name in names or course.assignment_names():
+        assignment = course.assignment(name)
+        release = course.root / "release" / name
+        student_visible = [p for p in release.rglob("*") if p.is_file()] if release.is_dir() \
+            else assignment.helper_files()
+        if not release.is_dir():  # not released yet: audit what the release would be
+            files += 1
+            leaks += leaks_in_lines(visible_lines_of_nb(assignment.released_nb),
+                                    f"{name}.ipynb (as it would be released)", assignment)
+        feedback = [p for p in (course.root / "feedback").glob(f"*/{name}/**/*") if p.is_file()]
+        for path in [*student_visible, *feedback]:
+            files += 1
+            leaks += leaks_in(path, assignment)
+    return leaks, files
+
+
+def visible_lines_of_nb(nb) -> list[str]:
+    return [line for cell in nb.cells for line in cell.source.splitlines()]
+
+
+class RefuseLeakingRelease(NbGraderPreprocessor):
+    """The last step of ``nbgrader generate_assignment``: a notebook (or helper file) that would leak fails the release."""
+
+    def preprocess(self, nb, resources):
+        from nbgrader.coursedir import CourseDirectory
+
+        name = resources["nbgrader"]["assignment"]
+        course = Course(CourseDirectory(config=self.config).root)
+        if name not in course.assignment_names():
+            return nb, resources  # an assignment without hidden checks has nothing to leak
+        assignment = course.assignment(name)
+        leaks = leaks_in_lines(visible_lines_of_nb(nb), f"{name}/{resources['nbgrader']['notebook']}.ipynb", assignment)
+        for helper in assignment.helper_files():
+            leaks += leaks_in(helper, assignment, f"{name}/{helper.relative_to(assignment.source_dir)}")
+        if leaks:
+            raise RuntimeError("refusing to release: students would see hidden material:\n  "
+                               + "\n  ".join(str(leak) for leak in leaks[:20]))
+        return nb, resources
