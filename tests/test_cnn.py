@@ -1,7 +1,7 @@
 """The CNN assignment, graded for real: TensorFlow in the kernel, the model judged in the grader.
 
-One batch holds the corpus, the released notebook, the instructor's notebook and one
-partial-credit submission twice: grades must not change between runs.
+One batch holds the corpus, the released notebook and the instructor's notebook
+(`benchmarks/cnn_grading.py` grades the latter five times in a row: the same grade each time).
 """
 
 import shutil
@@ -23,7 +23,6 @@ def graded(course_copy, tmp_path_factory):
     release = released(course_copy, "cnn")
     for case in CASES:
         write_submission(folder, release, case, "cnn")
-    shutil.copytree(folder / "brief_training", folder / "brief_training_again")
     (folder / "released").mkdir()
     nbformat.write(release, folder / "released" / "cnn.ipynb")
     for run in range(1, GRADINGS_OF_SOURCE + 1):
@@ -37,9 +36,8 @@ def test_corpus_submission_scores_what_it_says(graded, case):
     assert_scores_as_expected(graded[case], CORPUS / "cnn" / f"{case}.py")
 
 
-def test_corpus_covers_correct_variants_and_the_classic_mistakes():
-    wrong = [c for c in CASES if expectations(CORPUS / "cnn" / f"{c}.py")]
-    assert len(CASES) - len(wrong) >= 1 and len(wrong) >= 6, CASES  # the source is one more correct variant
+def test_corpus_covers_the_classic_mistakes():
+    assert len([c for c in CASES if expectations(CORPUS / "cnn" / f"{c}.py")]) >= 8, CASES
 
 
 def test_source_scores_full_marks_within_the_time_limit(graded):
@@ -52,10 +50,11 @@ def test_source_scores_full_marks_within_the_time_limit(graded):
     assert len({tuple((c["grade_id"], c["score"]) for c in r["cells"]) for r in runs}) == 1
 
 
-def test_partial_credit_is_the_same_on_every_grading(graded):
-    first, again = graded["brief_training"], graded["brief_training_again"]
-    assert 0 < first["score"] < first["max_score"]
-    assert first["cells"] == again["cells"]  # scores and feedback, held-out accuracy included
+def test_partial_credit_comes_from_the_held_out_accuracy(graded):
+    result = graded["brief_training"]
+    train = next(c for c in result["cells"] if c["grade_id"] == "test_train_cnn")
+    assert 0 < train["score"] < train["max_score"] and "correctly" in train["feedback"]
+    assert all(c["score"] == c["max_score"] for c in result["cells"] if c["grade_id"] != "test_train_cnn")
 
 
 def test_released_notebook_scores_zero(graded):

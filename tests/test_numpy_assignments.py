@@ -61,8 +61,9 @@ def test_source_notebooks_score_full_marks_in_under_30_seconds(tmp_path):
 
 
 def test_hidden_checks_pass_the_source_notebooks_whatever_the_seed():
-    """The hidden checks on the instructor's notebooks for seeds 0..9: one kernel per notebook, ten check runs."""
-    proc = dlcourse("selftest", *ASSIGNMENTS, "--seeds", "10", check=False)
+    """The hidden checks on the instructor's notebooks for seeds 0..3: one kernel per notebook, four check runs
+    (instructors run `dlcourse selftest --seeds 10` or more after changing a check)."""
+    proc = dlcourse("selftest", *ASSIGNMENTS, "--seeds", "4", check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for assignment in ASSIGNMENTS:
-        assert f"{assignment}: " in proc.stdout and "x 10 seeds" in proc.stdout
+        assert f"{assignment}: " in proc.stdout and "x 4 seeds" in proc.stdout

@@ -242,34 +242,32 @@ class NotebookRunner:
             try:
                 self._execute(cell, index)
             except DeadKernelError:
-                self.poisoned.add(index)
-                self.problems.append(f"cell {index + 1} ended the kernel process; "
-                                     "it was skipped and the notebook re-run without it")
-                cell.outputs = [_error_output("KernelDied", "this cell ended the kernel process "
-                                              "(os._exit, a crash, or running out of memory)")]
-                self._recover_or_stop(f"cell {index + 1} ended the kernel")
-                if self.client is None:
+                if not self._skip(index, "ended the kernel process", "KernelDied",
+                                  "this cell ended the kernel process (os._exit, a crash, or running out of memory)"):
                     return
                 continue
             except (ValueError, RuntimeError) as exc:
                 # e.g. "Invalid Signature": processes forked from the kernel wrote over its message stream
-                self.poisoned.add(index)
-                self.problems.append(f"cell {index + 1} garbled the kernel's messages ({str(exc)[:60]}); "
-                                     "it was skipped and the notebook re-run without it")
-                cell.outputs = [_error_output("KernelProtocolError", "this cell broke the kernel's messages "
-                                              "(forked processes writing to them?)")]
-                self._recover_or_stop(f"cell {index + 1} garbled the kernel's messages")
-                if self.client is None:
+                if not self._skip(index, f"garbled the kernel's messages ({str(exc)[:60]})", "KernelProtocolError",
+                                  "this cell broke the kernel's messages (forked processes writing to them?)"):
                     return
                 continue
             self._ran.append(index)
             if _timed_out(cell) and not self.responsive():
-                self.poisoned.add(index)
-                self.problems.append(f"cell {index + 1} ran past the time limit and ignored the interrupt; "
-                                     "it was skipped and the notebook re-run without it")
-                self._recover_or_stop(f"cell {index + 1} did not stop when interrupted")
-                if self.client is None:
+                if not self._skip(index, "ran past the time limit and ignored the interrupt"):
                     return
+
+    def _skip(self, index, what, ename=None, evalue=None) -> bool:
+        """Poison cell ``index`` (it ``what``), restart the kernel and replay the other cells.
+
+        False when no kernel could be had again: the remaining cells are not run.
+        """
+        self.poisoned.add(index)
+        self.problems.append(f"cell {index + 1} {what}; it was skipped and the notebook re-run without it")
+        if ename:
+            self.nb.cells[index].outputs = [_error_output(ename, evalue)]
+        self._recover_or_stop(f"cell {index + 1} {what}")
+        return self.client is not None
 
     def _recover_or_stop(self, reason):
         try:
