@@ -122,10 +122,11 @@ class NotebookRunner:
         kwargs = {"env": self.env} if self.env is not None else {}
         if self.limits:
             kwargs = self._sandbox(nbc.km, kwargs)
-        # The kernel process's own stderr (TensorFlow's C++ start-up lines, not the cells' output, which the
-        # kernel captures) would interleave across parallel workers on the grader's terminal: keep it aside.
-        self._stderr = open(os.path.join(self._socket_dir, "kernel-stderr.log"), "wb")
-        kwargs["stderr"] = self._stderr
+        # The kernel process's own stdout and stderr (its banner, TensorFlow's C++ start-up lines; not the
+        # cells' output, which the kernel captures) would interleave across parallel workers on the grader's
+        # terminal: keep them aside.
+        self._stderr = open(os.path.join(self._socket_dir, "kernel-output.log"), "wb")
+        kwargs["stdout"] = kwargs["stderr"] = self._stderr
         if self.workdir and not self.limits:
             kwargs["cwd"] = str(self.workdir)
         nbc.start_new_kernel(**kwargs)
