@@ -117,16 +117,28 @@ def _start_worker(counter, workers, cores, gpus):
 MAX_NOTEBOOK_BYTES = 50 * 2**20  # a submission is code and a few plots; more is output run wild
 
 
+class Unreadable(ValueError):
+    """A submission that cannot be graded at all: the message says why."""
+
+
+def read_submission(path):
+    """The notebook at ``path``, read once; ``Unreadable`` if it is too big or not a notebook."""
+    size = Path(path).stat().st_size
+    if size > MAX_NOTEBOOK_BYTES:
+        raise Unreadable(f"the notebook is {size / 2**20:.0f} MB, over the {MAX_NOTEBOOK_BYTES // 2**20} MB limit "
+                         "(clear its outputs and submit again)")
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception as exc:
+        raise Unreadable(f"not a readable notebook: {type(exc).__name__}: {str(exc)[:200]}") from None
+
+
 def _unreadable(paths) -> str | None:
     for path in paths:
-        size = Path(path).stat().st_size
-        if size > MAX_NOTEBOOK_BYTES:
-            return (f"the notebook is {size / 2**20:.0f} MB, over the {MAX_NOTEBOOK_BYTES // 2**20} MB limit "
-                    "(clear its outputs and submit again)")
         try:
-            nbformat.read(path, as_version=4)
-        except Exception as exc:
-            return f"not a readable notebook: {type(exc).__name__}: {str(exc)[:200]}"
+            read_submission(path)
+        except Unreadable as exc:
+            return str(exc)
     return None
 
 
@@ -138,10 +150,11 @@ def grade_job(job: Job, course_root: Path, settings: GradingSettings) -> list[No
         course = _course(course_root)
         results = []
         for path in job.notebooks:
-            if reason := _unreadable([path]):  # not JSON, not a notebook: it scores 0, the batch goes on
-                results += Job([path], job.assignment, job.student, max_score=job.max_score).failed(reason)
+            try:
+                nb = read_submission(path)
+            except Unreadable as exc:  # not JSON, not a notebook, too big: it scores 0, the batch goes on
+                results += Job([path], job.assignment, job.student, max_score=job.max_score).failed(str(exc))
                 continue
-            nb = nbformat.read(path, as_version=4)
             results.append(grade_notebook(nb, course.assignment(job.assignment), student=job.student,
                                           settings=settings, notebook_name=str(path)))
         return results
