@@ -8,6 +8,7 @@ still graded. Restarts are bounded so that a hostile notebook costs a known time
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import os
@@ -88,8 +89,8 @@ class NotebookRunner:
         self.startup_timeout = startup_timeout
         self.limits = limits
         self.max_output_bytes = max_output_bytes
-        self._user = None  # the sandbox user's context, (uid, gid), and the kernel's private home
-        self._private_dir = None
+        self._ids = None  # (uid, gid) of the sandbox user, held until close()
+        self._sandbox_cleanup = contextlib.ExitStack()  # releases the user, removes the kernel's private home
         self.restarts_left = max_restarts
         self.problems: list[str] = []  # notebook-level messages for the report
         self.poisoned: set[int] = set()
@@ -138,11 +139,11 @@ class NotebookRunner:
 
     def _sandbox(self, km, kwargs):
         """Set ``km`` up to start its kernel in the sandbox, as this runner's sandbox user, in a private home."""
-        if self._user is None:  # one user and one home for every kernel of this notebook (replays included)
-            self._user = sandbox.sandbox_user()
-            self._ids = self._user.__enter__()
-            self._private_dir = tempfile.mkdtemp(prefix="dlcourse-sandbox-")
-            self._home = sandbox.private_copy(self.workdir, Path(self._private_dir) / "home", *self._ids)
+        if self._ids is None:  # one user and one home for every kernel of this notebook (replays included)
+            self._ids = self._sandbox_cleanup.enter_context(sandbox.sandbox_user())
+            private = tempfile.mkdtemp(prefix="dlcourse-sandbox-")
+            self._sandbox_cleanup.callback(shutil.rmtree, private, ignore_errors=True)
+            self._home = sandbox.private_copy(self.workdir, Path(private) / "home", *self._ids)
         uid, gid = km.owner = self._ids
         os.chown(self._socket_dir, uid, gid)
         km.wrap = lambda argv: sandbox.command(argv, uid=uid, gid=gid, home=str(self._home),
@@ -159,7 +160,7 @@ class NotebookRunner:
             except Exception:  # a kernel that already died has nothing left to clean
                 log.debug("kernel cleanup failed", exc_info=True)
         self._nbclient = None
-        if self._user is not None:
+        if self._ids is not None:
             sandbox.end_processes_of(self._ids[0])
         if self._stderr is not None:
             self._stderr.close()
@@ -170,12 +171,8 @@ class NotebookRunner:
 
     def close(self):
         self._stop()
-        if self._private_dir:
-            shutil.rmtree(self._private_dir, ignore_errors=True)
-            self._private_dir = None
-        if self._user is not None:
-            self._user.__exit__(None, None, None)
-            self._user = None
+        self._sandbox_cleanup.close()
+        self._ids = None
 
     def __enter__(self):
         return self
