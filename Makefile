@@ -1,18 +1,28 @@
-# Everything a fresh machine needs, from nothing: `make demo` and `make test`.
-PYTHON ?= python3
+# Everything a fresh machine needs, from nothing: `make hub`, `make test` (and `make demo`).
+# Both environments run as other users too (students' servers and kernels, the course's grader
+# account), so they are made from a Python every user can run: the system's where there is one
+# (a pyenv under /root is not).
+PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test bench
+.PHONY: setup hub-setup hub demo test bench
 
 STUDENT_VENV := .venv-student
-# Students' kernels run as other users: their Python must be one every user can run (a pyenv under
-# /root is not), so the student environment is made from the system's Python where there is one.
-SYSTEM_PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo $(PYTHON))
 
 setup: $(VENV)/.ready $(STUDENT_VENV)/.ready
 
+# What the hub needs beside Python: configurable-http-proxy (npm) and, as root, Chromium for the
+# browser test. Nothing else is fetched at run time.
+hub-setup: setup
+	@command -v configurable-http-proxy >/dev/null || { command -v npm >/dev/null || \
+		{ apt-get update -q && apt-get install -y -q nodejs npm; }; npm install -g --silent configurable-http-proxy; }
+	@if [ "$$(id -u)" = 0 ] && ! command -v chromium >/dev/null; then \
+		apt-get update -q && apt-get install -y -q chromium; fi
+
 $(VENV)/.ready: pyproject.toml
+	@if [ "$$(id -u)" = 0 ] && ! $(PYTHON) -c 'import ensurepip' >/dev/null 2>&1; then \
+		apt-get update -q && apt-get install -y -q python3-venv; fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
@@ -21,18 +31,22 @@ $(VENV)/.ready: pyproject.toml
 # The environment students' kernels run in (graded or on the hub): the course's libraries and
 # nothing of the grader's. As root, also the grading sandbox's tools (bubblewrap).
 $(STUDENT_VENV)/.ready: course/requirements.txt
-	@if [ "$$(id -u)" = 0 ] && ! { command -v bwrap && $(SYSTEM_PYTHON) -c 'import ensurepip'; } >/dev/null 2>&1; then \
+	@if [ "$$(id -u)" = 0 ] && ! { command -v bwrap && $(PYTHON) -c 'import ensurepip'; } >/dev/null 2>&1; then \
 		apt-get update -q && apt-get install -y -q bubblewrap python3-venv; fi
-	$(SYSTEM_PYTHON) -m venv $(STUDENT_VENV)
+	$(PYTHON) -m venv $(STUDENT_VENV)
 	$(STUDENT_VENV)/bin/pip install --quiet --upgrade pip
 	$(STUDENT_VENV)/bin/pip install --quiet -r course/requirements.txt
 	touch $@
 
-# The platform's main job on its embedded defaults: grade every assignment of the bundled course locally.
+# The platform's main job on its embedded defaults: the course on JupyterHub at http://127.0.0.1:8000
+hub: hub-setup
+	$(BIN)/dlcourse hub
+
+# Grade every assignment's instructor notebook locally, without a hub.
 demo: setup
 	$(BIN)/dlcourse grade course/source --html grading-report.html --csv grades.csv
 
-test: setup
+test: hub-setup
 	$(BIN)/pytest
 
 bench: setup

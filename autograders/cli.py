@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import batch, devices, reports
+from . import batch, devices, k8s, reports, sharding
 from .course import Course, CourseError
 from .engine import GradingSettings, NotebookResult, check_seeds
 from .progress import GradingProgress
@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--no-sandbox", action="store_true",
                        help="run kernels as plain kernels of your own user, without the sandbox (for debugging "
                             "trusted notebooks only: a hostile one can then read and do what you can)")
+    grade.add_argument("--shard", type=sharding.parse, metavar="K/N",
+                       help="grade only shard K (from 0) of N: every N-th submission of the class, as each pod of "
+                            "a Kubernetes grading Job does (dlcourse k8s grading-job)")
     grade.set_defaults(run=cmd_grade)
 
     selftest = sub.add_parser("selftest", help="check that the hidden checks pass the instructor's own notebook "
@@ -84,7 +87,38 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("assignments", nargs="*", metavar="NAME", help="assignments (default: all)")
     audit.add_argument("--course", default="course", metavar="DIR", help="the course folder (default: ./course)")
     audit.set_defaults(run=cmd_audit)
+    k8s.add_parser(sub)
+
+    hub = sub.add_parser("hub", help="serve the course on JupyterHub: real users (as root), the nbgrader exchange, "
+                                     "formgrader for instructors")
+    hub.add_argument("--course", default="course", metavar="DIR", help="the course folder (default: ./course)")
+    hub.add_argument("--roster", metavar="FILE", help="who may log in (default: <course>/roster.csv)")
+    hub.add_argument("--ip", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
+    hub.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000)")
+    hub.add_argument("--state-dir", metavar="DIR",
+                     help="where the hub keeps its database, the course's gradebook, submissions and the exchange "
+                          "(default: /srv/dlcourse as root, else ~/.local/share/dlcourse-hub)")
+    hub.add_argument("--authenticator", choices=("firstuse", "oauth", "lti13"), default="firstuse",
+                     help="how people log in (default firstuse: students set their password at first login)")
+    hub.set_defaults(run=cmd_hub)
+
+    service = sub.add_parser("grading-service", help="grade notebooks for the hub's formgrader, as root in the "
+                                                     "sandbox (the hub starts it; not for direct use)")
+    service.add_argument("--course", required=True, metavar="DIR", help="the hub's nbgrader course folder")
+    service.add_argument("--socket", required=True, metavar="PATH", help="the unix socket to listen on")
+    service.add_argument("--allow-user", action="append", default=[], metavar="NAME",
+                         help="an account that may ask for grading (root always may)")
+    service.add_argument("--workers", type=_positive_int, default=devices.usable_cores(), metavar="N",
+                         help="notebooks graded at once (default: the number of cores)")
+    service.set_defaults(run=cmd_grading_service)
     return parser
+
+
+def _port(text):
+    port = _positive_int(text)
+    if port > 65535:
+        raise argparse.ArgumentTypeError(f"must be at most 65535, got {text}")
+    return port
 
 def find_notebooks(paths) -> list[Path]:
     found = []
@@ -124,6 +158,7 @@ def cmd_grade(args) -> int:
             raise UsageError(f"--{option}: no folder {Path(target).parent} to write {Path(target).name} in")
     jobs = batch.plan(find_notebooks(args.paths), course, args.assignment, args.student,
                       use_gradebook=not args.no_gradebook)
+    jobs = sharding.select(jobs, args.shard)
     settings = GradingSettings(args.kernel, args.cell_timeout, args.call_timeout, args.seed,
                                args.notebook_timeout, not args.no_sandbox, args.allow_network)
     with GradingProgress(len(jobs)) as progress:
@@ -140,6 +175,47 @@ def cmd_grade(args) -> int:
     if args.html:
         reports.write_html(results, args.html)
     return 0
+
+def cmd_hub(args) -> int:
+    from .hub import launch
+    from .hub.accounts import AccountError
+    from .hub.prepare import HubSetupError, prepare
+    from .hub.release import ReleaseError
+    from .hub.roster import RosterError
+
+    course = Course(args.course)
+    roster = Path(args.roster) if args.roster else course.root / "roster.csv"
+    if args.state_dir:
+        state = Path(args.state_dir)
+    elif os.geteuid() == 0:
+        state = Path("/srv/dlcourse")
+    else:
+        state = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "dlcourse-hub"
+    try:
+        settings = prepare(course, roster, state, ip=args.ip, port=args.port)
+    except (RosterError, HubSetupError, AccountError, ReleaseError) as exc:
+        print(f"dlcourse hub: {exc}", file=sys.stderr)
+        return 1
+    return launch.run(settings, args.authenticator)
+
+
+def cmd_grading_service(args) -> int:
+    import pwd
+
+    from .grading_service import serve
+
+    allowed, gid = {0}, None
+    for name in args.allow_user:
+        try:
+            account = pwd.getpwnam(name)
+        except KeyError:
+            raise UsageError(f"--allow-user: no account named {name}") from None
+        allowed.add(account.pw_uid)
+        gid = account.pw_gid
+    logging.getLogger().setLevel(logging.INFO)
+    serve(Path(args.socket), Path(args.course), allowed_uids=allowed, socket_gid=gid, workers=args.workers)
+    return 0
+
 
 def cmd_selftest(args) -> int:
     course = Course(args.course)

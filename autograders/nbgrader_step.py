@@ -13,6 +13,7 @@ from traitlets import Bool, Float, Integer, Unicode
 from . import gradebook_lock
 from .course import Course
 from .engine import GradingSettings, grade_notebook
+from .grading_service import grade_remotely
 
 _DEFAULTS = GradingSettings()
 
@@ -29,6 +30,10 @@ class GradeWithHiddenChecks(NbGraderPreprocessor):
     sandbox = Bool(_DEFAULTS.sandbox, help="Run kernels in the grading sandbox (unprivileged user, limits, "
                                            "no network) where the machine allows it.").tag(config=True)
     allow_network = Bool(_DEFAULTS.allow_network, help="Let sandboxed kernels reach the network.").tag(config=True)
+    grading_service = Unicode("", help="Unix socket of the hub's grading service (autograders.grading_service): "
+                                       "when set, notebooks are graded there, by root, in the sandbox, instead of "
+                                       "in this process (which, as the course's grader account, cannot sandbox "
+                                       "kernels).").tag(config=True)
 
     # what this process graded, for `dlcourse grade` running nbgrader's pipeline in its workers
     results = []
@@ -39,10 +44,14 @@ class GradeWithHiddenChecks(NbGraderPreprocessor):
         course = Course(coursedir.root)
         settings = GradingSettings(self.kernel_name, self.cell_timeout, self.call_timeout, self.seed,
                                    self.notebook_timeout, self.sandbox, self.allow_network)
+        workdir = resources.get("metadata", {}).get("path")
         with gradebook_lock.released():
-            result = grade_notebook(nb, course.assignment(info["assignment"]), student=info["student"],
-                                    workdir=resources.get("metadata", {}).get("path"), settings=settings,
-                                    notebook_name=info["notebook"])
+            if self.grading_service:
+                result = grade_remotely(self.grading_service, nb, info["assignment"], student=info["student"],
+                                        workdir=workdir, settings=settings, notebook_name=info["notebook"])
+            else:
+                result = grade_notebook(nb, course.assignment(info["assignment"]), student=info["student"],
+                                        workdir=workdir, settings=settings, notebook_name=info["notebook"])
         GradeWithHiddenChecks.results.append(result)
         for note in result.notes:
             self.log.warning("%s/%s: %s", info["student"], info["notebook"], note)

@@ -1,0 +1,1 @@
+"""The course on JupyterHub: ``dlcourse hub`` and what it prepares (accounts, state folder, release)."""

@@ -1,0 +1,113 @@
+"""Unix accounts and permissions for the hub run as root.
+
+Every roster member gets an account whose home only they can read; the course's files belong
+to the grader account; the checkout that holds reference solutions and hidden checks is closed
+to everyone else, except the students' environment their servers run from.
+"""
+
+from __future__ import annotations
+
+import grp
+import os
+import pwd
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+# the checkout's entries the grader account reads: its Python environment and the grading package
+GRADER_READS = (".venv", "autograders")
+# what every user runs: the students' servers and kernels
+EVERYONE_RUNS = ".venv-student"
+
+
+class AccountError(RuntimeError):
+    pass
+
+
+def ensure_user(name: str, *, system: bool = False) -> pwd.struct_passwd:
+    """The account ``name``, created with a private home if it does not exist yet."""
+    try:
+        account = pwd.getpwnam(name)
+    except KeyError:
+        cmd = ["useradd", "--create-home", "--shell", "/bin/bash", "-K", "HOME_MODE=0700"]
+        cmd += ["--system"] if system else []
+        done = subprocess.run([*cmd, name], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise AccountError(f"could not create the account '{name}': {done.stderr.strip()}")
+        account = pwd.getpwnam(name)
+    home = Path(account.pw_dir)
+    if not home.is_dir():
+        home.mkdir(parents=True)
+        os.chown(home, account.pw_uid, account.pw_gid)
+    # an account made by an older setup, or by hand, may have a home others can read
+    home.chmod(stat.S_IMODE(home.stat().st_mode) & 0o700)
+    return account
+
+
+def own(path: Path, account: pwd.struct_passwd, mode: int):
+    os.chown(path, account.pw_uid, account.pw_gid)
+    path.chmod(mode)
+
+
+def close_checkout(repo: Path, grader: pwd.struct_passwd) -> list[str]:
+    """Close the checkout to other users; returns what changed, to say so.
+
+    Its root stays traversable (not listable) so that servers can run ``.venv-student``;
+    the grader account's group may read its environment and the grading package; the rest
+    (course sources with solutions, hidden checks, tests, git history) is root's alone.
+    """
+    changed = []
+    mode = stat.S_IMODE(repo.stat().st_mode)
+    if mode & 0o077 != 0o011:
+        repo.chmod((mode & 0o700) | 0o011)
+        changed.append(f"{repo}: others may pass through, not list it")
+    for entry in sorted(repo.iterdir()):
+        if entry.name == EVERYONE_RUNS or entry.is_symlink():
+            continue
+        mode = stat.S_IMODE(entry.stat().st_mode)
+        if entry.name in GRADER_READS:
+            os.chown(entry, -1, grader.pw_gid)
+            wanted = (mode & 0o700) | 0o050
+        else:
+            wanted = mode & 0o700
+        if wanted != mode:
+            entry.chmod(wanted)
+            changed.append(f"{entry}: {oct(mode)} -> {oct(wanted)}")
+    return changed
+
+
+def unreachable_by_others(path: Path) -> str | None:
+    """Why another user could not run ``path`` (a folder above it they cannot pass), or None."""
+    for folder in reversed(path.resolve().parents):
+        if not stat.S_IMODE(folder.stat().st_mode) & 0o001:
+            return f"{folder} is not traversable by other users (mode {oct(stat.S_IMODE(folder.stat().st_mode))})"
+    return None
+
+
+def group_name(account: pwd.struct_passwd) -> str:
+    return grp.getgrgid(account.pw_gid).gr_name
+
+
+def copy_tree_as(source: Path, target: Path, account: pwd.struct_passwd | None) -> list[str]:
+    """Copy the files of ``source`` that ``target`` lacks or holds differently; returns their paths.
+
+    Files only in ``target`` stay: what the instructor added on the hub is theirs.
+    """
+    copied = []
+    for path in sorted(source.rglob("*")):
+        if "__pycache__" in path.parts or ".ipynb_checkpoints" in path.parts or not path.is_file():
+            continue
+        dest = target / path.relative_to(source)
+        if dest.is_file() and dest.read_bytes() == path.read_bytes():
+            continue
+        missing = [p for p in (dest.parent, *dest.parent.parents) if p.is_relative_to(target) and not p.is_dir()]
+        for made in reversed(missing):
+            made.mkdir()
+            if account:
+                own(made, account, 0o755)
+        shutil.copy2(path, dest)
+        if account:
+            os.chown(dest, account.pw_uid, account.pw_gid)
+        copied.append(str(dest.relative_to(target)))
+    return copied

@@ -1,0 +1,87 @@
+"""``dlcourse hub``: prepare the state folder, start JupyterHub, say where and how to log in."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from .prepare import CHECKOUT
+from .settings import SETTINGS_ENV, HubSettings
+
+CONFIG = CHECKOUT / "hub_config" / "jupyterhub_config.py"
+
+
+def start(settings: HubSettings, authenticator: str, *, stdout=None) -> subprocess.Popen:
+    """JupyterHub on ``settings``, in its own process group (stopping it stops its services too)."""
+    env = dict(os.environ)
+    env.update({SETTINGS_ENV: str(settings.layout.settings_file), "DLCOURSE_AUTHENTICATOR": authenticator,
+                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"})
+    return subprocess.Popen([str(Path(sys.executable).parent / "jupyterhub"), "-f", str(CONFIG)],
+                            cwd=settings.layout.hub_dir, env=env, stdout=stdout, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def wait_until_up(settings: HubSettings, process: subprocess.Popen, timeout: float = 120) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(f"{settings.url}/hub/api/", timeout=2) as reply:
+                if reply.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.5)
+    return False
+
+
+def stop(process: subprocess.Popen, timeout: float = 60):
+    """SIGTERM, as JupyterHub expects (it stops servers and services); SIGKILL what is left after timeout."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def banner(settings: HubSettings, authenticator: str) -> str:
+    lines = ["", f"The course is up: {settings.url}"]
+    if authenticator == "firstuse":
+        lines.append("Log in with a roster id; the first login sets that person's password (8+ characters).")
+    lines.append(f"  students:    {', '.join(settings.students) or '(none)'}")
+    lines.append(f"  instructors: {', '.join(settings.instructors) or '(none)'} (hub admins; formgrader is the "
+                 f"'{settings.course_id}' service on the hub's home page)")
+    if not settings.multiuser:
+        lines += ["",
+                  "!" * 78,
+                  "!! DEVELOPMENT MODE: not run as root, so every user's server runs as YOUR account.",
+                  "!! Students can read each other's files, the course's solutions and the hidden checks,",
+                  "!! and autograding runs kernels without the sandbox. Never use this for a real class:",
+                  "!! run `sudo .venv/bin/dlcourse hub` for real unix accounts per student.",
+                  "!" * 78]
+    lines.append("Stop with Ctrl-C.")
+    return "\n".join(lines)
+
+
+def run(settings: HubSettings, authenticator: str) -> int:
+    process = start(settings, authenticator)
+    # Ctrl-C reaches only this process (JupyterHub has its own session): stop the hub cleanly
+    signal.signal(signal.SIGTERM, lambda *_: stop(process))
+    try:
+        if not wait_until_up(settings, process):
+            stop(process)
+            print(f"dlcourse hub: JupyterHub did not come up on {settings.url} (its log is above)", file=sys.stderr)
+            return 1
+        print(banner(settings, authenticator), flush=True)
+        return process.wait()
+    except KeyboardInterrupt:
+        print("\nstopping the hub ...", flush=True)
+        stop(process)
+        return 0

@@ -1,0 +1,117 @@
+"""JupyterHub configuration of the course on one machine.
+
+`dlcourse hub` prepares the state folder (accounts, the nbgrader course, the exchange, the
+released assignments) and starts JupyterHub with this file. Settings that depend on the machine
+(paths, ports, the roster) come from the state folder's hub.json; every policy is set here.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+from autograders.hub.settings import SETTINGS_ENV, HubSettings
+
+c = get_config()  # noqa: F821 (JupyterHub provides it)
+hub = HubSettings.load(os.environ[SETTINGS_ENV])
+layout = hub.layout
+grader_bin = str(Path(hub.grader_python).parent)
+
+# -- where the hub listens and keeps its state ---------------------------------------------------
+c.JupyterHub.bind_url = f"http://{hub.ip}:{hub.port}"
+c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{hub.hub_port}"
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{hub.proxy_api_port}"
+c.ConfigurableHTTPProxy.pid_file = str(layout.hub_dir / "proxy.pid")
+c.JupyterHub.db_url = f"sqlite:///{layout.hub_dir / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(layout.hub_dir / "cookie_secret")
+
+# -- who may log in: the roster, instructors administer the hub ----------------------------------
+# Switch with `dlcourse hub --authenticator NAME` (README: "Logging in"). Whatever the method,
+# the name it yields must be the person's id in course/roster.csv.
+AUTHENTICATOR = os.environ.get("DLCOURSE_AUTHENTICATOR", "firstuse")
+if AUTHENTICATOR == "firstuse":
+    # students choose their password at their first login; an admin can reset it from the admin page
+    c.JupyterHub.authenticator_class = "firstuseauthenticator.FirstUseAuthenticator"
+    c.FirstUseAuthenticator.dbm_path = str(layout.hub_dir / "passwords.dbm")
+    c.FirstUseAuthenticator.min_password_length = 8
+elif AUTHENTICATOR == "oauth":
+    # any OpenID Connect / OAuth2 provider (a university's SSO, GitHub, Google ...): oauthenticator reads
+    # OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, OAUTH_CALLBACK_URL, OAUTH2_AUTHORIZE_URL, OAUTH2_TOKEN_URL
+    # and OAUTH2_USERDATA_URL from the environment
+    c.JupyterHub.authenticator_class = "oauthenticator.generic.GenericOAuthenticator"
+    c.GenericOAuthenticator.username_claim = os.environ.get("OAUTH_USERNAME_CLAIM", "preferred_username")
+    c.GenericOAuthenticator.scope = ["openid", "profile", "email"]
+elif AUTHENTICATOR == "lti13":
+    # launched from the LMS (Canvas, Moodle, Open edX ...) as an LTI 1.3 tool; its registration gives these
+    c.JupyterHub.authenticator_class = "ltiauthenticator.lti13.auth.LTI13Authenticator"
+    c.LTI13Authenticator.issuer = os.environ["LTI13_ISSUER"]
+    c.LTI13Authenticator.authorize_url = os.environ["LTI13_AUTHORIZE_URL"]
+    c.LTI13Authenticator.jwks_endpoint = os.environ["LTI13_JWKS_ENDPOINT"]
+    c.LTI13Authenticator.client_id = {os.environ["LTI13_CLIENT_ID"]}
+    c.LTI13Authenticator.username_key = os.environ.get("LTI13_USERNAME_KEY", "email")
+else:
+    sys.exit(f"DLCOURSE_AUTHENTICATOR={AUTHENTICATOR!r}: use firstuse, oauth or lti13")
+c.Authenticator.allowed_users = set(hub.students) | set(hub.instructors)
+c.Authenticator.admin_users = set(hub.instructors)
+
+# -- users' servers: JupyterLab from the students' environment ----------------------------------
+if hub.multiuser:
+    # each user's server runs as their own unix account, in a memory cgroup of mem_limit
+    c.JupyterHub.spawner_class = "autograders.hub.spawner.CourseSpawner"
+else:
+    # development mode: every server runs as the one account that started the hub
+    c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
+    c.SimpleLocalProcessSpawner.home_dir_template = str(layout.homes / "{username}")
+c.Spawner.cmd = [str(Path(hub.student_bin) / "jupyterhub-singleuser")]
+c.Spawner.default_url = "/lab"
+c.Spawner.environment = {
+    # nbgrader's exchange and course for the assignment list; formgrader's extensions off
+    "JUPYTER_CONFIG_PATH": str(layout.student_config),
+    "PATH": f"{hub.student_bin}:/usr/local/bin:/usr/bin:/bin",
+    # kernels on a shared GPU take memory as they need it, not all of it at start
+    "TF_FORCE_GPU_ALLOW_GROWTH": "true",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+}
+# A server with a TensorFlow kernel training the course's CNN peaks near 1.5 GB; 3 GB leaves room
+# for a second kernel. Enforced by a memory cgroup per user when the hub runs as root.
+c.Spawner.mem_limit = "3G"
+c.Spawner.start_timeout = 120
+c.Spawner.http_timeout = 90
+# a server start costs about 2 s of CPU: at most 10 at once keeps a burst of logins from starving
+# the running servers; the 11th gets "too many users, try again in a few seconds" (HTTP 429)
+c.JupyterHub.concurrent_spawn_limit = 10
+
+# -- nbgrader: formgrader for instructors, the grading service, the idle culler ------------------
+course = hub.course_id
+c.JupyterHub.load_groups = {
+    f"formgrade-{course}": {"users": list(hub.instructors)},
+    f"nbgrader-{course}": {"users": list(hub.students) + list(hub.instructors)},
+}
+c.JupyterHub.load_roles = [
+    {"name": f"formgrade-{course}", "groups": [f"formgrade-{course}"],
+     "scopes": [f"access:services!service={course}", f"read:services!service={course}", "list:services"]},
+    {"name": f"nbgrader-{course}", "groups": [f"nbgrader-{course}"],
+     "scopes": [f"read:services!service={course}", "list:services"]},
+    {"name": "idle-culler", "services": ["idle-culler"],
+     "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
+]
+formgrader = {
+    "name": course,
+    "url": f"http://127.0.0.1:{hub.formgrader_port}",
+    "command": [str(Path(grader_bin) / "jupyterhub-singleuser")],
+    "cwd": str(layout.course_dir),
+    "environment": {"JUPYTERHUB_DEFAULT_URL": "/formgrader", "PATH": f"{grader_bin}:/usr/local/bin:/usr/bin:/bin"},
+    "oauth_no_confirm": True,
+}
+services = [
+    formgrader,
+    {"name": "idle-culler", "command": [hub.grader_python, "-m", "jupyterhub_idle_culler",
+                                         "--timeout=3600", "--cull-every=300"]},
+]
+if hub.multiuser:
+    # formgrader runs as the course's grader account, which owns the course; autograding goes
+    # through the grading service, which runs as root to sandbox each student's kernel
+    formgrader["user"] = hub.grader_account
+    services.append({"name": "grading", "command": [
+        str(Path(grader_bin) / "dlcourse"), "grading-service", "--course", str(layout.course_dir),
+        "--socket", str(layout.grading_socket), "--allow-user", hub.grader_account]})
+c.JupyterHub.services = services

@@ -1,0 +1,131 @@
+"""A browser-like client of the hub, for the hub tests and benchmarks/hub_load.py.
+
+It does over HTTP what the browser does: the login form, the spawn page, the OAuth redirects
+to the user's server, the server's REST API with its XSRF token, a kernel's websocket.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from urllib.parse import urlsplit
+
+import requests
+import websocket
+
+
+class HubError(AssertionError):
+    pass
+
+
+class HubUser:
+    def __init__(self, base_url: str, name: str):
+        self.base = base_url.rstrip("/")
+        self.name = name
+        self.http = requests.Session()
+
+    # -- the hub -----------------------------------------------------------------------------
+    def login(self, password: str):
+        self.http.get(f"{self.base}/hub/login").raise_for_status()
+        reply = self.http.post(f"{self.base}/hub/login", allow_redirects=False, data={
+            "username": self.name, "password": password, "_xsrf": self._xsrf("/hub/")})
+        if reply.status_code != 302:
+            raise HubError(f"{self.name} could not log in: HTTP {reply.status_code}")
+        return reply
+
+    def start_server(self, timeout: float = 180) -> float:
+        """Ask for the server as the spawn page does, wait until it answers; returns the seconds taken."""
+        started = time.monotonic()
+        while True:
+            reply = self.http.get(f"{self.base}/hub/spawn/{self.name}")
+            if reply.status_code != 429:  # too many spawns at once: the page says to retry in a moment
+                break
+            if time.monotonic() - started > timeout:
+                raise HubError(f"{self.name}: the hub kept refusing to spawn (429)")
+            time.sleep(float(reply.headers.get("Retry-After", 2)))
+        reply.raise_for_status()
+        while time.monotonic() - started < timeout:
+            # JupyterLab's page: the hub's "pending" page until the server runs, then the server's own,
+            # reached through its OAuth redirects, which also set the server's cookies (XSRF included)
+            reply = self.http.get(self.server_url("lab"))
+            if reply.ok and urlsplit(reply.url).path.startswith(f"/user/{self.name}/"):
+                return time.monotonic() - started
+            time.sleep(0.5)
+        raise HubError(f"{self.name}'s server did not start within {timeout:g} s")
+
+    def hub_api(self, method: str, path: str, **kwargs) -> requests.Response:
+        return self.http.request(method, f"{self.base}/hub/api/{path}",
+                                 headers={"X-XSRFToken": self._xsrf("/hub/")}, **kwargs)
+
+    # -- the user's server ---------------------------------------------------------------------
+    def server_url(self, path: str = "", user: str | None = None) -> str:
+        return f"{self.base}/user/{user or self.name}/{path}"
+
+    def server_api(self, method: str, path: str, **kwargs) -> requests.Response:
+        headers = {"X-XSRFToken": self._xsrf(f"/user/{self.name}/")}
+        return self.http.request(method, self.server_url(path), headers=headers, **kwargs)
+
+    def assignments(self, action: str | None = None, **data) -> list | dict:
+        """nbgrader's assignment list extension, as its panel in JupyterLab calls it."""
+        if action is None:
+            reply = self.server_api("GET", "assignments", params=data)
+        else:
+            reply = self.server_api("POST", f"assignments/{action}", data=data)
+        reply.raise_for_status()
+        answer = reply.json()
+        if isinstance(answer, dict) and not answer.get("success", True):
+            raise HubError(f"{self.name}: assignments/{action} failed: {answer}")
+        return answer
+
+    def run_code(self, code: str, timeout: float = 120) -> str:
+        """Start a kernel, run ``code`` in it over its websocket, return its stdout (errors raise)."""
+        kernel = self.server_api("POST", "api/kernels", json={"name": "python3"})
+        kernel.raise_for_status()
+        kernel_id = kernel.json()["id"]
+        try:
+            return self._execute(kernel_id, code, timeout)
+        finally:
+            self.server_api("DELETE", f"api/kernels/{kernel_id}")
+
+    def _execute(self, kernel_id: str, code: str, timeout: float) -> str:
+        url = urlsplit(self.server_url(f"api/kernels/{kernel_id}/channels"))
+        cookies = "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
+        ws = websocket.create_connection(f"ws://{url.netloc}{url.path}", timeout=timeout,
+                                         header=[f"Cookie: {cookies}"], origin=self.base)
+        msg_id = uuid.uuid4().hex
+        ws.send(json.dumps({
+            "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": self.name,
+                       "session": uuid.uuid4().hex, "version": "5.3"},
+            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+            "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
+                        "allow_stdin": False, "stop_on_error": True}}))
+        out, error, idle, replied = [], None, False, False
+        deadline = time.monotonic() + timeout
+        try:
+            while not (idle and replied):
+                if time.monotonic() > deadline:
+                    raise HubError(f"{self.name}: the cell did not finish within {timeout:g} s")
+                msg = json.loads(ws.recv())
+                if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                    continue
+                kind = msg["msg_type"]
+                if kind == "stream":
+                    out.append(msg["content"]["text"])
+                elif kind == "error":
+                    error = f"{msg['content']['ename']}: {msg['content']['evalue']}"
+                elif kind == "status" and msg["content"]["execution_state"] == "idle":
+                    idle = True
+                elif kind == "execute_reply":
+                    replied = True
+        finally:
+            ws.close()
+        if error:
+            raise HubError(f"{self.name}'s cell failed: {error}")
+        return "".join(out)
+
+    def _xsrf(self, path: str) -> str:
+        for cookie in self.http.cookies:
+            if cookie.name == "_xsrf" and cookie.path == path:
+                return cookie.value
+        raise HubError(f"no XSRF cookie for {path} yet: open a page under it first")
