@@ -4,6 +4,7 @@ Kubernetes API's own schemas (kubernetes-validate ships them), KubeSpawner's rea
 pod manifests, and the rules the API server applies to names and quantities."""
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -331,3 +332,294 @@ def test_grade_shard_needs_an_index_and_submissions(capsys, small_class, tmp_pat
     shutil.copytree(ROOT / "course", empty, ignore=shutil.ignore_patterns("submitted"))
     proc = cli(capsys, "k8s", "grade-shard", "--course", empty, "--out", tmp_path, "--shards", "1", "--index", "0")
     assert proc.returncode == 2 and "no submitted/ folder" in proc.stderr
+
+
+# ---- the Zero to JupyterHub values ----------------------------------------------------------------
+
+# Every key of values.yaml must be one of these paths of the chart's values (jupyterhub chart 4.4.0,
+# checked against its values.schema.yaml): a misspelt key is ignored by Helm without a word, so the
+# test refuses any other. Below a "*" the chart passes the mapping on unchecked (JupyterHub config
+# classes, services, roles, files, KubeSpawner profiles), and the tests after this check those.
+Z2JH_KEYS = {
+    "hub.config.*",  # traitlets config of JupyterHub and its authenticator, passed through
+    "hub.extraFiles.*",  # files mounted into the hub pod: the roster and course_hub.py
+    "hub.services.*",  # c.JupyterHub.services, with apiToken kept in the chart's Secret
+    "hub.loadRoles.*",  # c.JupyterHub.load_roles
+    "hub.concurrentSpawnLimit",
+    "hub.resources.*",
+    "singleuser.image.name", "singleuser.image.tag", "singleuser.image.pullPolicy",
+    "singleuser.defaultUrl", "singleuser.extraEnv.*",
+    "singleuser.memory.guarantee", "singleuser.memory.limit", "singleuser.cpu.guarantee", "singleuser.cpu.limit",
+    "singleuser.storage.type", "singleuser.storage.capacity",
+    "singleuser.networkPolicy.egress",  # extra egress rules (a list of NetworkPolicyEgressRule)
+    "singleuser.profileList",  # KubeSpawner.profile_list
+    "cull.enabled", "cull.timeout", "cull.every", "cull.users",
+    "scheduling.userScheduler.enabled", "scheduling.podPriority.enabled",
+    "scheduling.userPlaceholder.enabled", "scheduling.userPlaceholder.replicas",
+    "prePuller.hook.enabled", "prePuller.continuous.enabled",
+}
+# how the chart maps singleuser.* onto KubeSpawner (its files/hub/jupyterhub_config.py), for the keys above
+SINGLEUSER_TRAITS = {"memory.limit": "mem_limit", "memory.guarantee": "mem_guarantee", "cpu.limit": "cpu_limit",
+                     "cpu.guarantee": "cpu_guarantee", "extraEnv": "environment", "profileList": "profile_list",
+                     "defaultUrl": "default_url"}
+
+
+@pytest.fixture(scope="module")
+def values():
+    return yaml.safe_load((KUBE / "values.yaml").read_text())
+
+
+def key_paths(tree, prefix=""):
+    for key, value in tree.items():
+        path = f"{prefix}{key}"
+        if any(path.startswith(allowed[:-1]) for allowed in Z2JH_KEYS if allowed.endswith("*")):
+            yield path.rsplit(".", 1)[0] + ".*" if "." in path else path
+        elif isinstance(value, dict):
+            yield from key_paths(value, f"{path}.")
+        else:
+            yield path
+
+
+def test_values_use_only_chart_keys(values):
+    used = set(key_paths(values))
+    assert used <= Z2JH_KEYS, f"not keys of the chart: {used - Z2JH_KEYS}"
+    # and the check is not vacuous: a misspelt key is caught
+    assert not set(key_paths({"singleuser": {"memmory": {"limit": "1G"}}})) <= Z2JH_KEYS
+
+
+def test_values_match_the_course(values):
+    from importlib.metadata import version
+
+    hub = values["hub"]
+    assert hub["config"]["JupyterHub"]["authenticator_class"] == "firstuseauthenticator.FirstUseAuthenticator"
+    assert set(hub["services"]) == {"dl-course", "ngshare"}
+    for name, service in hub["services"].items():
+        dns1123_label(name)
+        host = re.fullmatch(r"http://([a-z0-9-]+):(\d+)", service["url"])
+        assert host, service["url"]
+        dns1123_label(host[1])
+    assert set(hub["loadRoles"]["formgrade-dl-course"]["scopes"]) == {
+        "access:services!service=dl-course", "read:services!service=dl-course", "list:services"}
+    assert hub["loadRoles"]["formgrade-dl-course"]["groups"] == ["formgrade-dl-course"]
+    assert not any("access:services!service=dl-course" in s for s in hub["loadRoles"]["nbgrader-dl-course"]["scopes"])
+    assert values["cull"]["enabled"] is True and values["cull"]["timeout"] == 3600
+    assert values["singleuser"]["extraEnv"]["TF_FORCE_GPU_ALLOW_GROWTH"] == "true"
+    # the image the values name is the one `make`-independent builds tag: this package's version
+    assert values["singleuser"]["image"]["tag"] == version("dlcourse")
+
+
+def singleuser_config(values):
+    from traitlets.config import Config
+
+    config = Config()
+    single = values["singleuser"]
+    config.KubeSpawner.image = f"{single['image']['name']}:{single['image']['tag']}"
+    for key, trait in SINGLEUSER_TRAITS.items():
+        node = single
+        for part in key.split("."):
+            node = node[part]
+        config.KubeSpawner[trait] = node
+    return config
+
+
+def render_pod(values, profile, kubeconfig) -> dict:
+    """The pod KubeSpawner makes for a student who picks ``profile``, with the chart's settings."""
+    import asyncio
+
+    from kubernetes_asyncio.client import ApiClient
+    from kubespawner import KubeSpawner
+
+    async def render():
+        spawner = KubeSpawner(config=singleuser_config(values), _mock=True)
+        spawner.user_options = {"profile": profile}
+        await spawner.load_user_options()
+        pod = await spawner.get_pod_manifest()
+        return {"apiVersion": "v1", "kind": "Pod", **ApiClient().sanitize_for_serialization(pod)}
+
+    return asyncio.run(render())
+
+
+@pytest.fixture
+def offline_kubeconfig(tmp_path, monkeypatch):
+    """KubeSpawner builds an API client when it is made; this one points nowhere and is never called."""
+    path = tmp_path / "kubeconfig"
+    path.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "offline",
+        "clusters": [{"name": "offline", "cluster": {"server": "https://127.0.0.1:1"}}],
+        "users": [{"name": "offline", "user": {"token": "none"}}],
+        "contexts": [{"name": "offline", "context": {"cluster": "offline", "user": "offline"}}]}))
+    from kubernetes_asyncio.config import kube_config
+
+    # read from $KUBECONFIG when the client library is first imported, so set where it keeps it
+    monkeypatch.setattr(kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", str(path))
+    return path
+
+
+def test_profiles_use_real_kubespawner_settings(values):
+    from kubespawner import KubeSpawner
+
+    traits = set(KubeSpawner.class_trait_names())
+    profiles = values["singleuser"]["profileList"]
+    assert [p["slug"] for p in profiles] == ["cpu", "gpu"] and profiles[0]["default"] is True
+    for profile in profiles:
+        dns1123_label(profile["slug"])
+        assert set(profile.get("kubespawner_override", {})) <= traits
+    assert "extra_resource_limitz" not in traits  # the check can fail
+
+
+@pytest.mark.parametrize("profile", ["cpu", "gpu"])
+def test_student_pods_render_and_kubernetes_accepts_them(values, offline_kubeconfig, profile):
+    pod = render_pod(values, profile, offline_kubeconfig)
+    validate_manifest(pod)
+    container = pod["spec"]["containers"][0]
+    resources = container["resources"]
+    for kind in ("requests", "limits"):
+        for name, value in resources[kind].items():
+            assert quantity(value) > 0
+    assert quantity(resources["requests"]["memory"]) <= quantity(resources["limits"]["memory"])
+    assert quantity(resources["requests"]["memory"]) >= 1.5 * 2**30  # a TensorFlow kernel that trained the CNN
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["TF_FORCE_GPU_ALLOW_GROWTH"] == "true"
+    assert container["image"] == "dlcourse-student:0.1.0"
+    if profile == "gpu":
+        assert resources["limits"]["nvidia.com/gpu"] == "1"
+        assert pod["spec"]["nodeSelector"] == {"nvidia.com/gpu.present": "true"}
+        assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in pod["spec"]["tolerations"]
+    else:
+        assert "nvidia.com/gpu" not in json.dumps(resources) and not pod["spec"].get("nodeSelector")
+
+
+def test_roster_sets_who_logs_in_and_who_grades(tmp_path):
+    import runpy
+
+    from traitlets.config import Config
+
+    roster = tmp_path / "roster.csv"
+    shutil.copy(ROOT / "course" / "roster.csv", roster)
+    hub = runpy.run_path(str(KUBE / "course_hub.py"))
+    c = Config()
+    hub["configure"](c, roster)
+    assert c.Authenticator.allowed_users >= {"alice", "bob", "instructor"}
+    assert c.Authenticator.admin_users == {"instructor"}
+    assert c.JupyterHub.load_groups["formgrade-dl-course"]["users"] == ["instructor"]
+    assert {"alice", "bob", "instructor"} <= set(c.JupyterHub.load_groups["nbgrader-dl-course"]["users"])
+    for bad, message in [("id,role\ndl-course,student\n", "name of one of the hub's services"),
+                         ("id,role\nAlice,student\n", "not a usable id"),
+                         ("id,role\nbob,teacher\n", "not student or instructor"),
+                         ("id,role\nbob,student\nbob,student\n", "listed twice"), ("name\nbob\n", "first line")]:
+        roster.write_text(bad)
+        with pytest.raises(SystemExit, match=message):
+            hub["configure"](Config(), roster)
+
+
+def test_course_objects_kubernetes_accepts_and_the_hub_matches(values):
+    objects = list(yaml.safe_load_all((KUBE / "formgrader.yaml").read_text()))
+    assert [o["kind"] for o in objects] == ["PersistentVolumeClaim", "Deployment", "Service", "NetworkPolicy"]
+    for manifest in objects:
+        validate_manifest(manifest)
+        dns1123_label(manifest["metadata"]["name"])
+    pvc, deployment, service, _ = objects
+    assert pvc["metadata"]["name"] == "dl-course" and pvc["spec"]["accessModes"] == ["ReadWriteMany"]
+    quantity(pvc["spec"]["resources"]["requests"]["storage"])
+    # the hub's service "dl-course" points at this Service, and the pod holds that service's token
+    url = values["hub"]["services"]["dl-course"]["url"]
+    assert url == f"http://{service['metadata']['name']}:{service['spec']['ports'][0]['port']}"
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["JUPYTERHUB_API_TOKEN"]["valueFrom"]["secretKeyRef"] == {"name": "hub",
+                                                                        "key": "hub.services.dl-course.apiToken"}
+    assert env["JUPYTERHUB_SERVICE_NAME"]["value"] == "dl-course"
+    assert env["JUPYTERHUB_SERVICE_PREFIX"]["value"] == "/services/dl-course/"
+    # autograding in formgrader is sandboxed like the grading Job
+    assert container["securityContext"] == sandbox_security_context()
+    for kind in ("requests", "limits"):
+        for value in container["resources"][kind].values():
+            assert quantity(value) > 0
+
+
+# ---- the images: hidden material never reaches the student image ---------------------------------
+
+def dockerfile_sources(path: Path) -> list[str]:
+    """The build-context paths a Dockerfile's COPY and ADD instructions read (``--from`` stages refused)."""
+    text = re.sub(r"\\\n", " ", path.read_text())
+    sources = []
+    for line in text.splitlines():
+        words = line.split()
+        if not words or words[0].upper() not in ("COPY", "ADD"):
+            continue
+        args = [w for w in words[1:] if not w.startswith("--")]
+        if any(w.startswith("--from") for w in words[1:]):
+            raise AssertionError(f"{path.name}: {line.strip()} copies from another image or stage")
+        if args[0].startswith("["):
+            args = json.loads(" ".join(args))
+        sources += args[:-1]
+    return sources
+
+
+def dockerignore_allows(patterns: list[str], path: str) -> bool:
+    """Docker's rule: the last pattern that matches a path (or a folder above it) decides; '!' re-includes."""
+    allowed = True
+    parts = path.split("/")
+    for pattern in patterns:
+        negate = pattern.startswith("!")
+        pattern = pattern[1:] if negate else pattern
+        pattern = pattern.strip("/")
+        regex = re.escape(pattern).replace(r"\*\*/", "(.*/)?").replace(r"\*\*", ".*").replace(r"\*", "[^/]*")
+        if any(re.fullmatch(regex, "/".join(parts[:i])) for i in range(1, len(parts) + 1)):
+            allowed = negate
+    return allowed
+
+
+def build_context(dockerfile: Path) -> list[str]:
+    patterns = [line.strip() for line in Path(f"{dockerfile}.dockerignore").read_text().splitlines()
+                if line.strip() and not line.startswith("#")]
+    files = []
+    for folder, subfolders, names in os.walk(ROOT):
+        subfolders[:] = [d for d in subfolders if d not in (".git", ".venv", ".venv-student")]
+        files += [(Path(folder) / name).relative_to(ROOT).as_posix() for name in names]
+    return [f for f in files if dockerignore_allows(patterns, f)]
+
+
+HIDDEN = re.compile(r"^(autograders/|course/source/.*\.ipynb$|tests/|course/gradebook\.db$|course/submitted/)")
+
+
+def test_student_image_cannot_copy_hidden_material():
+    dockerfile = KUBE / "images" / "student.Dockerfile"
+    context = build_context(dockerfile)
+    assert "course/requirements.txt" in context
+    assert not [f for f in context if HIDDEN.match(f) or f.startswith("course/source/")]
+    for source in dockerfile_sources(dockerfile):
+        assert not source.startswith(("autograders", "course/source", "tests", ".")) and "*" not in source, source
+        assert any(f == source.rstrip("/") or f.startswith(source) for f in context), f"{source} not in context"
+    text = dockerfile.read_text()
+    # nor install the grader's package, which carries the hidden checks
+    assert not re.search(r"pip install[^\n]*\s(\.|/opt/dlcourse/src|dlcourse)(\s|$)", text)
+    assert "autograders" not in re.sub(r"^#.*$", "", text, flags=re.MULTILINE)
+
+
+def test_the_image_checks_catch_a_leak(tmp_path):
+    leaky = tmp_path / "student.Dockerfile"
+    leaky.write_text("FROM python:3.11-slim\nCOPY autograders/ /opt/x/\n")
+    (tmp_path / "student.Dockerfile.dockerignore").write_text("*\n!course/requirements.txt\n!autograders/\n")
+    assert [f for f in build_context(leaky) if HIDDEN.match(f)]
+    assert dockerfile_sources(leaky) == ["autograders/"]
+    assert not dockerignore_allows(["*", "!course/requirements.txt"], "autograders/assignments/cnn/reference.py")
+    assert dockerignore_allows(["*", "!hub_config/kubernetes/images/student/"],
+                               "hub_config/kubernetes/images/student/nbgrader_config.py")
+    staged = tmp_path / "staged.Dockerfile"
+    staged.write_text("FROM grader AS g\nFROM python\nCOPY --from=g /opt /opt\n")
+    with pytest.raises(AssertionError, match="another image or stage"):
+        dockerfile_sources(staged)
+
+
+def test_grader_image_holds_what_grading_needs_and_no_class_data():
+    dockerfile = KUBE / "images" / "grader.Dockerfile"
+    context = build_context(dockerfile)
+    assert "autograders/assignments/cnn/hidden_checks.py" in context
+    assert "course/source/cnn/cnn.ipynb" in context and "course/nbgrader_config.py" in context
+    assert not [f for f in context if f.startswith(("course/submitted/", "course/autograded/", "tests/"))
+                or f.endswith("gradebook.db") or "__pycache__" in f]
+    for source in dockerfile_sources(dockerfile):
+        assert any(f == source.rstrip("/") or f.startswith(source) for f in context), f"{source} not in context"
+    assert "bubblewrap" in dockerfile.read_text() and "DLCOURSE_STUDENT_ENV=/opt/dlcourse/student-env" in \
+        dockerfile.read_text()
