@@ -73,9 +73,6 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--shard", type=sharding.parse, metavar="K/N",
                        help="grade only shard K (from 0) of N: every N-th submission of the class, as each pod of "
                             "a Kubernetes grading Job does (dlcourse k8s grading-job)")
-    grade.add_argument("--shard", type=sharding.parse, metavar="K/N",
-                       help="grade only shard K (from 0) of N: every N-th submission of the class, as each pod of "
-                            "a Kubernetes grading Job does (dlcourse k8s grading-job)")
     grade.set_defaults(run=cmd_grade)
 
     selftest = sub.add_parser("selftest", help="check that the hidden checks pass the instructor's own notebook "
@@ -90,7 +87,6 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("assignments", nargs="*", metavar="NAME", help="assignments (default: all)")
     audit.add_argument("--course", default="course", metavar="DIR", help="the course folder (default: ./course)")
     audit.set_defaults(run=cmd_audit)
-    k8s.add_parser(sub)
     k8s.add_parser(sub)
 
     hub = sub.add_parser("hub", help="serve the course on JupyterHub: real users (as root), the nbgrader exchange, "
@@ -162,7 +158,6 @@ def cmd_grade(args) -> int:
             raise UsageError(f"--{option}: no folder {Path(target).parent} to write {Path(target).name} in")
     jobs = batch.plan(find_notebooks(args.paths), course, args.assignment, args.student,
                       use_gradebook=not args.no_gradebook)
-    jobs = sharding.select(jobs, args.shard)
     jobs = sharding.select(jobs, args.shard)
     settings = GradingSettings(args.kernel, args.cell_timeout, args.call_timeout, args.seed,
                                args.notebook_timeout, not args.no_sandbox, args.allow_network)

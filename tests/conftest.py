@@ -1,8 +1,11 @@
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import nbformat
@@ -60,3 +63,60 @@ def course_copy(tmp_path_factory):
 
 def released(course, assignment):
     return nbformat.read(course / "release" / assignment / f"{assignment}.ipynb", as_version=4)
+
+
+class RunningHub:
+    """``dlcourse hub`` started by a test: its URL, state folder and log."""
+
+    def __init__(self, url, state, log, process):
+        self.url, self.state, self.log, self.process = url, state, log, process
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_hub(state: Path, *options):
+    """The real hub (``dlcourse hub``) on a free port with its state in ``state``; stopped afterwards."""
+    from autograders.hub.launch import stop
+
+    state.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log = state.parent / f"{state.name}-hub.log"
+    with open(log, "w") as out:
+        process = subprocess.Popen([BIN / "dlcourse", "hub", "--port", str(port), "--state-dir", state, *options],
+                                   cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=venv_env(),
+                                   start_new_session=True)
+    hub = RunningHub(f"http://127.0.0.1:{port}", state, log, process)
+    try:
+        deadline = time.monotonic() + 300
+        while "The course is up" not in hub.log_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"the hub did not come up:\n{hub.log_text()[-6000:]}")
+            time.sleep(0.5)
+        yield hub
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="session")
+def course_hub():
+    """The course's hub, run as root with the demo roster (alice, bob, carol, instructor)."""
+    if os.geteuid() != 0:
+        pytest.skip("the multi-user hub needs root (real unix accounts per student)")
+    # not under pytest's private tmp folder: every user's server must reach the exchange in it
+    folder = Path(tempfile.mkdtemp(prefix="dlcourse-hub-test-"))
+    folder.chmod(0o755)
+    try:
+        with running_hub(folder / "state") as hub:
+            yield hub
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -58,13 +58,23 @@ class HubUser:
         return self.http.request(method, f"{self.base}/hub/api/{path}",
                                  headers={"X-XSRFToken": self._xsrf("/hub/")}, **kwargs)
 
-    # -- the user's server ---------------------------------------------------------------------
+    # -- the user's server, or a hub service (formgrader) ---------------------------------------
     def server_url(self, path: str = "", user: str | None = None) -> str:
         return f"{self.base}/user/{user or self.name}/{path}"
 
+    def open_page(self, prefix: str, path: str = "") -> requests.Response:
+        """A page under ``prefix`` (e.g. ``/services/dl-course/``), through the hub's OAuth as a browser goes."""
+        reply = self.http.get(f"{self.base}{prefix}{path}")
+        reply.raise_for_status()
+        return reply
+
+    def api(self, method: str, prefix: str, path: str, **kwargs) -> requests.Response:
+        """A REST call under ``prefix`` with the XSRF token its pages set (open one first)."""
+        return self.http.request(method, f"{self.base}{prefix}{path}", headers={"X-XSRFToken": self._xsrf(prefix)},
+                                 **kwargs)
+
     def server_api(self, method: str, path: str, **kwargs) -> requests.Response:
-        headers = {"X-XSRFToken": self._xsrf(f"/user/{self.name}/")}
-        return self.http.request(method, self.server_url(path), headers=headers, **kwargs)
+        return self.api(method, f"/user/{self.name}/", path, **kwargs)
 
     def assignments(self, action: str | None = None, **data) -> list | dict:
         """nbgrader's assignment list extension, as its panel in JupyterLab calls it."""

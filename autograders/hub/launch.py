@@ -23,7 +23,13 @@ def start(settings: HubSettings, authenticator: str, *, stdout=None) -> subproce
                 "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"})
     return subprocess.Popen([str(Path(sys.executable).parent / "jupyterhub"), "-f", str(CONFIG)],
                             cwd=settings.layout.hub_dir, env=env, stdout=stdout, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_interruptible)
+
+
+def _interruptible():
+    # JupyterHub stops its services and servers with SIGINT first; started from a script or in the
+    # background, SIGINT arrives ignored and each of them would wait out JupyterHub's 10 s before SIGTERM
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def wait_until_up(settings: HubSettings, process: subprocess.Popen, timeout: float = 120) -> bool:
@@ -51,6 +57,13 @@ def stop(process: subprocess.Popen, timeout: float = 60):
             process.wait()
 
 
+def _signal(process: subprocess.Popen, sig: int):
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        pass
+
+
 def banner(settings: HubSettings, authenticator: str) -> str:
     lines = ["", f"The course is up: {settings.url}"]
     if authenticator == "firstuse":
@@ -72,8 +85,9 @@ def banner(settings: HubSettings, authenticator: str) -> str:
 
 def run(settings: HubSettings, authenticator: str) -> int:
     process = start(settings, authenticator)
-    # Ctrl-C reaches only this process (JupyterHub has its own session): stop the hub cleanly
-    signal.signal(signal.SIGTERM, lambda *_: stop(process))
+    # JupyterHub has its own session: a SIGTERM to this command is passed on, and it waits for the hub
+    # below (waiting inside the handler would deadlock with that wait); Ctrl-C comes here only
+    signal.signal(signal.SIGTERM, lambda *_: _signal(process, signal.SIGTERM))
     try:
         if not wait_until_up(settings, process):
             stop(process)

@@ -64,6 +64,9 @@ def prepare(course: Course, roster_path: Path, state: Path, *, ip: str, port: in
     layout = Layout(state.resolve())
     layout.state.mkdir(parents=True, exist_ok=True)
     layout.state.chmod(0o755)
+    if multiuser and (reason := accounts.unreachable_by_others(layout.state / "exchange")):
+        raise HubSetupError(f"the state folder {layout.state} must be reachable by every user (their servers use "
+                            f"its exchange): {reason}. Choose another --state-dir")
     layout.hub_dir.mkdir(exist_ok=True)
     layout.hub_dir.chmod(0o700)
 

@@ -1,0 +1,180 @@
+"""The course on the real JupyterHub (``dlcourse hub`` run as root): the whole loop over HTTP as a
+browser drives it, and who may reach what."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import re
+import shutil
+import stat
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import ROOT
+from hub_client import HubUser
+from notebooks import CORPUS, corpus_cells
+
+from autograders.hub import memory_cgroup
+from autograders.hub.prepare import prepare
+from autograders.course import Course
+
+COURSE = {"course_id": "dl-course"}
+FORMGRADER = "/services/dl-course/"
+PASSWORDS = {"alice": "alice-password", "bob": "bob-password", "instructor": "instructor-password"}
+SUBMISSION = CORPUS / "activations" / "partly_wrong.py"
+
+
+def _exists(account):
+    try:
+        return pwd.getpwnam(account)
+    except KeyError:
+        return None
+
+
+def logged_in(hub, name, *, server=True) -> HubUser:
+    user = HubUser(hub.url, name)
+    user.login(PASSWORDS[name])
+    if server:
+        user.start_server()
+    return user
+
+
+@pytest.fixture(scope="module")
+def alice(course_hub):
+    # the demo account's copy and submissions from an earlier run of this test (fetch would refuse)
+    home = Path(pwd.getpwnam("alice").pw_dir) if _exists("alice") else None
+    if home:
+        shutil.rmtree(home / "activations", ignore_errors=True)
+        shutil.rmtree(home / ".local" / "share" / "jupyter" / "nbgrader_cache", ignore_errors=True)
+    return logged_in(course_hub, "alice")
+
+
+@pytest.fixture(scope="module")
+def instructor(course_hub):
+    user = logged_in(course_hub, "instructor", server=False)
+    user.open_page(FORMGRADER, "formgrader")  # formgrader's page: the OAuth hand-shake and its XSRF cookie
+    return user
+
+
+def formgrader(instructor, method, path):
+    reply = instructor.api(method, FORMGRADER, f"formgrader/api/{path}")
+    reply.raise_for_status()
+    answer = reply.json()
+    if isinstance(answer, dict) and answer.get("success") is False:
+        raise AssertionError(f"formgrader {path}: {answer.get('error') or answer.get('log')}")
+    return answer
+
+
+def entries(listing, assignment, status):
+    """The assignment list's entries of ``assignment`` in ``status`` (one per submission once submitted)."""
+    return [a for a in listing["value"] if a["assignment_id"] == assignment and a["status"] == status]
+
+
+def test_the_course_loop_from_fetch_to_feedback(course_hub, alice, instructor):
+    # alice fetches the released assignment, fills in her (partly wrong) solution and submits
+    assert entries(alice.assignments(**COURSE), "activations", "released")
+    alice.assignments("fetch", assignment_id="activations", **COURSE)
+    path = "api/contents/activations/activations.ipynb"
+    nb = alice.server_api("GET", path).json()["content"]
+    solution = corpus_cells(SUBMISSION)
+    for cell in nb["cells"]:
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if gid in solution:
+            cell["source"] = solution[gid]
+    alice.server_api("PUT", path, json={"type": "notebook", "format": "json", "content": nb}).raise_for_status()
+    assert entries(alice.assignments("submit", assignment_id="activations", **COURSE), "activations", "submitted")
+
+    # the instructor collects and autogrades in formgrader; the grading engine's scores land in the gradebook
+    formgrader(instructor, "POST", "assignment/activations/collect")
+    formgrader(instructor, "POST", "submission/activations/alice/autograde")
+    submission = formgrader(instructor, "GET", "submission/activations/alice")
+    max_score = Course(ROOT / "course").assignment("activations").max_score
+    assert submission["max_score"] == max_score
+    assert 0 < submission["score"] < max_score, submission
+    notebook = next(n for n in formgrader(instructor, "GET", "submitted_notebooks/activations/activations")
+                    if n["student"] == "alice")
+    grades = {g["name"]: g for g in formgrader(instructor, "GET", f"grades?submission_id={notebook['id']}")}
+    # partly_wrong's slips (tests/test_activations.py): tanh is right, the other three lose points
+    auto = {name: g["auto_score"] / g["max_score"] for name, g in grades.items() if name.startswith("test_")}
+    assert auto["test_tanh"] == 1 and all(0 < auto[c] < 1 for c in ("test_sigmoid", "test_relu", "test_leaky_relu"))
+    formgrader(instructor, "POST", "assignment/activations/alice/generate_feedback")
+    formgrader(instructor, "POST", "assignment/activations/alice/release_feedback")
+
+    # alice fetches her feedback and sees her score
+    listing = alice.assignments("fetch_feedback", assignment_id="activations", **COURSE)
+    fetched = [s for e in entries(listing, "activations", "submitted") for s in e["submissions"]
+               if s["has_local_feedback"]]
+    assert len(fetched) == 1, listing
+    html = alice.server_api("GET", f"api/contents/{fetched[-1]['local_feedback_path']}/activations.html",
+                            params={"content": 1, "format": "text", "type": "file"}).json()["content"]
+    assert f"(Score: {round(submission['score'], 2)} / {round(max_score, 2)})" in html
+    assert "Hidden checks:" in html  # the engine's feedback travels with the score
+
+    # starting the hub again (its preparation) keeps submissions and grades, and releases nothing anew
+    said = []
+    prepare(Course(ROOT / "course"), ROOT / "course" / "roster.csv", course_hub.state, ip="127.0.0.1",
+            port=8000, log=said.append)
+    assert not [line for line in said if re.match(r"(generated|released) ", line)], said
+    assert formgrader(instructor, "GET", "submission/activations/alice")["score"] == submission["score"]
+    assert list((course_hub.state / "exchange" / "dl-course" / "inbound").iterdir())
+
+
+def test_a_student_is_refused_formgrader_other_servers_and_the_admin_api(course_hub, alice):
+    bob = logged_in(course_hub, "bob")  # a running server of someone else's
+    assert alice.http.get(f"{course_hub.url}{FORMGRADER}formgrader").status_code in (403, 404)
+    assert alice.http.post(f"{course_hub.url}{FORMGRADER}formgrader/api/assignment/activations/collect"
+                           ).status_code in (403, 404)
+    assert alice.http.get(alice.server_url("api/contents", user="bob")).status_code in (403, 404)
+    assert alice.http.get(alice.server_url("lab", user="bob")).status_code in (403, 404)
+    for path in ("users", "users/bob", "groups"):
+        assert alice.hub_api("GET", path).status_code in (403, 404), path
+    assert alice.hub_api("DELETE", "users/bob/server").status_code in (403, 404)
+    assert bob.server_api("GET", "api/status").ok  # bob's own server answers him
+
+
+def test_code_in_a_students_kernel_cannot_read_the_course_material(course_hub, alice):
+    state = course_hub.state
+    bob_home = Path(pwd.getpwnam("bob").pw_dir)
+    secrets = [ROOT / "course" / "source" / "activations" / "activations.ipynb",
+               ROOT / "autograders" / "assignments" / "activations" / "hidden_checks.py",
+               ROOT / "autograders" / "assignments" / "cnn" / "reference.py",
+               ROOT / ".git" / "config", ROOT / "tests" / "corpus" / "activations" / "correct_np_where.py",
+               state / "course" / "gradebook.db", state / "course" / "source" / "activations" / "activations.ipynb",
+               state / "hub" / "passwords.dbm", bob_home / ".bashrc"]
+    folders = [bob_home, state / "exchange" / "dl-course" / "inbound", state / "course", ROOT]
+    code = f"""
+import os
+for path in {[str(p) for p in secrets]!r}:
+    try:
+        open(path, "rb").read(1); print("READ", path)
+    except PermissionError: print("DENIED", path)
+    except OSError as exc: print(type(exc).__name__, path)
+for path in {[str(p) for p in folders]!r}:
+    try:
+        os.listdir(path); print("LISTED", path)
+    except PermissionError: print("DENIED", path)
+"""
+    lines = alice.run_code(code).splitlines()
+    assert len(lines) == len(secrets) + len(folders)
+    assert all(line.startswith("DENIED") for line in lines), "\n".join(lines)
+
+
+def test_servers_run_as_their_users_with_the_memory_limit_and_gpu_growth(course_hub, alice):
+    account = pwd.getpwnam("alice")
+    out = alice.run_code("import os; print(os.getuid(), os.getppid(), os.environ['TF_FORCE_GPU_ALLOW_GROWTH'], "
+                         "os.environ['HOME'])").split()
+    assert out[0] == str(account.pw_uid) and out[2] == "true" and out[3] == account.pw_dir
+    assert stat.S_IMODE(os.stat(account.pw_dir).st_mode) == 0o700
+    if reason := memory_cgroup.unavailable_reason():
+        pytest.skip(f"per-user memory limits cannot be enforced here: {reason}")
+    assert memory_cgroup.limit_of(int(out[1])) == 3 * 1024 ** 3  # the server process, parent of the kernel
+
+
+def test_the_instructor_administers_the_hub(course_hub, instructor):
+    users = {u["name"]: u for u in instructor.hub_api("GET", "users").json()}
+    assert {"alice", "bob", "carol", "instructor"} <= set(users)
+    assert users["instructor"]["admin"] and not users["alice"]["admin"]
+    services = {s["name"] for s in instructor.hub_api("GET", "services").json().values()}
+    assert {"dl-course", "grading", "idle-culler"} <= services
