@@ -15,6 +15,11 @@ import requests
 import websocket
 
 
+# the demo roster's passwords in the tests: the first login sets them (FirstUseAuthenticator)
+DEMO_PASSWORDS = {"alice": "alice-password", "bob": "bob-password", "carol": "carol-password",
+                  "instructor": "instructor-password"}
+
+
 class HubError(AssertionError):
     pass
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import ROOT
-from hub_client import HubUser
+from hub_client import DEMO_PASSWORDS, HubUser
 from notebooks import CORPUS, corpus_cells
 
 from autograders.hub import memory_cgroup
@@ -22,7 +22,6 @@ from autograders.course import Course
 
 COURSE = {"course_id": "dl-course"}
 FORMGRADER = "/services/dl-course/"
-PASSWORDS = {"alice": "alice-password", "bob": "bob-password", "instructor": "instructor-password"}
 SUBMISSION = CORPUS / "activations" / "partly_wrong.py"
 
 
@@ -35,7 +34,7 @@ def _exists(account):
 
 def logged_in(hub, name, *, server=True) -> HubUser:
     user = HubUser(hub.url, name)
-    user.login(PASSWORDS[name])
+    user.login(DEMO_PASSWORDS[name])
     if server:
         user.start_server()
     return user

@@ -22,9 +22,10 @@ from .roster import read_roster
 from .settings import COURSE_ID, GRADER_ACCOUNT, HubSettings, Layout
 
 CHECKOUT = Path(__file__).resolve().parents[2]
-# the lab extensions of nbgrader that are for instructors: students' servers do not load them
-_INSTRUCTOR_LAB_EXTENSIONS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
-                              "@jupyter/nbgrader:course-list")
+# lab extensions users' servers do not load: nbgrader's for instructors, and JupyterLab's news
+# prompt, which would ask every student to let their server fetch news from the internet
+_DISABLED_LAB_EXTENSIONS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
+                            "@jupyter/nbgrader:course-list", "@jupyterlab/apputils-extension:announcements")
 _INSTRUCTOR_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list")
 
 
@@ -145,7 +146,7 @@ def _student_config(layout: Layout):
         folder / "jupyter_server_config.json": json.dumps(
             {"ServerApp": {"jpserver_extensions": dict.fromkeys(_INSTRUCTOR_SERVER_EXTENSIONS, False)}}, indent=2),
         folder / "labconfig" / "page_config.json": json.dumps(
-            {"disabledExtensions": dict.fromkeys(_INSTRUCTOR_LAB_EXTENSIONS, True)}, indent=2),
+            {"disabledExtensions": dict.fromkeys(_DISABLED_LAB_EXTENSIONS, True)}, indent=2),
     }
     for path, text in files.items():
         path.write_text(text)
