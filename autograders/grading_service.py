@@ -74,8 +74,10 @@ class _Handler(socketserver.BaseRequestHandler):
 
     def handle(self):
         try:
+            # read before judging: a reply while the client still sends would reach it as a reset connection
+            raw = _receive(self.request)
             self.server.admit(self.request)
-            request = json.loads(_receive(self.request))
+            request = json.loads(raw)
             reply = self.server.grade(request)
         except (GradingServiceError, CourseError, ValueError, KeyError, TypeError) as exc:
             reply = {"error": str(exc)}
