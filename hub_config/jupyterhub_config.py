@@ -76,8 +76,9 @@ c.Spawner.environment = {
 c.Spawner.mem_limit = "3G"
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 90
-# a server start costs about 2 s of CPU: at most 10 at once keeps a burst of logins from starving
-# the running servers; the 11th gets "too many users, try again in a few seconds" (HTTP 429)
+# a server start costs seconds of CPU (10 at once: 29 s median on 2 cores, benchmarks/hub_load.py):
+# at most 10 at once keeps a burst of logins from starving the running servers; the 11th is told
+# "too many users, try again in a few seconds" (HTTP 429)
 c.JupyterHub.concurrent_spawn_limit = 10
 
 # -- nbgrader: formgrader for instructors, the grading service, the idle culler ------------------
