@@ -7,11 +7,11 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from conftest import ROOT, dlcourse, released
+from conftest import dlcourse, released
 from notebooks import CORPUS, corpus_cells, student_notebook
 
-ACTIVATIONS = ["correct_np_where", "correct_masks_float32", "partly_wrong", "tamper_os_exit",
-               "tamper_equal_to_anything", "loop_in_function"]
+# correct, endless (cut by the call timeout), partial and hostile: s00 to s03
+ACTIVATIONS = ["correct_np_where", "loop_in_function", "partly_wrong", "tamper_os_exit"]
 
 
 def quiz_answers(student, wrong=False):
@@ -23,7 +23,7 @@ def quiz_answers(student, wrong=False):
 
 
 def make_class(course_copy, root):
-    """A dozen submissions over two assignments: correct, partial, hostile and broken ones."""
+    """Eight submissions over two assignments: correct, partial, hostile and broken ones."""
     course = root / "course"
     shutil.copytree(course_copy, course)
     act, quiz = released(course, "activations"), released(course, "concepts_quiz")
@@ -58,7 +58,8 @@ def courses(course_copy, tmp_path_factory):
     graded = {}
     for workers in (1, 2):
         course = make_class(course_copy, tmp_path_factory.mktemp(f"w{workers}"))
-        dlcourse("grade", course / "submitted", "--course", course, "--workers", workers,
+        # short limits: the endless relu also runs in the notebook's demo cell, which waits out the cell limit
+        dlcourse("grade", course / "submitted", "--course", course, "--workers", workers, "--cell-timeout", "10",
                  "--call-timeout", "5", "--csv", course / "grades.csv", "--html", course / "report.html")
         graded[workers] = course
     return graded
@@ -67,7 +68,7 @@ def courses(course_copy, tmp_path_factory):
 def test_two_workers_give_the_same_gradebook_as_one(courses):
     one, two = gradebook_rows(courses[1]), gradebook_rows(courses[2])
     assert one == two
-    assert len(one) == len(set(one)) == 6 * 4 + 6 * 15
+    assert len(one) == len(set(one)) == 4 * 4 + 4 * 15
     assert all(row[4] == 0 for row in one if row[:2] == ("s00", "concepts_quiz"))  # unreadable: scored 0
     scores = {(s, a): sum(x for st, a2, _, _, x in one if (st, a2) == (s, a)) for s, a, *_ in one}
     assert scores[("s00", "activations")] == 10.0 and scores[("s03", "activations")] == 0.0
@@ -75,7 +76,7 @@ def test_two_workers_give_the_same_gradebook_as_one(courses):
 
     with open(courses[2] / "grades.csv") as handle:
         table = list(csv.DictReader(handle))
-    assert [r["student"] for r in table] == [f"s{i:02d}" for i in range(6)]
+    assert [r["student"] for r in table] == [f"s{i:02d}" for i in range(4)]
     assert table[0] == {"student": "s00", "activations": "10", "concepts_quiz": "0", "total": "10"}
     report = (courses[2] / "report.html").read_text()
     assert "data:image/png;base64," in report and "not a readable notebook" in report

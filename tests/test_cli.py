@@ -6,6 +6,8 @@ import pytest
 
 from conftest import ROOT, dlcourse, grade
 
+from autograders.cli import main
+
 SOURCE = ROOT / "course/source/activations/activations.ipynb"
 
 
@@ -18,11 +20,17 @@ SOURCE = ROOT / "course/source/activations/activations.ipynb"
     (["grade", str(SOURCE), "--bogus"], "unrecognized arguments: --bogus"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
 ])
-def test_usage_errors_exit_2_with_one_line(args, message):
-    proc = dlcourse(*args, check=False)
-    assert proc.returncode == 2
-    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("dlcourse: error:")
-    assert message in proc.stderr
+def test_usage_errors_exit_2_with_one_line(args, message, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert main(args) == 2
+    stderr = capsys.readouterr().err
+    assert stderr.count("\n") == 1 and stderr.startswith("dlcourse: error:")
+    assert message in stderr
+
+
+def test_the_installed_command_reports_usage_errors_the_same_way():
+    proc = dlcourse("grade", check=False)
+    assert proc.returncode == 2 and proc.stderr.startswith("dlcourse: error:")
 
 
 def test_broken_notebooks_are_graded_zero_and_the_batch_goes_on(tmp_path):

@@ -10,7 +10,6 @@ import shutil
 import stat
 from pathlib import Path
 
-import nbformat
 import pytest
 from conftest import ROOT
 from hub_client import DEMO_PASSWORDS, HubUser

@@ -3,15 +3,14 @@ configuration for each way of logging in, and the grading service's refusals."""
 
 from __future__ import annotations
 
-import json
 import os
-import socket
 import threading
 
 import pytest
-from conftest import BIN, ROOT, run
+from conftest import BIN, ROOT
 from traitlets.config.loader import PyFileConfigLoader
 
+from autograders.cli import main
 from autograders.grading_service import GradingServer, GradingServiceError, grade_remotely
 from autograders.engine import GradingSettings
 from autograders.hub.roster import RosterError, read_roster
@@ -48,20 +47,20 @@ def test_a_roster_without_an_id_column_or_file_is_refused(tmp_path):
         read_roster(tmp_path / "missing.csv")
 
 
-def test_dlcourse_hub_refuses_a_bad_roster_before_changing_anything(tmp_path):
+def test_dlcourse_hub_refuses_a_bad_roster_before_changing_anything(tmp_path, capsys, monkeypatch):
     (tmp_path / "roster.csv").write_text(HEADER + "alice,,,,student\nalice,,,,student\n")
     state = tmp_path / "state"
-    done = run([BIN / "dlcourse", "hub", "--roster", tmp_path / "roster.csv", "--state-dir", state], check=False)
-    assert done.returncode == 1
-    assert "line 3: 'alice' is already on line 2" in done.stderr
+    monkeypatch.chdir(ROOT)
+    assert main(["hub", "--roster", str(tmp_path / "roster.csv"), "--state-dir", str(state)]) == 1
+    assert "line 3: 'alice' is already on line 2" in capsys.readouterr().err
     assert not state.exists()
 
 
 @pytest.mark.parametrize("args, message", [(["--port", "70000"], "must be at most 65535"),
                                             (["--authenticator", "pam"], "invalid choice: 'pam'")])
-def test_dlcourse_hub_usage_errors(args, message):
-    done = run([BIN / "dlcourse", "hub", *args], check=False)
-    assert done.returncode == 2 and message in done.stderr
+def test_dlcourse_hub_usage_errors(args, message, capsys):
+    assert main(["hub", *args]) == 2
+    assert message in capsys.readouterr().err
 
 
 def hub_config(tmp_path, monkeypatch, authenticator, **env):

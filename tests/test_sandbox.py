@@ -6,7 +6,6 @@ which CI and the project's machines have.
 
 import json
 import os
-import shutil
 import socket
 import threading
 
