@@ -115,8 +115,15 @@ def course_hub():
     # not under pytest's private tmp folder: every user's server must reach the exchange in it
     folder = Path(tempfile.mkdtemp(prefix="dlcourse-hub-test-"))
     folder.chmod(0o755)
+    # a CI checkout may sit under a private folder (/root): students' servers must pass through it to
+    # .venv-student, so it is made traversable (not listable) while the hub runs
+    private = {d: d.stat().st_mode for d in ROOT.parents if not d.stat().st_mode & 0o001}
+    for folder_above, mode in private.items():
+        folder_above.chmod(mode | 0o001)
     try:
         with running_hub(folder / "state") as hub:
             yield hub
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        for folder_above, mode in private.items():
+            folder_above.chmod(mode)
