@@ -120,8 +120,8 @@ def _course_folder(course: Course, roster_path: Path, layout: Layout, grader, lo
         lines += ["# as the grader account this process cannot sandbox kernels: root's grading service does",
                   f"c.GradeWithHiddenChecks.grading_service = {str(layout.grading_socket)!r}"]
     (folder / "nbgrader_config.py").write_text("\n".join(lines) + "\n")
-    for name in ("roster.csv", "nbgrader_config.py"):
-        if grader:
+    if grader:
+        for name in ("roster.csv", "nbgrader_config.py"):
             accounts.own(folder / name, grader, 0o600)
 
 
