@@ -10,6 +10,7 @@ written by one worker at a time (``gradebook_lock``).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import multiprocessing
@@ -211,8 +212,8 @@ def _autograde_submission(job: Job, course_root: Path, settings: GradingSettings
     from .nbgrader_step import GradeWithHiddenChecks
 
     config = _course_config(course_root).copy()
-    for name in ("kernel_name", "cell_timeout", "call_timeout", "seed", "notebook_timeout", "sandbox", "allow_network"):
-        setattr(config.GradeWithHiddenChecks, name, getattr(settings, name))
+    for name, value in dataclasses.asdict(settings).items():
+        setattr(config.GradeWithHiddenChecks, name, value)
     coursedir = CourseDirectory(config=config)
     coursedir.root = str(course_root)
     coursedir.assignment_id, coursedir.student_id = job.assignment, job.student

@@ -120,6 +120,12 @@ def _port(text):
         raise argparse.ArgumentTypeError(f"must be at most 65535, got {text}")
     return port
 
+def check_writable(option: str, target: str | None):
+    """``--option FILE`` must name a file in an existing folder: said before any work is done."""
+    if target and not Path(target).resolve().parent.is_dir():
+        raise UsageError(f"--{option}: no folder {Path(target).parent} to write {Path(target).name} in")
+
+
 def find_notebooks(paths) -> list[Path]:
     found = []
     for raw in paths:
@@ -153,9 +159,7 @@ def cmd_grade(args) -> int:
     if args.assignment:
         course.assignment(args.assignment)  # unknown names are a usage error before any grading
     for option in ("json", "csv", "html"):
-        target = getattr(args, option)
-        if target and not Path(target).resolve().parent.is_dir():
-            raise UsageError(f"--{option}: no folder {Path(target).parent} to write {Path(target).name} in")
+        check_writable(option, getattr(args, option))
     jobs = batch.plan(find_notebooks(args.paths), course, args.assignment, args.student,
                       use_gradebook=not args.no_gradebook)
     jobs = sharding.select(jobs, args.shard)

@@ -6,6 +6,8 @@ engine as ``dlcourse grade``, while the rest of nbgrader's pipeline
 (``SaveAutoGrades``, late penalties, feedback) stays as it is.
 """
 
+import dataclasses
+
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Float, Integer, Unicode
@@ -40,18 +42,17 @@ class GradeWithHiddenChecks(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
-        coursedir = CourseDirectory(config=self.config)
-        course = Course(coursedir.root)
-        settings = GradingSettings(self.kernel_name, self.cell_timeout, self.call_timeout, self.seed,
-                                   self.notebook_timeout, self.sandbox, self.allow_network)
+        # the traits of this step are GradingSettings' fields, under the same names
+        settings = GradingSettings(**{f.name: getattr(self, f.name) for f in dataclasses.fields(GradingSettings)})
         workdir = resources.get("metadata", {}).get("path")
         with gradebook_lock.released():
             if self.grading_service:
                 result = grade_remotely(self.grading_service, nb, info["assignment"], student=info["student"],
                                         workdir=workdir, settings=settings, notebook_name=info["notebook"])
             else:
-                result = grade_notebook(nb, course.assignment(info["assignment"]), student=info["student"],
-                                        workdir=workdir, settings=settings, notebook_name=info["notebook"])
+                assignment = Course(CourseDirectory(config=self.config).root).assignment(info["assignment"])
+                result = grade_notebook(nb, assignment, student=info["student"], workdir=workdir,
+                                        settings=settings, notebook_name=info["notebook"])
         GradeWithHiddenChecks.results.append(result)
         for note in result.notes:
             self.log.warning("%s/%s: %s", info["student"], info["notebook"], note)

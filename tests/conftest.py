@@ -75,18 +75,11 @@ class RunningHub:
         return self.log.read_text(errors="replace")
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def running_hub(state: Path, *options):
     """The real hub (``dlcourse hub``) on a free port with its state in ``state``; stopped afterwards."""
     from autograders.hub.launch import stop
+    from autograders.hub.prepare import free_port
 
     state.mkdir(parents=True, exist_ok=True)
     port = free_port()

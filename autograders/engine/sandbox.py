@@ -157,21 +157,25 @@ def command(kernel_argv: list[str], *, uid: int, gid: int, home: str, socket_dir
 # ---- sandbox users -------------------------------------------------------------
 
 
-def _ensure_user(name: str) -> tuple[int, int]:
+def ensure_account(name: str, useradd_options: list[str]) -> pwd.struct_passwd:
+    """The unix account ``name``, made with ``useradd useradd_options name`` if it does not exist yet
+    (the sandbox's users here, the hub's roster in ``autograders.hub.accounts``)."""
     try:
-        entry = pwd.getpwnam(name)
+        return pwd.getpwnam(name)
     except KeyError:
-        LOCK_DIR.mkdir(mode=0o700, exist_ok=True)
-        with open(LOCK_DIR / "useradd.lock", "w") as lock:  # useradd refuses to run twice at once
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                entry = pwd.getpwnam(name)
-            except KeyError:
-                subprocess.run(["useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent",
-                                "--shell", "/usr/sbin/nologin", "--comment", "dlcourse grading sandbox", name],
-                               check=True, capture_output=True, text=True)
-                entry = pwd.getpwnam(name)
-    return entry.pw_uid, entry.pw_gid
+        pass
+    LOCK_DIR.mkdir(mode=0o700, exist_ok=True)
+    with open(LOCK_DIR / "useradd.lock", "w") as lock:  # useradd refuses to run twice at once
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            subprocess.run(["useradd", *useradd_options, name], check=True, capture_output=True, text=True)
+            return pwd.getpwnam(name)
+
+
+_SANDBOX_USERADD = ["--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent",
+                    "--shell", "/usr/sbin/nologin", "--comment", "dlcourse grading sandbox"]
 
 
 @contextlib.contextmanager
@@ -186,7 +190,8 @@ def sandbox_user():
             lock.close()
             continue
         try:
-            yield _ensure_user(f"{USER_PREFIX}{slot}")
+            account = ensure_account(f"{USER_PREFIX}{slot}", _SANDBOX_USERADD)
+            yield account.pw_uid, account.pw_gid
         finally:
             lock.close()  # releases the flock
         return

@@ -7,13 +7,14 @@ to everyone else, except the students' environment their servers run from.
 
 from __future__ import annotations
 
-import grp
 import os
 import pwd
 import shutil
 import stat
 import subprocess
 from pathlib import Path
+
+from ..engine.sandbox import ensure_account
 
 # the checkout's entries the grader account reads: its Python environment and the grading package
 GRADER_READS = (".venv", "autograders")
@@ -27,15 +28,11 @@ class AccountError(RuntimeError):
 
 def ensure_user(name: str, *, system: bool = False) -> pwd.struct_passwd:
     """The account ``name``, created with a private home if it does not exist yet."""
+    options = ["--create-home", "--shell", "/bin/bash", "-K", "HOME_MODE=0700", *(["--system"] if system else [])]
     try:
-        account = pwd.getpwnam(name)
-    except KeyError:
-        cmd = ["useradd", "--create-home", "--shell", "/bin/bash", "-K", "HOME_MODE=0700"]
-        cmd += ["--system"] if system else []
-        done = subprocess.run([*cmd, name], capture_output=True, text=True)
-        if done.returncode != 0:
-            raise AccountError(f"could not create the account '{name}': {done.stderr.strip()}")
-        account = pwd.getpwnam(name)
+        account = ensure_account(name, options)
+    except subprocess.CalledProcessError as exc:
+        raise AccountError(f"could not create the account '{name}': {exc.stderr.strip()}") from None
     home = Path(account.pw_dir)
     if not home.is_dir():
         home.mkdir(parents=True)
@@ -83,10 +80,6 @@ def unreachable_by_others(path: Path) -> str | None:
         if not stat.S_IMODE(folder.stat().st_mode) & 0o001:
             return f"{folder} is not traversable by other users (mode {oct(stat.S_IMODE(folder.stat().st_mode))})"
     return None
-
-
-def group_name(account: pwd.struct_passwd) -> str:
-    return grp.getgrgid(account.pw_gid).gr_name
 
 
 def copy_tree_as(source: Path, target: Path, account: pwd.struct_passwd | None) -> list[str]:

@@ -16,14 +16,13 @@ from .settings import SETTINGS_ENV, HubSettings
 CONFIG = CHECKOUT / "hub_config" / "jupyterhub_config.py"
 
 
-def start(settings: HubSettings, authenticator: str, *, stdout=None) -> subprocess.Popen:
+def start(settings: HubSettings, authenticator: str) -> subprocess.Popen:
     """JupyterHub on ``settings``, in its own process group (stopping it stops its services too)."""
     env = dict(os.environ)
     env.update({SETTINGS_ENV: str(settings.layout.settings_file), "DLCOURSE_AUTHENTICATOR": authenticator,
                 "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"})
     return subprocess.Popen([str(Path(sys.executable).parent / "jupyterhub"), "-f", str(CONFIG)],
-                            cwd=settings.layout.hub_dir, env=env, stdout=stdout, stderr=subprocess.STDOUT,
-                            start_new_session=True, preexec_fn=_interruptible)
+                            cwd=settings.layout.hub_dir, env=env, start_new_session=True, preexec_fn=_interruptible)
 
 
 def _interruptible():

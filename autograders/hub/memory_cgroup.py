@@ -27,6 +27,7 @@ def _hierarchy() -> tuple[Path, str, str] | None:
     return None
 
 
+@functools.cache  # the parent cgroup is made once; each spawn asks again
 def unavailable_reason() -> str | None:
     hierarchy = _hierarchy()
     if hierarchy is None:

@@ -68,8 +68,12 @@ class HubSettings:
     instructors: list[str]
     grader_python: str  # the grader's environment (.venv): formgrader, nbgrader, the grading service
     student_bin: str  # the students' environment (.venv-student/bin): their servers and kernels
-    grader_account: str | None = GRADER_ACCOUNT
-    course_id: str = COURSE_ID
+    course_id = COURSE_ID
+
+    @property
+    def grader_account(self) -> str | None:
+        """Who owns the course and runs formgrader; None in the development mode (the one account)."""
+        return GRADER_ACCOUNT if self.multiuser else None
 
     @property
     def layout(self) -> Layout:

@@ -93,7 +93,7 @@ def _count_submissions(course: Course) -> int | None:
 
 
 def cmd_grading_job(args) -> int:
-    from ..cli import UsageError
+    from ..cli import UsageError, check_writable
     from .grading_job import GradingJob, to_yaml
     from .validation import InvalidValue
 
@@ -118,8 +118,7 @@ def cmd_grading_job(args) -> int:
     except InvalidValue as exc:
         raise UsageError(str(exc)) from None
     if args.output:
-        if not Path(args.output).resolve().parent.is_dir():
-            raise UsageError(f"--output: no folder {Path(args.output).parent} to write {Path(args.output).name} in")
+        check_writable("output", args.output)
         Path(args.output).write_text(text)
         print(f"wrote {args.output}: {args.shards} shard(s) of {args.workers} worker(s); then\n"
               f"  kubectl apply -f {args.output}\n"
