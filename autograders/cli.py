@@ -64,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"seconds one call from a hidden check may run (default {defaults.call_timeout:g})")
     grade.add_argument("--seed", type=int, default=defaults.seed, help="seed of the hidden checks' random inputs")
     grade.add_argument("--notebook-timeout", type=_positive, default=defaults.notebook_timeout, metavar="S",
-                       help=f"seconds all the student cells of a notebook may run (default {defaults.notebook_timeout:g})")
+                       help="seconds for everything of one notebook: its cells, the hidden checks' calls and the "
+                            f"model's evaluation (default {defaults.notebook_timeout:g})")
     grade.add_argument("--allow-network", action="store_true",
                        help="let the sandboxed kernels reach the network (off by default)")
     grade.add_argument("--no-sandbox", action="store_true",

@@ -28,7 +28,8 @@ class GradeWithHiddenChecks(NbGraderPreprocessor):
     call_timeout = Float(_DEFAULTS.call_timeout, help="Seconds one call from a check may run.").tag(config=True)
     seed = Integer(_DEFAULTS.seed, help="Seed of the hidden checks' random inputs.").tag(config=True)
     notebook_timeout = Float(_DEFAULTS.notebook_timeout,
-                             help="Seconds all the student cells of one notebook may run.").tag(config=True)
+                             help="Seconds for everything of one notebook: its cells, the hidden "
+                                  "checks' calls and the model's evaluation.").tag(config=True)
     sandbox = Bool(_DEFAULTS.sandbox, help="Run kernels in the grading sandbox (unprivileged user, limits, "
                                            "no network) where the machine allows it.").tag(config=True)
     allow_network = Bool(_DEFAULTS.allow_network, help="Let sandboxed kernels reach the network.").tag(config=True)

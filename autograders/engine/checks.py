@@ -95,7 +95,8 @@ class _GradingPlugin:
         return np.random.default_rng([self._seed, zlib.crc32(request.node.name.encode())])
 
 
-def _session_fixtures(student: StudentKernel, seed: int, student_id: str | None, assignment_dir: Path | None):
+def _session_fixtures(student: StudentKernel, seed: int, student_id: str | None, assignment_dir: Path | None,
+                      evaluator):
     """What a check may ask for besides ``rng``. Session-wide, so that a check module can share one
     expensive step (training a model) among its checks."""
 
@@ -113,11 +114,13 @@ def _session_fixtures(student: StudentKernel, seed: int, student_id: str | None,
                                   "The ``--seed`` of this grading, for checks that draw once per notebook.")
     module.assignment_dir = fixture("assignment_dir", assignment_dir,
                                     "The assignment's source folder: its student-visible helper files.")
+    module.evaluator = fixture("evaluator", evaluator,
+                               "The assignment's evaluator (engine/evaluator.py), or None when it has none.")
     return module
 
 
 def run_checks(checks_file: Path, student: StudentKernel, seed: int = 0, student_id: str | None = None,
-               assignment_dir: Path | None = None) -> list[CheckOutcome]:
+               assignment_dir: Path | None = None, evaluator=None) -> list[CheckOutcome]:
     plugin = _GradingPlugin(seed)
     args = [
         str(checks_file), "-c", os.devnull, "--rootdir", str(checks_file.parent),
@@ -126,7 +129,7 @@ def run_checks(checks_file: Path, student: StudentKernel, seed: int = 0, student
         # these two run gc.collect() twice per session: half a second per graded notebook
         "-p", "no:unraisableexception", "-p", "no:threadexception",
     ]
-    code = pytest.main(args, plugins=[plugin, _session_fixtures(student, seed, student_id, assignment_dir)])
+    code = pytest.main(args, plugins=[plugin, _session_fixtures(student, seed, student_id, assignment_dir, evaluator)])
     if plugin.errors or code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         raise ChecksBroken(f"the hidden checks in {checks_file} could not be collected: "
                            + ("; ".join(plugin.errors) or f"pytest exit code {code}"))

@@ -1,0 +1,147 @@
+"""Messages from a student's kernel, read by the grader with bounds on its own memory.
+
+A student's code can send anything on the kernel's sockets: a cell's output of any size, a
+flood of messages while nobody reads them, a huge "reply". jupyter_client would receive each
+message whole and decode its JSON, so the grader's memory would follow the submission's. Here:
+
+- every socket of the grader's kernel clients has a maximum frame size (``zmq.MAXMSGSIZE``:
+  zmq drops a connection that sends a bigger one, before allocating it) and a short receive
+  queue (``zmq.RCVHWM``: beyond it, the kernel's side holds or drops messages, in the
+  kernel's memory, which the sandbox bounds);
+- a message's content is decoded only when a budget admits its size, counted on the raw bytes:
+  a cell's output (``CellOutput``: per cell and per notebook) or a call's reply
+  (``CallReplies``); the rest is replaced by a ``DROPPED`` message that keeps only whom it
+  answered, so that the cell's feedback can say its output was cut;
+- header, parent header and metadata must be small, and messages carry no extra buffers.
+"""
+
+from __future__ import annotations
+
+import zmq
+import zmq.asyncio
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.blocking import BlockingKernelClient
+from jupyter_client.channels import AsyncZMQSocketChannel, ZMQSocketChannel
+
+MAX_REPLY_BYTES = 8 * 2**20  # one reply of the kernel bridge (its JSON text); the largest check needs < 4 MiB
+MAX_ENVELOPE_BYTES = 2**16  # header, parent header, metadata; and the content of anything but outputs and replies
+# a reply's JSON travels as a string inside the message's JSON, where escaping can double it
+MAX_IOPUB_FRAME_BYTES = 2 * MAX_REPLY_BYTES + MAX_ENVELOPE_BYTES
+MAX_OTHER_FRAME_BYTES = 2**20  # shell, control, stdin: requests' replies are small
+QUEUED_MESSAGES = 4  # per socket, in the grader; the kernel holds the rest (or drops them) in its own memory
+DROPPED = "dlcourse_dropped"  # the msg_type of a message whose content was not decoded
+OUTPUT_TYPES = frozenset({"stream", "display_data", "execute_result", "error", "update_display_data"})
+
+
+class CellOutput:
+    """How much of the student's cells' output the grader decodes: ``per_cell`` and ``per_notebook`` bytes."""
+
+    def __init__(self, per_cell: int, per_notebook: int):
+        self.per_cell, self.per_notebook = per_cell, per_notebook
+        self.cell_bytes = self.notebook_bytes = 0
+
+    def start_cell(self):
+        self.cell_bytes = 0
+
+    def admit(self, msg_type: str, size: int) -> bool:
+        if msg_type not in OUTPUT_TYPES:
+            return size <= MAX_ENVELOPE_BYTES
+        if self.cell_bytes + size > self.per_cell or self.notebook_bytes + size > self.per_notebook:
+            return False
+        self.cell_bytes += size
+        self.notebook_bytes += size
+        return True
+
+    def over_notebook(self, size: int) -> bool:
+        """Whether output of ``size`` bytes more was dropped for the notebook's budget (not the cell's)."""
+        return self.notebook_bytes + size > self.per_notebook
+
+
+class CallReplies:
+    """While hidden checks call the kernel: only replies (display data) are decoded, up to their cap."""
+
+    @staticmethod
+    def admit(msg_type: str, size: int) -> bool:
+        if msg_type == "display_data":
+            return size <= MAX_IOPUB_FRAME_BYTES
+        return msg_type not in OUTPUT_TYPES and size <= MAX_ENVELOPE_BYTES
+
+
+def _small(msg_type: str, size: int) -> bool:
+    return size <= MAX_OTHER_FRAME_BYTES
+
+
+def read(session, frames, admit) -> dict:
+    """The message in ``frames`` (zmq frames, undecoded), its content decoded only if ``admit(msg_type, size)``."""
+    _, parts = session.feed_identities(frames, copy=False)
+    # [signature, header, parent header, metadata, content]: the grader takes no extra buffers
+    if len(parts) != 5 or any(len(parts[i]) > MAX_ENVELOPE_BYTES for i in (1, 2, 3)):
+        return _dropped({"header": {}, "parent_header": {}, "metadata": {}}, keep_parent=False)
+    message = session.deserialize(parts, content=False, copy=False)
+    content = message["content"]
+    if admit(message["msg_type"], len(content)):
+        message["content"] = session.unpack(content)
+        return message
+    return _dropped(message, keep_parent=message["msg_type"] in OUTPUT_TYPES, size=len(content))
+
+
+def _dropped(message, keep_parent, size=0) -> dict:
+    # an output keeps whom it answered, so that its cell can say it was cut; anything else answers nobody
+    message.update(msg_type=DROPPED, content={"bytes": size}, buffers=[],
+                   parent_header=message["parent_header"] if keep_parent else {})
+    message.setdefault("msg_id", None)
+    return message
+
+
+class _BoundedChannel(ZMQSocketChannel):
+    admit = staticmethod(_small)
+
+    def _recv(self, **kwargs):
+        return read(self.session, self.socket.recv_multipart(copy=False), self.admit)
+
+
+class _BoundedAsyncChannel(AsyncZMQSocketChannel):
+    admit = staticmethod(_small)
+
+    async def _recv(self, **kwargs):
+        return read(self.session, await self.socket.recv_multipart(copy=False), self.admit)
+
+
+def _bounded_context(context):
+    context.setsockopt(zmq.MAXMSGSIZE, MAX_OTHER_FRAME_BYTES)
+    context.setsockopt(zmq.RCVHWM, QUEUED_MESSAGES)
+    return context
+
+
+def _connect_iopub(client):
+    # as jupyter_client's connect_iopub, with room for a reply's frame (options apply from connect on)
+    socket = client.context.socket(zmq.SUB)
+    socket.linger = 1000
+    socket.setsockopt(zmq.MAXMSGSIZE, MAX_IOPUB_FRAME_BYTES)
+    socket.setsockopt(zmq.SUBSCRIBE, b"")
+    socket.connect(client._make_url("iopub"))
+    return socket
+
+
+class BoundedKernelClient(BlockingKernelClient):
+    """The bridge's client: bounded sockets; its iopub channel decodes what ``iopub_channel.admit`` allows."""
+
+    shell_channel_class = iopub_channel_class = stdin_channel_class = control_channel_class = _BoundedChannel
+
+    def _context_default(self):
+        self._created_context = True
+        return _bounded_context(zmq.Context())
+
+    connect_iopub = _connect_iopub
+
+
+class BoundedAsyncKernelClient(AsyncKernelClient):
+    """nbclient's client (the student's cells): the same bounds."""
+
+    shell_channel_class = iopub_channel_class = stdin_channel_class = control_channel_class = _BoundedAsyncChannel
+
+    def _context_default(self):
+        self._created_context = True
+        return _bounded_context(zmq.asyncio.Context())
+
+    connect_iopub = _connect_iopub
