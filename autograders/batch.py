@@ -25,6 +25,7 @@ import nbformat
 from . import devices, gradebook_lock
 from .course import Course, CourseError
 from .engine import GradingSettings, NotebookResult, grade_notebook
+from .engine.sanitize import read_notebook
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ def read_submission(path):
         raise Unreadable(f"the notebook is {size / 2**20:.0f} MB, over the {MAX_NOTEBOOK_BYTES // 2**20} MB limit "
                          "(clear its outputs and submit again)")
     try:
-        return nbformat.read(path, as_version=4)
+        return read_notebook(Path(path).read_text())
     except Exception as exc:
         raise Unreadable(f"not a readable notebook: {type(exc).__name__}: {str(exc)[:200]}") from None
 

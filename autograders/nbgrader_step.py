@@ -8,16 +8,33 @@ engine as ``dlcourse grade``, while the rest of nbgrader's pipeline
 
 import dataclasses
 
+from nbconvert.exporters import NotebookExporter
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Bool, Float, Integer, Unicode
+from traitlets import Bool, Dict, Float, Integer, Unicode
 
 from . import gradebook_lock
 from .course import Course
 from .engine import GradingSettings, grade_notebook
+from .engine.sanitize import read_notebook, sanitize
 from .grading_service import grade_remotely
 
 _DEFAULTS = GradingSettings()
+
+
+class SubmissionExporter(NotebookExporter):
+    """nbgrader's exporter, reading a submission as the engine does: JSON of any shape, made walkable
+    (``sanitize``) before nbgrader's own steps see it. What was wrong waits in ``notes`` for the grading
+    step of the same notebook, which reports it."""
+
+    notes = Dict(help="Per notebook name, what sanitize said about it.")
+
+    def from_file(self, file_stream, resources=None, **kw):
+        nb = read_notebook(file_stream.read())
+        notes = sanitize(nb)
+        if notes and resources is not None:
+            self.notes.setdefault(resources["metadata"]["name"], []).extend(notes)
+        return self.from_notebook_node(nb, resources=resources, **kw)
 
 
 class GradeWithHiddenChecks(NbGraderPreprocessor):
@@ -54,6 +71,7 @@ class GradeWithHiddenChecks(NbGraderPreprocessor):
                 assignment = Course(CourseDirectory(config=self.config).root).assignment(info["assignment"])
                 result = grade_notebook(nb, assignment, student=info["student"], workdir=workdir,
                                         settings=settings, notebook_name=info["notebook"])
+        result.notes[:0] = getattr(self.parent, "notes", {}).pop(info["notebook"], [])
         GradeWithHiddenChecks.results.append(result)
         for note in result.notes:
             self.log.warning("%s/%s: %s", info["student"], info["notebook"], note)
@@ -72,6 +90,8 @@ def use_grading_engine(c):
     if Execute not in default:
         raise RuntimeError("this nbgrader has no Execute step to replace; the grading engine cannot be installed")
     c.Autograde.autograde_preprocessors = [GradeWithHiddenChecks if step is Execute else step for step in default]
+    # a submission's JSON may hold anything: nbgrader's steps see it made walkable, with notes
+    c.Autograde.exporter_class = SubmissionExporter
     # a release that would show students hidden material fails, and nbgrader removes what it wrote
     from nbgrader.converters import GenerateAssignment
 

@@ -8,6 +8,7 @@ import json
 import os
 import socket
 import threading
+from types import SimpleNamespace
 
 import nbformat
 import pytest
@@ -115,14 +116,14 @@ def test_parallel_kernels_cannot_see_each_other(tmp_path):
         out = run_cell(f"""
 import os
 print("uid", os.getuid())
-for path in ({other._socket_dir!r}, {str(other._home)!r}, "/tmp"):
+for path in ({other._socket_dir!r}, {str(other._space.home)!r}, "/tmp"):
     try:
         print(path, sorted(os.listdir(path)))
     except OSError as exc:
         print(path, type(exc).__name__)
 """)
-        assert f"uid {os.stat(other._home).st_uid}" not in out, out
-        assert f"{other._socket_dir} FileNotFoundError" in out and f"{other._home} FileNotFoundError" in out, out
+        assert f"uid {os.stat(other._space.home).st_uid}" not in out, out
+        assert f"{other._socket_dir} FileNotFoundError" in out and f"{other._space.home} FileNotFoundError" in out, out
         assert "kernel.json" not in out
 
 
@@ -154,10 +155,11 @@ def test_the_kernel_gets_the_course_settings_and_none_of_the_graders_secrets():
 
 
 def test_on_gpu_machines_the_address_space_is_not_capped(monkeypatch):
-    cmd = sandbox.command(["python"], uid=1, gid=1, home="/h", socket_dir="/s", limits=sandbox.Limits())
+    space = SimpleNamespace(home="/h", tmp="/t")
+    cmd = sandbox.command(["python"], uid=1, gid=1, space=space, binds=["/s"], limits=sandbox.Limits())
     assert any(a.startswith("--as=") for a in cmd) and "--unshare-net" in cmd
     monkeypatch.setattr(sandbox.glob, "glob", lambda pattern: ["/dev/nvidia0", "/dev/nvidiactl"])
-    cmd = sandbox.command(["python"], uid=1, gid=1, home="/h", socket_dir="/s", limits=sandbox.Limits(network=True))
+    cmd = sandbox.command(["python"], uid=1, gid=1, space=space, limits=sandbox.Limits(network=True))
     assert not any(a.startswith("--as=") for a in cmd) and "--unshare-net" not in cmd
     assert cmd[cmd.index("--dev-bind") + 1] == "/dev/nvidia0"
 

@@ -33,6 +33,7 @@ from .checks import run_checks
 from .deadline import Deadline
 from .evaluator import Evaluator
 from .restore import restore_cells
+from .sanitize import sanitize
 from .runner import NotebookRunner
 from .sandbox import Limits, unavailable_reason, warn_once
 from .verdict import CellResult, cell_results, write_verdicts
@@ -129,6 +130,7 @@ def grade_notebook(nb, assignment, *, student=None, workdir=None, settings=Gradi
     deadline = Deadline(settings.notebook_timeout)
     result = NotebookResult(notebook_name, assignment.name, student, max_score=assignment.max_score)
     try:
+        result.notes += sanitize(nb)
         result.notes += _kernelspec_notes(nb, settings.kernel_name)
         result.notes += restore_cells(nb, assignment.released_nb)
         with _kernel_for(nb, assignment, student, workdir, settings, deadline) as (runner, evaluator):
@@ -158,11 +160,12 @@ def grade_notebook(nb, assignment, *, student=None, workdir=None, settings=Gradi
 
 def _kernelspec_notes(nb, kernel_name) -> list[str]:
     """Whatever kernel a notebook names, it is graded in the course's: say so when they differ."""
-    asked = nb.metadata.get("kernelspec", {}).get("name") if isinstance(nb.metadata.get("kernelspec"), dict) else None
-    if asked is None:
+    spec = nb.metadata.get("kernelspec")
+    asked = spec.get("name") if isinstance(spec, dict) else None
+    if not isinstance(asked, str):
         return [f"the notebook names no kernel; it was graded with the course's kernel ({kernel_name})"]
     if asked != kernel_name:
-        return [f"the notebook asks for the kernel '{asked[:40]}'; it was graded with the course's ({kernel_name})"]
+        return [f"the notebook asks for the kernel {asked[:40]!r}; it was graded with the course's ({kernel_name})"]
     return []
 
 

@@ -12,7 +12,9 @@ message whole and decode its JSON, so the grader's memory would follow the submi
   a cell's output (``CellOutput``: per cell and per notebook) or a call's reply
   (``CallReplies``); the rest is replaced by a ``DROPPED`` message that keeps only whom it
   answered, so that the cell's feedback can say its output was cut;
-- header, parent header and metadata must be small, and messages carry no extra buffers.
+- header, parent header and metadata must be small, and messages carry no extra buffers;
+- a message over the frame size never arrives, so the cells' client counts the connections zmq
+  dropped (``Disconnects``), and the runner says in the cell's output that some of it was lost.
 """
 
 from __future__ import annotations
@@ -107,13 +109,13 @@ class _BoundedAsyncChannel(AsyncZMQSocketChannel):
         return read(self.session, await self.socket.recv_multipart(copy=False), self.admit)
 
 
-def _bounded_context(context):
+def bounded_context(context):
     context.setsockopt(zmq.MAXMSGSIZE, MAX_OTHER_FRAME_BYTES)
     context.setsockopt(zmq.RCVHWM, QUEUED_MESSAGES)
     return context
 
 
-def _connect_iopub(client):
+def _connect_iopub(client, identity=None):
     # as jupyter_client's connect_iopub, with room for a reply's frame (options apply from connect on)
     socket = client.context.socket(zmq.SUB)
     socket.linger = 1000
@@ -123,6 +125,26 @@ def _connect_iopub(client):
     return socket
 
 
+class Disconnects:
+    """How often zmq has dropped a socket's connection (a frame over its maximum size, among others)."""
+
+    def __init__(self, socket):
+        self._monitor = socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)  # owned by the socket's context
+        self._events = zmq.Socket.shadow(self._monitor.underlying)  # read without an event loop
+        self.seen = 0
+
+    def new(self) -> int:
+        """Disconnections since the last call."""
+        count = 0
+        while True:
+            try:
+                self._events.recv_multipart(zmq.NOBLOCK)
+            except (zmq.Again, zmq.ZMQError):
+                self.seen += count
+                return count
+            count += 1
+
+
 class BoundedKernelClient(BlockingKernelClient):
     """The bridge's client: bounded sockets; its iopub channel decodes what ``iopub_channel.admit`` allows."""
 
@@ -130,7 +152,7 @@ class BoundedKernelClient(BlockingKernelClient):
 
     def _context_default(self):
         self._created_context = True
-        return _bounded_context(zmq.Context())
+        return bounded_context(zmq.Context())
 
     connect_iopub = _connect_iopub
 
@@ -140,8 +162,13 @@ class BoundedAsyncKernelClient(AsyncKernelClient):
 
     shell_channel_class = iopub_channel_class = stdin_channel_class = control_channel_class = _BoundedAsyncChannel
 
+    disconnects: Disconnects = None  # of its iopub socket
+
     def _context_default(self):
         self._created_context = True
-        return _bounded_context(zmq.asyncio.Context())
+        return bounded_context(zmq.asyncio.Context())
 
-    connect_iopub = _connect_iopub
+    def connect_iopub(self, identity=None):
+        socket = _connect_iopub(self)
+        self.disconnects = Disconnects(socket)
+        return socket

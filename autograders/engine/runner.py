@@ -30,7 +30,8 @@ from traitlets import Type
 
 from . import sandbox
 from .deadline import Deadline
-from .kernel_messages import DROPPED, BoundedAsyncKernelClient, BoundedKernelClient, CellOutput, _bounded_context
+from .kernel_messages import (DROPPED, MAX_IOPUB_FRAME_BYTES, BoundedAsyncKernelClient, BoundedKernelClient, CellOutput,
+                              bounded_context)
 
 log = logging.getLogger(__name__)
 # nbclient logs each timeout and dead kernel as an error; the runner reports them in the result instead
@@ -51,7 +52,7 @@ class BoundedKernelManager(AsyncKernelManager):
 
     def _context_default(self):
         self._created_context = True
-        return _bounded_context(super()._context_default())
+        return bounded_context(super()._context_default())
 
 
 class SandboxedKernelManager(BoundedKernelManager):
@@ -116,6 +117,7 @@ class NotebookRunner:
         self.problems: list[str] = []  # notebook-level messages for the report
         self.poisoned: set[int] = set()
         self._ran: list[int] = []
+        self._checking = False  # the cells have run; what runs now is the checks' (a replay included)
         self._nbclient = None
         self._socket_dir = None
         self._stderr = None
@@ -188,6 +190,7 @@ class NotebookRunner:
 
     def cells_done(self):
         """The student's cells have run: nbclient's channels close, so that nothing fills them while checks run."""
+        self._checking = True
         if self._nbclient is not None and self._nbclient.kc is not None:
             self._nbclient.kc.stop_channels()
         self.note_full_space()
@@ -261,7 +264,8 @@ class NotebookRunner:
         for index in self._ran:
             if index not in self.poisoned:
                 self._execute(copy.deepcopy(self.nb.cells[index]), index)
-        self.cells_done()
+        if self._checking:
+            self.cells_done()
 
     # -- execution ---------------------------------------------------------
     def _execute(self, cell, index):
@@ -272,7 +276,14 @@ class NotebookRunner:
         else:
             stopped = f"this cell ran longer than {self.cell_timeout:g} s and was stopped"
         nbc.error_on_timeout = {"ename": TIMEOUT_ENAME, "evalue": stopped, "traceback": []}
-        nbc.execute_cell(cell, index, store_history=True)
+        nbc.kc.disconnects.new()
+        try:
+            nbc.execute_cell(cell, index, store_history=True)
+        finally:
+            if nbc.kc is not None and nbc.kc.disconnects.new():
+                cell.outputs.append(new_output("stream", name="stderr", text=(
+                    f"\n[output truncated: this cell printed a message of more than {MAX_IOPUB_FRAME_BYTES // 2**20} "
+                    "MiB at once; it was dropped]\n")))
 
     def run(self):
         """Execute the student cells in order; outputs go into ``self.nb``."""
