@@ -169,16 +169,17 @@ def cmd_grade(args) -> int:
     with GradingProgress(len(jobs)) as progress:
         batch.run(jobs, course.root, settings, args.workers, progress.finished)
     results = [r for job in jobs for r in job.results]
-    if len(results) == 1 or args.verbose:
-        for result in results:
-            _print_details(result)
-    _print_table(results)
+    # the files first: they are what a class's grading is for
     if args.json:
         reports.write_json(results, args.json)
     if args.csv:
         reports.write_csv(results, args.csv)
     if args.html:
         reports.write_html(results, args.html)
+    if len(results) == 1 or args.verbose:
+        for result in results:
+            _print_details(result)
+    _print_table(results)
     return 0
 
 def cmd_hub(args) -> int:
@@ -241,32 +242,38 @@ def cmd_selftest(args) -> int:
 
 def _print_details(result: NotebookResult):
     from rich.console import Console
+    from rich.text import Text
 
+    plain = reports.plain
     console = Console(highlight=False)
-    console.print(f"[bold]{result.notebook}[/] ({result.student}, {result.assignment}): "
-                  f"{result.score:g} / {result.max_score:g} in {result.seconds:.1f} s")
+    console.print(Text.assemble((plain(result.notebook), "bold"), f" ({plain(result.student)}, {plain(result.assignment)}): "
+                                f"{result.score:g} / {result.max_score:g} in {result.seconds:.1f} s"))
     if result.error:
-        console.print(f"  [red]error:[/] {result.error}", markup=True)
+        console.print(Text.assemble("  ", ("error:", "red"), " ", plain(result.error)))
     for note in result.notes:
-        console.print(f"  note: {note}", markup=False)
+        console.print(Text(f"  note: {plain(note)}"))
     for cell in result.cells:
         if cell.score is not None and cell.score < cell.max_score:
-            console.print(f"  {cell.grade_id}: {cell.score:g} / {cell.max_score:g}", markup=False)
+            console.print(Text(f"  {plain(cell.grade_id)}: {cell.score:g} / {cell.max_score:g}"))
             for line in cell.feedback.splitlines()[1:]:
                 if line.lstrip().startswith("✗"):
-                    console.print(f"    {line.strip()}", markup=False)
+                    console.print(Text(f"    {plain(line.strip())}"))
+
 
 def _print_table(results):
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title="Grades")
     for column in ("notebook", "student", "assignment", "score", "max", "seconds", "device", "error"):
         table.add_column(column, justify="right" if column in ("score", "max", "seconds") else "left")
     for r in sorted(results, key=lambda r: (r.assignment or "", r.student or "", r.notebook)):
-        table.add_row(r.notebook, r.student or "", r.assignment or "", f"{r.score:g}", f"{r.max_score:g}",
-                      f"{r.seconds:.1f}", r.device, r.error or "")
+        table.add_row(*(Text(reports.plain(text)) for text in (
+            r.notebook, r.student or "", r.assignment or "", f"{r.score:g}", f"{r.max_score:g}", f"{r.seconds:.1f}",
+            r.device, r.error or "")))
     Console().print(table)
+
 
 def main(argv=None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -7,9 +7,9 @@ its sizes could make the grader build a model of any size. So nothing of it reac
 read as plain JSON into a ``ModelSpec``, a chain of layers whose classes come from ``LAYERS`` (the
 built-in layers a course CNN needs) with only the settings each may carry, checked by type and
 range; activations by name only. Shapes, parameters and multiply-adds are computed here, from the
-configuration alone, so that a model above the contract's limits is refused before anything is
-built. The grader's evaluator then builds the model from the ``ModelSpec`` (``keras.layers.<kind>
-(**settings)``), never from the student's text.
+configuration alone, so that a model above the assignment's limits (``reference``) is refused
+before anything is built. The grader's evaluator then builds the model from the ``ModelSpec``
+(``keras.layers.<kind>(**settings)``), never from the student's text.
 
 A model is a chain: a ``Sequential`` or a functional model in which every layer takes the output
 of the one before, applied once (nested models are flattened into the chain). Branches, shared
@@ -25,9 +25,8 @@ from dataclasses import dataclass, field
 MAX_CONFIG_BYTES = 2**20  # a course CNN's configuration is a few KB
 MAX_LAYERS = 64
 MAX_NESTING = 4  # models inside models
-MAX_DIMENSION = 4096  # any one dimension of a layer's input or output
-# one image's activations in any layer: predicting in batches must stay within a small process
-MAX_ACTIVATION_VALUES = 1_000_000
+MAX_INPUT_DIMENSION = 4096
+MAX_SETTING = 2**31  # sizes in settings (filters, units): the arithmetic on them stays small
 ACTIVATIONS = frozenset({
     "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "sigmoid", "hard_sigmoid",
     "hard_silu", "hard_swish", "tanh", "softmax", "log_softmax", "softplus", "softsign", "mish", "exponential"})
@@ -133,7 +132,7 @@ def _padding2d(value, what):
 def _batch_shape(value, what) -> tuple:
     """A batch's shape, ``[null, d1, d2, ...]``, as the shape of one example."""
     if type(value) is not list or not 2 <= len(value) <= 5 or value[0] is not None or \
-            not all(type(n) is int and 1 <= n <= MAX_DIMENSION for n in value[1:]):
+            not all(type(n) is int and 1 <= n <= MAX_INPUT_DIMENSION for n in value[1:]):
         raise ModelProblem(f"{what} must be a shape such as [null, 28, 28, 1], not {_show(value)}")
     return tuple(value[1:])
 
@@ -155,7 +154,7 @@ class LayerKind:
 
 
 _NONE = _fixed(None)
-_CONV = {"filters": _integer(1, 1024), "kernel_size": _pair(1, 32), "strides": _pair(1, 32), "padding": _PADDING,
+_CONV = {"filters": _integer(1, MAX_SETTING), "kernel_size": _pair(1, 32), "strides": _pair(1, 32), "padding": _PADDING,
          "data_format": _CHANNELS_LAST, "dilation_rate": _pair(1, 8), "groups": _fixed(1),
          "activation": _activation, "use_bias": _boolean, "lora_rank": _NONE, "lora_alpha": _NONE,
          "quantization_config": _NONE}
@@ -179,7 +178,7 @@ LAYERS: dict[str, LayerKind] = {
     "GlobalAveragePooling2D": _GLOBAL_POOL,
     "GlobalMaxPooling2D": _GLOBAL_POOL,
     "Flatten": LayerKind({"data_format": _CHANNELS_LAST}),
-    "Dense": LayerKind({"units": _integer(1, 100_000), "activation": _activation, "use_bias": _boolean,
+    "Dense": LayerKind({"units": _integer(1, MAX_SETTING), "activation": _activation, "use_bias": _boolean,
                         "lora_rank": _NONE, "lora_alpha": _NONE, "quantization_config": _NONE},
                        ("units", "activation", "use_bias"), ("units",), {"activation": "linear", "use_bias": True}),
     "BatchNormalization": LayerKind({"axis": _fixed(-1, 3, [3]), "momentum": _number(0, 1),
@@ -244,6 +243,11 @@ class ModelSpec:
         return sum(layer.multiply_adds for layer in self.layers)
 
     @property
+    def largest_activation(self) -> int:
+        """Values per image in the largest of the model's input and layer outputs."""
+        return max([math.prod(self.input_shape)] + [math.prod(layer.output_shape) for layer in self.layers])
+
+    @property
     def kinds(self) -> list[str]:
         return [layer.kind for layer in self.layers]
 
@@ -300,6 +304,8 @@ def _chain(config: dict, depth: int) -> list[dict]:
     for node in nodes:
         if type(node) is not dict or type(node.get("class_name")) is not str or type(node.get("config")) is not dict:
             raise ModelProblem("the model's configuration holds a layer that is not a Keras layer configuration")
+        if node["class_name"] not in LAYERS and node["class_name"] not in MODEL_CLASSES:
+            raise ModelProblem(_not_allowed(node["class_name"]))
     if config["class_name"] != "Sequential":
         nodes = _functional_order(nodes, inner)
     flat = []
@@ -307,10 +313,8 @@ def _chain(config: dict, depth: int) -> list[dict]:
         kind = node["class_name"]
         if kind in MODEL_CLASSES:
             flat += [n for n in _chain(node, depth + 1) if not (flat and n["class_name"] == "InputLayer")]
-        elif kind in LAYERS:
-            flat.append(node)
         else:
-            raise ModelProblem(_not_allowed(kind))
+            flat.append(node)
         if len(flat) > MAX_LAYERS:
             raise ModelProblem(f"the model has more than {MAX_LAYERS} layers; the grader accepts at most {MAX_LAYERS}")
     return flat
@@ -379,7 +383,6 @@ def _input_shape(config, layers) -> tuple:
                            "keras.Input(shape=input_shape)")
     if len(shape) != 3:
         raise ModelProblem(f"the model takes inputs of shape {shape}; a CNN takes images (height, width, channels)")
-    _check_size(shape, "the model's input")
     return shape
 
 
@@ -412,7 +415,6 @@ def _settings(kind, config, what) -> dict:
 def _layer(kind, config, shape, what) -> LayerSpec:
     settings = _settings(kind, config, what)
     out, weights, macs = _SHAPES[kind](settings, shape, what)
-    _check_size(out, f"the output of {what}")
     return LayerSpec(kind, {k: settings[k] for k in LAYERS[kind].rebuild if k in settings}, shape, out, weights, macs)
 
 
@@ -484,12 +486,6 @@ _SHAPES = {"Conv2D": _conv, "MaxPooling2D": _pool, "AveragePooling2D": _pool, "G
            **{kind: _same_shape for kind in ("Activation", "ReLU", "LeakyReLU", "Softmax", "Rescaling", "Dropout",
                                             "SpatialDropout2D", "GaussianNoise", "RandomFlip", "RandomRotation",
                                             "RandomTranslation", "RandomZoom", "RandomContrast")}}
-
-
-def _check_size(shape, what):
-    if any(n > MAX_DIMENSION for n in shape) or math.prod(shape) > MAX_ACTIVATION_VALUES:
-        raise ModelProblem(f"{what} has the shape {shape}, more values per image than the grader evaluates "
-                           f"({MAX_ACTIVATION_VALUES:,}): pool earlier or use fewer filters")
 
 
 def _show(value) -> str:

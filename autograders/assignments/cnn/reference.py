@@ -25,6 +25,8 @@ MAX_PARAMETERS = 100_000
 # not in the contract's words, but implied by its 120 s of training on 2 CPU cores: a model that needs more
 # multiply-adds per image cannot train on 4,000 digits in that time (the course's CNNs need under 3 million)
 MAX_MULTIPLY_ADDS = 20_000_000
+# values per image in any layer: the evaluator predicts in batches, within the sandbox's memory
+MAX_ACTIVATION_VALUES = 1_000_000
 FULL_CREDIT_ACCURACY, PARTIAL_CREDIT_FROM = 0.95, 0.80
 TRAINING_LIMIT_S = 120.0
 
@@ -75,7 +77,8 @@ def relabelling(seed) -> np.ndarray:
 # ---- the student's model, judged here -----------------------------------------
 
 def expect_within_limits(spec: ModelSpec):
-    """The grader evaluates no model above the contract's limits: the message says by how much and what to do."""
+    """The grader accepts no model above the contract's limits, and builds none: the message says by how much
+    and what to do."""
     if spec.parameters > MAX_PARAMETERS:
         raise ModelProblem(f"the model has {spec.parameters:,} parameters, more than {MAX_PARAMETERS:,}: use fewer "
                            "filters or units, or pool before the Dense layer (the grader evaluates no model this size)")
@@ -83,6 +86,10 @@ def expect_within_limits(spec: ModelSpec):
         raise ModelProblem(f"the model needs {spec.multiply_adds:,} multiply-adds per image, more than "
                            f"{MAX_MULTIPLY_ADDS:,}, so it could not train within {TRAINING_LIMIT_S:g} s: use fewer "
                            "filters or pool earlier (the grader evaluates no model this costly)")
+    if spec.largest_activation > MAX_ACTIVATION_VALUES:
+        raise ModelProblem(f"one of the model's layers outputs {spec.largest_activation:,} values per image, more "
+                           f"than {MAX_ACTIVATION_VALUES:,}: pool earlier or use fewer filters (the grader evaluates "
+                           "no model this large)")
 
 
 def _expect_weights_fit(spec: ModelSpec, weights):
