@@ -16,7 +16,7 @@ import queue
 import time
 
 from . import wire
-from .kernel_messages import MAX_REPLY_BYTES, CallReplies
+from .kernel_messages import MAX_REPLY_BYTES, MAX_REPLY_VALUES, CallReplies, values
 from .runner import KernelUnavailable, NotebookRunner
 
 _INSTALL = """
@@ -179,13 +179,15 @@ class StudentKernel:
                 raise CallTimeout(f"{name} was not called again: it already ran past its time limit")
         self.calls += 1
         request = json.dumps({"steps": steps, "chain": returns is not None, "returns": returns,
-                              "strict": strict, "inputs": inputs, "max_bytes": self.max_reply_bytes})
+                              "strict": strict, "inputs": inputs, "max_bytes": self.max_reply_bytes,
+                              "max_values": MAX_REPLY_VALUES})
         timeout = self.call_timeout if timeout is None else timeout
         text = self._execute(self._client(), _CALL, names, timeout, request=request)
         if text is None:
             raise KernelGone(f"calling {label} gave no answer (did the notebook replace Python built-ins?)")
-        too_big = NotPlainData(f"{label} returned more than {self.max_reply_bytes // 2**20} MiB of data")
-        if len(text) > self.max_reply_bytes:
+        too_big = NotPlainData(f"{label} returned more than {self.max_reply_bytes // 2**20} MiB of data or more "
+                               f"than {MAX_REPLY_VALUES:,} values")
+        if len(text) > self.max_reply_bytes or values(text) > MAX_REPLY_VALUES:
             raise too_big
         try:
             answer = json.loads(text)

@@ -12,6 +12,8 @@ message whole and decode its JSON, so the grader's memory would follow the submi
   a cell's output (``CellOutput``: per cell and per notebook) or a call's reply
   (``CallReplies``); the rest is replaced by a ``DROPPED`` message that keeps only whom it
   answered, so that the cell's feedback can say its output was cut;
+- decoding JSON costs memory per value, not per byte (7.9 MB of ``[],`` is 2.7 million lists): a
+  content is decoded only if it holds at most ``MAX_MESSAGE_VALUES`` values, counted on the raw bytes;
 - header, parent header and metadata must be small, and messages carry no extra buffers;
 - a message over the frame size never arrives, so the cells' client counts the connections zmq
   dropped (``Disconnects``), and the runner says in the cell's output that some of it was lost.
@@ -26,6 +28,8 @@ from jupyter_client.blocking import BlockingKernelClient
 from jupyter_client.channels import AsyncZMQSocketChannel, ZMQSocketChannel
 
 MAX_REPLY_BYTES = 8 * 2**20  # one reply of the kernel bridge (its JSON text); the largest check needs < 4 MiB
+MAX_REPLY_VALUES = 100_000  # JSON values in one reply (see values()); the largest check needs 2,500
+MAX_MESSAGE_VALUES = MAX_REPLY_VALUES + 2**10  # a reply's, and its message's own few
 MAX_ENVELOPE_BYTES = 2**16  # header, parent header, metadata; and the content of anything but outputs and replies
 # a reply's JSON travels as a string inside the message's JSON, where escaping can double it
 MAX_IOPUB_FRAME_BYTES = 2 * MAX_REPLY_BYTES + MAX_ENVELOPE_BYTES
@@ -73,6 +77,14 @@ def _small(msg_type: str, size: int) -> bool:
     return size <= MAX_OTHER_FRAME_BYTES
 
 
+def values(data) -> int:
+    """An upper bound on the number of values in JSON ``data`` (each but the first follows a ',', '[' or '{'),
+    counted without decoding it."""
+    if isinstance(data, str):
+        return data.count(",") + data.count("[") + data.count("{")
+    return data.count(b",") + data.count(b"[") + data.count(b"{")
+
+
 def read(session, frames, admit) -> dict:
     """The message in ``frames`` (zmq frames, undecoded), its content decoded only if ``admit(msg_type, size)``."""
     _, parts = session.feed_identities(frames, copy=False)
@@ -81,7 +93,7 @@ def read(session, frames, admit) -> dict:
         return _dropped({"header": {}, "parent_header": {}, "metadata": {}}, keep_parent=False)
     message = session.deserialize(parts, content=False, copy=False)
     content = message["content"]
-    if admit(message["msg_type"], len(content)):
+    if values(content) <= MAX_MESSAGE_VALUES and admit(message["msg_type"], len(content)):
         message["content"] = session.unpack(content)
         return message
     return _dropped(message, keep_parent=message["msg_type"] in OUTPUT_TYPES, size=len(content))

@@ -161,7 +161,7 @@ def handle(namespace, request_json):
     """Run one request in the student's namespace; return the reply as JSON text.
 
     Request: {"steps": [{"name", "module" or "of", "get", "args", "kwargs"}, ...], "chain", "returns",
-    "strict", "inputs", "max_bytes"}.
+    "strict", "inputs", "max_bytes", "max_values"}.
     Independent steps (``chain`` false) get one reply each: one round trip to a
     kernel costs milliseconds, so a check sends many calls at once. Chained steps
     run in order and may use earlier results (``Ref``), which stay in the kernel:
@@ -189,8 +189,11 @@ def handle(namespace, request_json):
         picked = [results[i] if k is None else results[i][k] for i, k in request["returns"]]
         replies = [_plain_reply(picked, None)]
     text = json.dumps({"replies": replies})
-    # the grader drops a message over its cap unread: say so instead, in a few bytes
-    return text if len(text) <= request.get("max_bytes", len(text)) else json.dumps({"too_big": len(text)})
+    # the grader drops a message over its caps unread: say so instead, in a few bytes
+    count = text.count(",") + text.count("[") + text.count("{")
+    if len(text) > request.get("max_bytes", len(text)) or count > request.get("max_values", count):
+        return json.dumps({"too_big": len(text)})
+    return text
 
 
 def _target(namespace, step, results):
