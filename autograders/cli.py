@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from .engine import GradingSettings, NotebookResult, check_seeds
 from .progress import GradingProgress
 
 USAGE_ERROR = 2
+INTERRUPTED = 130  # what a shell reports for Ctrl-C
 
 class UsageError(Exception):
     pass
@@ -166,8 +168,13 @@ def cmd_grade(args) -> int:
     jobs = sharding.select(jobs, args.shard)
     settings = GradingSettings(args.kernel, args.cell_timeout, args.call_timeout, args.seed,
                                args.notebook_timeout, not args.no_sandbox, args.allow_network)
-    with GradingProgress(len(jobs)) as progress:
-        batch.run(jobs, course.root, settings, args.workers, progress.finished)
+    # SIGTERM (a container stopping, a scheduler) stops grading as Ctrl-C does
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        with GradingProgress(len(jobs)) as progress:
+            finished = batch.run(jobs, course.root, settings, args.workers, progress.finished)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     results = [r for job in jobs for r in job.results]
     # the files first: they are what a class's grading is for
     if args.json:
@@ -180,6 +187,10 @@ def cmd_grade(args) -> int:
         for result in results:
             _print_details(result)
     _print_table(results)
+    if not finished:
+        missing = sum(r.score is None for r in results)
+        print(f"dlcourse: grading was interrupted: {missing} notebook(s) have no score", file=sys.stderr)
+        return INTERRUPTED
     return 0
 
 def cmd_hub(args) -> int:
@@ -247,7 +258,7 @@ def _print_details(result: NotebookResult):
     plain = reports.plain
     console = Console(highlight=False)
     console.print(Text.assemble((plain(result.notebook), "bold"), f" ({plain(result.student)}, {plain(result.assignment)}): "
-                                f"{result.score:g} / {result.max_score:g} in {result.seconds:.1f} s"))
+                                f"{_score(result)} / {result.max_score:g} in {result.seconds:.1f} s"))
     if result.error:
         console.print(Text.assemble("  ", ("error:", "red"), " ", plain(result.error)))
     for note in result.notes:
@@ -260,6 +271,10 @@ def _print_details(result: NotebookResult):
                     console.print(Text(f"    {plain(line.strip())}"))
 
 
+def _score(result) -> str:
+    return "-" if result.score is None else f"{result.score:g}"
+
+
 def _print_table(results):
     from rich.console import Console
     from rich.table import Table
@@ -270,7 +285,7 @@ def _print_table(results):
         table.add_column(column, justify="right" if column in ("score", "max", "seconds") else "left")
     for r in sorted(results, key=lambda r: (r.assignment or "", r.student or "", r.notebook)):
         table.add_row(*(Text(reports.plain(text)) for text in (
-            r.notebook, r.student or "", r.assignment or "", f"{r.score:g}", f"{r.max_score:g}", f"{r.seconds:.1f}",
+            r.notebook, r.student or "", r.assignment or "", _score(r), f"{r.max_score:g}", f"{r.seconds:.1f}",
             r.device, r.error or "")))
     Console().print(table)
 

@@ -15,7 +15,8 @@ from traitlets import Bool, Dict, Float, Integer, Unicode
 
 from . import gradebook_lock
 from .course import Course
-from .engine import GradingSettings, grade_notebook
+from .engine import GradingInterrupted, GradingSettings, grade_notebook
+from .engine.restore import restore_cells
 from .engine.sanitize import read_notebook, sanitize
 from .grading_service import grade_remotely
 
@@ -24,16 +25,20 @@ _DEFAULTS = GradingSettings()
 
 class SubmissionExporter(NotebookExporter):
     """nbgrader's exporter, reading a submission as the engine does: JSON of any shape, made walkable
-    (``sanitize``) before nbgrader's own steps see it. What was wrong waits in ``notes`` for the grading
-    step of the same notebook, which reports it."""
+    (``sanitize``), with exactly the release's graded cells (``restore_cells``: a cell a submission
+    invented or duplicated is not graded), before nbgrader's own steps see it. What was wrong waits in
+    ``notes`` for the grading step of the same notebook, which reports it."""
 
-    notes = Dict(help="Per notebook name, what sanitize said about it.")
+    notes = Dict(help="Per notebook name, what sanitize and restore_cells said about it.")
 
     def from_file(self, file_stream, resources=None, **kw):
         nb = read_notebook(file_stream.read())
         notes = sanitize(nb)
-        if notes and resources is not None:
-            self.notes.setdefault(resources["metadata"]["name"], []).extend(notes)
+        info = (resources or {}).get("nbgrader")
+        if info:
+            assignment = Course(CourseDirectory(config=self.config).root).assignment(info["assignment"])
+            notes += restore_cells(nb, assignment.released_nb)
+            self.notes.setdefault(info["notebook"], []).extend(notes)
         return self.from_notebook_node(nb, resources=resources, **kw)
 
 
@@ -63,23 +68,37 @@ class GradeWithHiddenChecks(NbGraderPreprocessor):
         # the traits of this step are GradingSettings' fields, under the same names
         settings = GradingSettings(**{f.name: getattr(self, f.name) for f in dataclasses.fields(GradingSettings)})
         workdir = resources.get("metadata", {}).get("path")
-        with gradebook_lock.released():
-            if self.grading_service:
-                result = grade_remotely(self.grading_service, nb, info["assignment"], student=info["student"],
-                                        workdir=workdir, settings=settings, notebook_name=info["notebook"])
-            else:
-                assignment = Course(CourseDirectory(config=self.config).root).assignment(info["assignment"])
-                result = grade_notebook(nb, assignment, student=info["student"], workdir=workdir,
-                                        settings=settings, notebook_name=info["notebook"])
+        try:
+            with gradebook_lock.released():
+                if self.grading_service:
+                    result = grade_remotely(self.grading_service, nb, info["assignment"], student=info["student"],
+                                            workdir=workdir, settings=settings, notebook_name=info["notebook"])
+                else:
+                    assignment = Course(CourseDirectory(config=self.config).root).assignment(info["assignment"])
+                    result = grade_notebook(nb, assignment, student=info["student"], workdir=workdir,
+                                            settings=settings, notebook_name=info["notebook"])
+        except GradingInterrupted as stop:
+            self._report(stop.results[-1], info)
+            raise  # a KeyboardInterrupt: nbgrader stops without recording anything for this notebook
+        self._report(result, info)
+        if result.score is None:
+            # nbgrader would record a cell without a score as full marks: it must record nothing
+            raise NotGraded(result.error)
+        return nb, resources
+
+    def _report(self, result, info):
         result.notes[:0] = getattr(self.parent, "notes", {}).pop(info["notebook"], [])
         GradeWithHiddenChecks.results.append(result)
         for note in result.notes:
             self.log.warning("%s/%s: %s", info["student"], info["notebook"], note)
         if result.error:
             self.log.error("%s/%s: %s", info["student"], info["notebook"], result.error)
-        self.log.info("%s/%s: %g of %g points (%.1f s)", info["student"], info["notebook"],
-                      result.score, result.max_score, result.seconds)
-        return nb, resources
+        score = "no score" if result.score is None else f"{result.score:g} of {result.max_score:g} points"
+        self.log.info("%s/%s: %s (%.1f s)", info["student"], info["notebook"], score, result.seconds)
+
+
+class NotGraded(Exception):
+    """A notebook whose hidden checks did not all run: nbgrader must record no score for it."""
 
 
 def use_grading_engine(c):

@@ -42,7 +42,7 @@ def grade_table(results: list[NotebookResult]) -> tuple[list[str], dict[str, dic
     """Assignments, and per student the score of each (notebooks of one assignment add up)."""
     table: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for r in results:
-        if r.student and r.assignment:
+        if r.student and r.assignment and r.score is not None:  # not graded: no grade, not a zero
             table[r.student][r.assignment] += r.score
     assignments = sorted({a for row in table.values() for a in row})
     return assignments, table
@@ -110,12 +110,11 @@ def write_html(results: list[NotebookResult], path: Path):
              f"{sum(1 for r in results if r.error)} with errors.</p>"]
     for assignment in sorted(by_assignment):
         rows = by_assignment[assignment]
-        scores = [r.score for r in rows]
+        scores = [r.score for r in rows if r.score is not None]
         max_score = max((r.max_score for r in rows), default=0)
-        mean = sum(scores) / len(scores)
-        median = sorted(scores)[len(scores) // 2]
-        parts.append(f"<h2>{e(assignment)}</h2><p>{len(rows)} notebooks; mean {mean:.2f}, median {median:g} "
-                     f"of {max_score:g}</p>")
+        summary = (f"mean {sum(scores) / len(scores):.2f}, median {sorted(scores)[len(scores) // 2]:g} of "
+                   f"{max_score:g}" if scores else "none graded")
+        parts.append(f"<h2>{e(assignment)}</h2><p>{len(rows)} notebooks; {summary}</p>")
         parts.append(f"<img alt='grade distribution of {e(assignment)}' "
                      f"src='data:image/png;base64,{_histogram(scores, max_score, assignment)}'>")
         if assignment in failures:

@@ -68,7 +68,7 @@ class NotebookResult:
     notebook: str
     assignment: str | None
     student: str | None
-    score: float = 0.0
+    score: float | None = 0.0  # None: not graded (interrupted, or not every hidden check ran): see ``error``
     max_score: float = 0.0
     cells: list[CellResult] = field(default_factory=list)
     error: str | None = None
@@ -79,6 +79,27 @@ class NotebookResult:
 
     def to_json(self) -> dict:
         return asdict(self)
+
+
+INTERRUPTED = "grading was interrupted before every hidden check had run, so this notebook has no score"
+NOT_REACHED = "not graded: grading was interrupted before this notebook's turn"
+
+
+class GradingInterrupted(KeyboardInterrupt):
+    """Grading stopped (Ctrl-C, or a signal turned into one) before it was done.
+
+    A KeyboardInterrupt, so that nothing on the way (nbgrader's pipeline catches Exception)
+    takes it for one notebook's failure. ``results``: what was graded completely, and the
+    notebooks it did not finish, without a score.
+    """
+
+    def __init__(self, results: list[NotebookResult]):
+        super().__init__(results)
+        self.results = results
+
+
+def not_graded(notebook: str, assignment, student, max_score: float, error: str) -> NotebookResult:
+    return NotebookResult(notebook, assignment, student, score=None, max_score=max_score, error=error)
 
 
 def kernel_env(student: str | None) -> dict:
@@ -129,6 +150,7 @@ def grade_notebook(nb, assignment, *, student=None, workdir=None, settings=Gradi
     started = time.monotonic()
     deadline = Deadline(settings.notebook_timeout)
     result = NotebookResult(notebook_name, assignment.name, student, max_score=assignment.max_score)
+    incomplete = []
     try:
         result.notes += sanitize(nb)
         result.notes += _kernelspec_notes(nb, settings.kernel_name)
@@ -142,17 +164,26 @@ def grade_notebook(nb, assignment, *, student=None, workdir=None, settings=Gradi
                 result.error = f"the notebook could not be run: {exc}"
             else:
                 kernel = StudentKernel(runner, call_timeout=settings.call_timeout)
-                outcomes = run_checks(assignment.checks_file, kernel, settings.seed, student, assignment.source_dir,
-                                      evaluator)
-                write_verdicts(nb, outcomes)
+                outcomes, expected = run_checks(assignment.checks_file, kernel, settings.seed, student,
+                                                assignment.source_dir, evaluator)
+                incomplete = write_verdicts(nb, outcomes, expected)
                 result.device = _device(kernel)
                 result.checks = [{"grade_id": o.grade_id, "name": o.name, "passed": o.passed} for o in outcomes]
             runner.note_full_space()
             result.notes += runner.problems
             if deadline.passed():
                 result.notes.append(f"{deadline.note()}: what had not run by then scored 0")
-        result.cells = cell_results(nb)
-        result.score = round(sum(c.score or 0.0 for c in result.cells), 4)
+        result.cells = cell_results(nb, assignment.released_nb, incomplete)
+        if incomplete:
+            result.score = None
+            result.error = (f"not every hidden check of {', '.join(incomplete)} ran, so this notebook has no score")
+        else:
+            result.score = round(sum(c.score or 0.0 for c in result.cells), 4)
+    except KeyboardInterrupt:
+        result.score, result.error = None, INTERRUPTED
+        result.cells = [CellResult(c.grade_id, None, c.max_score, f"Not graded: {INTERRUPTED}.\n")
+                        for c in cell_results(assignment.released_nb, assignment.released_nb)]
+        raise GradingInterrupted([result]) from None
     finally:
         result.seconds = round(time.monotonic() - started, 2)
     return result
@@ -190,7 +221,7 @@ def check_seeds(assignment, seeds, *, student="selftest", settings=GradingSettin
     with _kernel_for(nb, assignment, student, None, settings, Deadline(None)) as (runner, evaluator):
         runner.run()
         kernel = StudentKernel(runner, call_timeout=settings.call_timeout)
-        return {seed: run_checks(assignment.checks_file, kernel, seed, student, assignment.source_dir, evaluator)
+        return {seed: run_checks(assignment.checks_file, kernel, seed, student, assignment.source_dir, evaluator)[0]
                 for seed in seeds}
 
 
