@@ -257,7 +257,8 @@ def _print_details(result: NotebookResult):
 
     plain = reports.plain
     console = Console(highlight=False)
-    console.print(Text.assemble((plain(result.notebook), "bold"), f" ({plain(result.student)}, {plain(result.assignment)}): "
+    console.print(Text.assemble((plain(result.notebook), "bold"),
+                                f" ({plain(result.student)}, {plain(result.assignment)}): "
                                 f"{_score(result)} / {result.max_score:g} in {result.seconds:.1f} s"))
     if result.error:
         console.print(Text.assemble("  ", ("error:", "red"), " ", plain(result.error)))

@@ -35,7 +35,8 @@ def test_a_cells_output_is_decoded_within_its_budget_and_dropped_undecoded_beyon
 
 
 def test_while_checks_call_only_replies_are_decoded():
-    assert read(SESSION, frames("display_data", {"data": {"x": "1"}}), CallReplies.admit)["content"]["data"] == {"x": "1"}
+    reply = read(SESSION, frames("display_data", {"data": {"x": "1"}}), CallReplies.admit)
+    assert reply["content"]["data"] == {"x": "1"}
     for msg_type in ("stream", "execute_result", "error"):
         assert read(SESSION, frames(msg_type, {"text": "x"}), CallReplies.admit)["msg_type"] == DROPPED
 

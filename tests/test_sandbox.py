@@ -51,7 +51,8 @@ def batch(course_copy, tmp_path_factory):
     (folder / MARKUP_STUDENT / "activations.ipynb").write_text("[/][bold]{ this is not a notebook")
     reports = {kind: folder / f"grades.{kind}" for kind in ("json", "csv", "html")}
     output = dlcourse("grade", folder, "--course", course_copy, "--cell-timeout", "10", "--call-timeout", "5",
-                      "--notebook-timeout", NOTEBOOK_TIMEOUT, *(a for k, path in reports.items() for a in (f"--{k}", path)))
+                      "--notebook-timeout", NOTEBOOK_TIMEOUT,
+                      *(arg for kind, path in reports.items() for arg in (f"--{kind}", path)))
     results = json.loads(reports["json"].read_text())["results"]
     return SimpleNamespace(results={r["student"]: r for r in results}, count=len(results), folder=folder,
                            csv=reports["csv"].read_text(), html=reports["html"].read_text(), output=output.stdout)

@@ -130,7 +130,8 @@ class NotebookRunner:
             raise KernelUnavailable(self.deadline.note())
         self._nbclient = _BoundedOutputClient(
             self.nb, kernel_name=self.kernel_name, timeout_func=lambda cell: self.deadline.limit(self.cell_timeout),
-            startup_timeout=math.ceil(self.deadline.limit(self.startup_timeout)), allow_errors=True, interrupt_on_timeout=True,
+            startup_timeout=math.ceil(self.deadline.limit(self.startup_timeout)), allow_errors=True,
+            interrupt_on_timeout=True,
             record_timing=False, shutdown_kernel="immediate", on_cell_executed=_record_reply_error,
             log=_nbclient_log,
             kernel_manager_class=SandboxedKernelManager if self.limits else BoundedKernelManager,

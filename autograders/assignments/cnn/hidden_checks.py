@@ -84,7 +84,8 @@ def expect_conv_matches_tensorflow(student, evaluator, cases):
 def test_conv2d_matches_tensorflow_with_valid_padding(student, evaluator, rng):
     """'valid' convolution equals tf.nn.conv2d + b for kernels 1x1 to 5x5 and strides 1 to 3"""
     kernels = [(1, 1), (2, 2), (3, 3), (5, 5), (2, 3), (4, 1)]
-    expect_conv_matches_tensorflow(student, evaluator, [conv_case(rng, k, s, "valid") for k in kernels for s in (1, 2, 3)])
+    cases = [conv_case(rng, k, s, "valid") for k in kernels for s in (1, 2, 3)]
+    expect_conv_matches_tensorflow(student, evaluator, cases)
 
 
 @pytest.mark.grades(CONV)

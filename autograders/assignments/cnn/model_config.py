@@ -34,8 +34,8 @@ MODEL_CLASSES = frozenset({"Sequential", "Functional", "Model"})
 # keys any layer may carry that do not change what a trained layer computes: read, never used
 _IGNORED = frozenset({"name", "trainable", "dtype", "seed", "build_config"})
 _INITIALISED = ("kernel", "bias", "beta", "gamma", "moving_mean", "moving_variance", "depthwise", "pointwise")
-_IGNORED_WEIGHT_SETTINGS = frozenset(f"{w}_{what}" for w in _INITIALISED
-                                     for what in ("initializer", "regularizer", "constraint")) | {"activity_regularizer"}
+_IGNORED_WEIGHT_SETTINGS = frozenset(
+    f"{w}_{what}" for w in _INITIALISED for what in ("initializer", "regularizer", "constraint")) | {"activity_regularizer"}
 
 
 class ModelProblem(AssertionError):
