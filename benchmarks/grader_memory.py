@@ -51,8 +51,9 @@ def sigmoid(z):  # from then on, every reply is 7.9 MB of empty lists: the most 
 import IPython, zmq
 _kernel = IPython.get_ipython().kernel
 _frame = zmq.Frame(b"z" * (8 * 2**20))
-_kernel.iopub_thread.socket.send_multipart([b"flood", b"<IDS|MSG>", b"", b"{}", b"{}", b"{}", b"{}"] + [_frame] * 64,
-                                           copy=False)
+_thread = _kernel.iopub_thread  # its socket belongs to its own thread: the message is sent from there
+_thread.io_loop.add_callback(lambda: _thread.socket.send_multipart(
+    [b"flood", b"<IDS|MSG>", b"", b"{}", b"{}", b"{}", b"{}"] + [_frame] * 64, copy=False))
 """),
     "cnn: the course's notebook": ("cnn", None, ""),
     "cnn: a Dense layer of 250,000 units; one Conv2D applied 5,000 times": ("cnn", "cnn_hostile/costly_configs", ""),
@@ -120,9 +121,11 @@ def _sample(root):
             stack += children.get(p, [])
         return found
 
-    grader = procs.get(root, (0, 0, ""))[1]
+    grader, command = procs.get(root, (0, 0, ""))[1:]
     helpers = kernel = 0
     for child in children.get(root, []):
+        if procs[child][2] == command:
+            continue  # forked, not yet exec'd: its memory is the grader's own pages, counted once already
         tree = subtree(child)
         rss = sum(procs[p][1] for p in tree if p in procs)
         if any("ipykernel_launcher" in procs[p][2] for p in tree if p in procs):

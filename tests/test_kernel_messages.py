@@ -61,3 +61,29 @@ def test_values_are_counted_without_decoding():
     text = json.dumps({"a": [1, 2, {"b": "c,d"}], "e": []})
     assert kernel_messages.values(text) >= len(json.loads(text)["a"]) + 3
     assert kernel_messages.values(text.encode()) == kernel_messages.values(text)
+
+
+def relay_cut(header, parent, content):
+    """A message marked as cut by the relay (unsigned: a kernel can send one of its own)."""
+    return [zmq.Frame(part) for part in [b"topic", b"<IDS|MSG>", kernel_messages.RELAY_DROPPED, header, parent, b"{}",
+                                         content]]
+
+
+@pytest.mark.parametrize("header, parent, content, answers, size", [
+    (b'{"msg_type": "stream"}', b'{"msg_id": "cell-1"}', b'{"bytes": 123}', "cell-1", 123),  # as the relay sends it
+    (b'{"msg_type": ["stream"]}', b'{"msg_id": "cell-1"}', b'{"bytes": 1}', None, 1),  # an unhashable type
+    (b"[1, 2]", b"not json", b'{"bytes": 1e400}', None, 0),
+    (b'{"msg_type": "stream"}', b"[]", b'{"bytes": "12"}', None, 0),
+])
+def test_a_message_the_relay_cut_is_read_as_dropped_output_whatever_its_fields_hold(header, parent, content, answers,
+                                                                                     size):
+    message = read(SESSION, relay_cut(header, parent, content), CallReplies.admit)
+    assert message["msg_type"] == DROPPED and message["parent_header"].get("msg_id") == answers
+    assert message["content"]["bytes"] == size
+
+
+@pytest.mark.parametrize("header", [{"msg_type": ["stream"], "msg_id": "x"}, {"msg_type": {"a": 1}, "msg_id": "x"}])
+def test_a_signed_message_with_a_type_that_is_not_text_answers_nobody(header):
+    signed = SESSION.serialize({"header": header, "parent_header": {}, "metadata": {}, "content": {}})
+    message = read(SESSION, [zmq.Frame(p) for p in [b"topic", *signed]], CallReplies.admit)
+    assert message["msg_type"] == DROPPED and message["parent_header"] == {}

@@ -99,6 +99,7 @@ class StudentKernel:
         self.max_reply_bytes = max_reply_bytes
         self.calls = 0
         self._installed_for = None
+        self._unreachable = None  # why no call can reach the kernel any more
         self._timed_out_names: set[str] = set()
 
     # -- public API for checks ---------------------------------------------
@@ -161,8 +162,16 @@ class StudentKernel:
         client = self.runner.client
         if client is None:
             raise KernelGone("the notebook's kernel could not be kept running, so this could not be checked")
+        if self._unreachable:
+            raise KernelGone(self._unreachable)
         if self._installed_for is not client:
-            _subscribe(client, self.deadline.limit(self.call_timeout))
+            try:
+                _subscribe(client, self.deadline.limit(self.call_timeout))
+            except KernelGone:
+                # its messages no longer reach the grader (its own code broke them): one timeout, not one per check
+                self._unreachable = ("the notebook's kernel stopped sending the grader its answers (did the notebook "
+                                     "tamper with the kernel's sockets?), so this could not be checked")
+                raise KernelGone(self._unreachable) from None
             self._execute(client, _INSTALL.format(src=_wire_source()), "the grader", self.call_timeout)
             self._installed_for = client
         return client

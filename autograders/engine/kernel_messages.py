@@ -36,6 +36,7 @@ MAX_IOPUB_FRAME_BYTES = 2 * MAX_REPLY_BYTES + MAX_ENVELOPE_BYTES
 MAX_OTHER_FRAME_BYTES = 2**20  # shell, control, stdin: requests' replies are small
 QUEUED_MESSAGES = 4  # per socket, in the grader; the kernel holds the rest (or drops them) in its own memory
 DROPPED = "dlcourse_dropped"  # the msg_type of a message whose content was not decoded
+RELAY_DROPPED = b"dlcourse-relay:dropped"  # in place of a signature: an output the relay cut (kernel_relay.py)
 OUTPUT_TYPES = frozenset({"stream", "display_data", "execute_result", "error", "update_display_data"})
 
 
@@ -91,12 +92,38 @@ def read(session, frames, admit) -> dict:
     # [signature, header, parent header, metadata, content]: the grader takes no extra buffers
     if len(parts) != 5 or any(len(parts[i]) > MAX_ENVELOPE_BYTES for i in (1, 2, 3)):
         return _dropped({"header": {}, "parent_header": {}, "metadata": {}}, keep_parent=False)
-    message = session.deserialize(parts, content=False, copy=False)
+    try:
+        if len(parts[0]) == len(RELAY_DROPPED) and parts[0].bytes == RELAY_DROPPED:
+            return _cut_by_relay(session, parts)
+        message = session.deserialize(parts, content=False, copy=False)
+        if not isinstance(message["msg_type"], str) or not isinstance(message["parent_header"], dict):
+            raise TypeError
+    except (TypeError, KeyError, AttributeError):  # signed, but not a jupyter message: it answers nobody
+        return _dropped({"header": {}, "parent_header": {}, "metadata": {}}, keep_parent=False)
     content = message["content"]
     if values(content) <= MAX_MESSAGE_VALUES and admit(message["msg_type"], len(content)):
         message["content"] = session.unpack(content)
         return message
     return _dropped(message, keep_parent=message["msg_type"] in OUTPUT_TYPES, size=len(content))
+
+
+def _cut_by_relay(session, parts) -> dict:
+    """An output the relay cut. It is unsigned, so it is only ever read as "something was cut": a kernel
+    that sends one itself only loses its own output (and whatever its fields hold, they are checked here)."""
+    header, parent, content = (_object(session, parts[i]) for i in (1, 2, 4))
+    msg_type, size = header.get("msg_type"), content.get("bytes")
+    message = {"header": header, "parent_header": parent, "metadata": {}, "msg_type": msg_type}
+    return _dropped(message, keep_parent=isinstance(msg_type, str) and msg_type in OUTPUT_TYPES,
+                    size=size if isinstance(size, int) and 0 <= size < 2**63 else 0)
+
+
+def _object(session, frame) -> dict:
+    """A small frame's JSON object, or {}."""
+    try:
+        value = session.unpack(frame.bytes) if len(frame) <= MAX_ENVELOPE_BYTES else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _dropped(message, keep_parent, size=0) -> dict:

@@ -29,7 +29,7 @@ from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 from traitlets import Type
 
-from . import sandbox
+from . import kernel_relay, sandbox
 from .deadline import Deadline
 from .kernel_messages import (DROPPED, MAX_IOPUB_FRAME_BYTES, BoundedAsyncKernelClient, BoundedKernelClient, CellOutput,
                               bounded_context)
@@ -60,16 +60,23 @@ class SandboxedKernelManager(BoundedKernelManager):
     """Starts the student environment's kernel inside the sandbox (``sandbox.command``)."""
 
     wrap = None  # argv -> sandboxed argv, set by the runner before the kernel starts
-    owner = None  # (uid, gid) of the sandbox user, who must read the connection file
+    owner = None  # (uid, gid) of the sandbox user, who runs the kernel and its relay
+    relay = None  # the kernel_relay process between the kernel's sockets and the grader's
 
     def format_kernel_cmd(self, extra_arguments=None):
         # called once the connection file is written, just before the launch
-        os.chown(self.connection_file, *self.owner)
+        inner_file, self.relay = kernel_relay.start(self.connection_file, *self.owner)
         # a signal to the kernel's process group would reach bubblewrap first and end the sandbox:
         # interrupts travel as messages on the control channel instead
         self.kernel_spec.interrupt_mode = "message"
         return self.wrap([str(sandbox.student_python()), "-m", "ipykernel_launcher", "-f",
-                          os.path.realpath(self.connection_file)])
+                          os.path.realpath(inner_file)])
+
+    async def _async_is_alive(self):
+        # without its relay, a kernel is as unreachable as a dead one
+        return (self.relay is None or self.relay.poll() is None) and await super()._async_is_alive()
+
+    is_alive = _async_is_alive
 
 
 class _BoundedOutputClient(NotebookClient):
@@ -178,7 +185,8 @@ class NotebookRunner:
         """Set ``km`` up to start its kernel in the sandbox, as this runner's sandbox user, in its space."""
         uid, gid = km.owner = self._ids
         socket_dir = self._socket_dir
-        km.wrap = lambda argv: sandbox.command(argv, uid=uid, gid=gid, space=self._space, binds=[socket_dir],
+        km.wrap = lambda argv: sandbox.command(argv, uid=uid, gid=gid, space=self._space,
+                                               binds=[kernel_relay.kernel_side(socket_dir)],
                                                limits=self.limits)
         return {**kwargs, "env": sandbox.kernel_environment(kwargs.get("env", os.environ)),
                 "cwd": str(self._space.home)}
@@ -201,12 +209,16 @@ class NotebookRunner:
         if self.client is not None:
             self.client.stop_channels()
             self.client = None
+        relay = getattr(self._nbclient.km, "relay", None) if self._nbclient is not None else None
         if self._nbclient is not None and self._nbclient.km is not None:
             try:
                 self._nbclient._cleanup_kernel()
             except Exception:  # a kernel that already died has nothing left to clean
                 log.debug("kernel cleanup failed", exc_info=True)
         self._nbclient = None
+        if relay is not None:  # reaped first: end_processes_of would wait for its zombie
+            relay.kill()
+            relay.wait()
         if self._ids is not None:
             sandbox.end_processes_of(self._ids[0])
         if self._stderr is not None:
@@ -301,7 +313,8 @@ class NotebookRunner:
                 self._execute(cell, index)
             except DeadKernelError:
                 if not self._skip(index, "ended the kernel process", "KernelDied",
-                                  "this cell ended the kernel process (os._exit, a crash, or running out of memory)"):
+                                  "this cell ended the kernel process (os._exit, a crash, running out of memory, "
+                                  "or a message too big for the grader)"):
                     return
                 continue
             except (ValueError, RuntimeError) as exc:
