@@ -31,7 +31,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import devices, gradebook_lock
+from . import devices, gradebook_lock, terminal_log
 from .course import Course, CourseError
 from .engine import GradingInterrupted, GradingSettings, NotebookResult, grade_notebook, not_graded
 from .engine.grade import NOT_REACHED
@@ -175,6 +175,7 @@ def _start_worker(counter, pids, workers, cores, gpus):
         counter.value += 1
     pids[index] = os.getpid()
     os.environ.update(devices.worker_env(index, workers, cores, gpus))
+    terminal_log.configure()  # a spawned process starts without the main process's logging
     # Ctrl-C reaches every process of the terminal's group: the main process decides, and stops workers with SIGTERM
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_worker)

@@ -9,7 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
-from . import batch, devices, k8s, reports, sharding
+from . import batch, devices, k8s, reports, sharding, terminal_log
 from .course import Course, CourseError
 from .engine import GradingSettings, NotebookResult, check_seeds
 from .progress import GradingProgress
@@ -292,7 +292,7 @@ def _print_table(results):
 
 
 def main(argv=None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    terminal_log.configure()
     # nbgrader runs `alembic` from PATH: make this environment's tools findable, as in an activated venv
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     parser = build_parser()
@@ -300,7 +300,7 @@ def main(argv=None) -> int:
         args = parser.parse_args(argv)
         return args.run(args)
     except (UsageError, CourseError) as exc:
-        print(f"dlcourse: error: {exc}", file=sys.stderr)
+        print(f"dlcourse: error: {reports.plain(exc)}", file=sys.stderr)  # it may name a submitted file
         return USAGE_ERROR
 
 if __name__ == "__main__":

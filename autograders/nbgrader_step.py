@@ -19,6 +19,7 @@ from .engine import GradingInterrupted, GradingSettings, grade_notebook
 from .engine.restore import restore_cells
 from .engine.sanitize import read_notebook, sanitize
 from .grading_service import grade_remotely
+from .reports import plain
 
 _DEFAULTS = GradingSettings()
 
@@ -89,12 +90,14 @@ class GradeWithHiddenChecks(NbGraderPreprocessor):
     def _report(self, result, info):
         result.notes[:0] = getattr(self.parent, "notes", {}).pop(info["notebook"], [])
         GradeWithHiddenChecks.results.append(result)
+        # nbgrader's log is a terminal's (formgrader's goes to that of `dlcourse hub`): a submission's strings as text
+        name = plain(f"{info['student']}/{info['notebook']}")
         for note in result.notes:
-            self.log.warning("%s/%s: %s", info["student"], info["notebook"], note)
+            self.log.warning("%s: %s", name, plain(note))
         if result.error:
-            self.log.error("%s/%s: %s", info["student"], info["notebook"], result.error)
+            self.log.error("%s: %s", name, plain(result.error))
         score = "no score" if result.score is None else f"{result.score:g} of {result.max_score:g} points"
-        self.log.info("%s/%s: %s (%.1f s)", info["student"], info["notebook"], score, result.seconds)
+        self.log.info("%s: %s (%.1f s)", name, score, result.seconds)
 
 
 class NotGraded(Exception):

@@ -1,10 +1,10 @@
 """A score is reported only when every hidden check of its cell ran; results hold only the release's graded cells.
 
 One class in the course's gradebook tree, graded by `dlcourse grade` one notebook after the other: alice is
-correct, anna invented graded cells of her own, bob's relu waits once the hidden checks call it (it tells the
-test so by creating a file), carol comes after him. The test presses Ctrl-C (SIGINT to the process group) at
-that moment. The kernels run unsandboxed so that bob's can reach the test's file: what is tested here is the
-grader's bookkeeping, not the sandbox.
+correct, anna invented graded cells of her own (one named with terminal control sequences), bob's relu waits
+once the hidden checks call it (it tells the test so by creating a file), carol comes after him. The test
+presses Ctrl-C (SIGINT to the process group) at that moment. The kernels run unsandboxed so that bob's can
+reach the test's file: what is tested here is the grader's bookkeeping, not the sandbox.
 """
 
 import json
@@ -33,13 +33,19 @@ def relu(z):
 '''
 
 
+CONTROL_SEQUENCES = "\x1b[2J\x1b[H\x1b]52;c;ZWNobyBvd25lZA==\x1b\\\r\x07"  # clear, home, write the clipboard
+
+
 def invented_cells():
-    """A 50-point test cell and a 20-point manually graded answer that the assignment does not have."""
+    """A 50-point test cell and a 20-point manually graded answer that the assignment does not have, and an
+    answer cell whose name would clear the grader's terminal and write its clipboard."""
     test = new_code_cell("assert True", metadata={"nbgrader": {
         "grade": True, "solution": False, "locked": True, "points": 50, "grade_id": "my_bonus", "schema_version": 3}})
     answer = new_markdown_cell("I deserve 20 more points.", metadata={"nbgrader": {
         "grade": True, "solution": True, "locked": False, "points": 20, "grade_id": "my_essay", "schema_version": 3}})
-    return [test, answer]
+    notes = new_markdown_cell("my notes", metadata={"nbgrader": {
+        "grade": False, "solution": True, "locked": False, "grade_id": f"notes{CONTROL_SEQUENCES}", "schema_version": 3}})
+    return [test, answer, notes]
 
 
 @pytest.fixture(scope="module")
@@ -113,4 +119,11 @@ def test_graded_cells_a_submission_invents_are_ignored_and_named(interrupted):
     assert anna["score"] == 10
     notes = " ".join(anna["notes"])
     assert "'my_bonus' is not part of this assignment" in notes and "'my_essay' is not part of this assignment" in notes
+    assert f"'notes{CONTROL_SEQUENCES}' is not part of this assignment" in notes  # in JSON, as it was
     assert set(interrupted["gradebook"]["anna"]) == set(interrupted["gradebook"]["alice"])
+
+
+def test_a_submissions_strings_reach_the_terminal_as_text(interrupted):
+    # nbgrader's step logs anna's notes in the grading worker, on the terminal of `dlcourse grade`
+    assert "notes\ufffd[2J\ufffd[H\ufffd]52;c;ZWNobyBvd25lZA==\ufffd\\\ufffd\ufffd' is not part" in interrupted["output"]
+    assert not [c for c in interrupted["output"] if not c.isprintable() and c != "\n"]
