@@ -3,15 +3,21 @@ configuration for each way of logging in, and the grading service's refusals."""
 
 from __future__ import annotations
 
+import base64
+import io
+import json
 import os
+import socket
+import tarfile
 import threading
 
 import pytest
 from conftest import BIN, ROOT
+from firstuseauthenticator import FirstUseAuthenticator
 from traitlets.config.loader import PyFileConfigLoader
 
 from autograders.cli import main
-from autograders.grading_service import GradingServer, GradingServiceError, grade_remotely
+from autograders.grading_service import GradingServer, GradingServiceError, grade_remotely, pack_folder
 from autograders.engine import GradingSettings
 from autograders.hub.roster import RosterError, read_roster
 from autograders.hub.settings import SETTINGS_ENV, HubSettings
@@ -68,8 +74,8 @@ def hub_config(tmp_path, monkeypatch, authenticator, **env):
     state = tmp_path / "state"
     (state / "hub").mkdir(parents=True)
     HubSettings(state_dir=str(state), ip="127.0.0.1", port=8000, hub_port=8081, proxy_api_port=8001,
-                formgrader_port=9999, multiuser=True, students=["alice", "bob"], instructors=["instructor"],
-                grader_python=str(BIN / "python"), student_bin=str(ROOT / ".venv-student" / "bin")).save()
+                formgrader_port=9999, multiuser=True, course_root=str(ROOT / "course"), students=["alice", "bob"],
+                instructors=["instructor"], grader_python=str(BIN / "python"), student_bin=str(ROOT / ".venv-student" / "bin")).save()
     monkeypatch.setenv(SETTINGS_ENV, str(state / "hub" / "hub.json"))
     monkeypatch.setenv("DLCOURSE_AUTHENTICATOR", authenticator)
     for key, value in env.items():
@@ -89,13 +95,21 @@ def test_the_hub_admits_the_roster_and_instructors_administer_and_grade(tmp_path
     assert c.JupyterHub.load_groups["formgrade-dl-course"]["users"] == ["instructor"]
     roles = {r["name"]: r for r in c.JupyterHub.load_roles}
     assert "access:services!service=dl-course" in roles["formgrade-dl-course"]["scopes"]
-    assert not any(s.startswith("access:") for s in roles["nbgrader-dl-course"]["scopes"])
+    # no role reaches a student: they keep JupyterHub's default, without read:services
+    students = {"alice", "bob"}
+    assert not [r for r in roles.values() if students & set(r.get("users", []))
+                or any(students & set(c.JupyterHub.load_groups[g]["users"]) for g in r.get("groups", []))]
     services = {s["name"]: s for s in c.JupyterHub.services}
     assert services["dl-course"]["user"] == "grader-dl-course"
     assert services["grading"]["command"][1] == "grading-service" and "user" not in services["grading"]
+    assert services["grading"]["command"][3] == str(ROOT / "course")  # root's course, not the grader's copy
     assert c.Spawner.environment["TF_FORCE_GPU_ALLOW_GROWTH"] == "true"
     assert c.Spawner.mem_limit and c.JupyterHub.concurrent_spawn_limit > 0
-    assert _authenticator(c).__name__ == "FirstUseAuthenticator"
+    assert c.CourseSpawner.max_processes > 0 and c.CourseSpawner.max_file_size
+    assert "--KernelManager.transport=ipc" in c.Spawner.args and "--KernelManager.transport=ipc" in services[
+        "dl-course"]["command"]
+    authenticator = _authenticator(c)
+    assert issubclass(authenticator, FirstUseAuthenticator) and authenticator is not FirstUseAuthenticator
 
 
 def test_the_hub_switches_to_lti13_or_oauth_with_real_authenticator_settings(tmp_path, monkeypatch):
@@ -129,18 +143,62 @@ def grading_server(tmp_path):
         server.server_close()
 
 
+EMPTY_NB = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+
+
 def ask(socket_path, **request):
-    nb = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     with pytest.raises(GradingServiceError) as refused:
-        grade_remotely(socket_path, nb, request.get("assignment", "activations"), student="alice",
+        grade_remotely(socket_path, EMPTY_NB, request.get("assignment", "activations"), student="alice",
                        workdir=request.get("workdir"), settings=GradingSettings(), notebook_name="x.ipynb")
     return str(refused.value)
 
 
+def send(socket_path, files: bytes) -> dict:
+    """A request as a hostile client would write it, with its own archive of the submission's files."""
+    request = {"assignment": "activations", "student": "alice", "notebook": EMPTY_NB, "settings": {},
+               "files": base64.b64encode(files).decode()}
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.connect(socket_path)
+        sock.sendall(json.dumps(request).encode())
+        sock.shutdown(socket.SHUT_WR)
+        return json.loads(b"".join(iter(lambda: sock.recv(1 << 16), b"")))
+
+
+def archive(*members: tarfile.TarInfo) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as tar:
+        for member in members:
+            tar.addfile(member, io.BytesIO(b"x" * member.size) if member.isfile() else None)
+    return out.getvalue()
+
+
+def member(name, kind=tarfile.REGTYPE, size=1, linkname=""):
+    info = tarfile.TarInfo(name)
+    info.type, info.size, info.linkname = kind, size if kind == tarfile.REGTYPE else 0, linkname
+    return info
+
+
 def test_the_grading_service_refuses_what_is_not_a_submission_of_its_course(grading_server):
     path = grading_server({os.geteuid()})
-    assert "not a folder of this course's autograded/ tree" in ask(path, workdir="/etc")
     assert "unknown assignment 'hidden'" in ask(path, assignment="hidden")
+    # the submission's files arrive in the request; none of them may lead out of the service's own folder
+    for files, refusal in [(archive(member("shadow", tarfile.SYMTYPE, linkname="/etc/shadow")), "not a file"),
+                           (archive(member("up", tarfile.LNKTYPE, linkname="/etc/shadow")), "not a file"),
+                           (archive(member("../../etc/cron.d/x")), "leads outside"),
+                           (archive(member("/etc/cron.d/x")), "leads outside"),
+                           (archive(member("a"), member("a/b")), "could not be unpacked"),
+                           (b"not an archive", "could not be unpacked")]:
+        assert refusal in send(path, files)["error"], refusal
+
+
+def test_a_submissions_links_stay_behind_when_its_folder_is_sent_for_grading(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "helper.py").write_text("x = 1")
+    (tmp_path / "sub" / "data.txt").write_text("y")
+    (tmp_path / "gradebook").symlink_to("/etc/shadow")
+    (tmp_path / "sub" / "solutions").symlink_to(ROOT / "course" / "source")
+    with tarfile.open(fileobj=io.BytesIO(pack_folder(tmp_path))) as tar:
+        assert sorted(tar.getnames()) == [".", "./helper.py", "./sub", "./sub/data.txt"]
 
 
 def test_the_grading_service_refuses_accounts_it_was_not_told_of(grading_server):

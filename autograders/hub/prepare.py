@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..course import Course
 from ..engine.sandbox import student_python
-from . import accounts
+from . import accounts, course_files
 from .roster import read_roster
 from .settings import COURSE_ID, GRADER_ACCOUNT, HubSettings, Layout
 
@@ -26,6 +26,9 @@ CHECKOUT = Path(__file__).resolve().parents[2]
 # prompt, which would ask every student to let their server fetch news from the internet
 _DISABLED_LAB_EXTENSIONS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
                             "@jupyter/nbgrader:course-list", "@jupyterlab/apputils-extension:announcements")
+# kernels that nbgrader starts itself (validate, in users' servers and in formgrader) talk over unix sockets in
+# the user's private runtime folder, not over TCP ports that any account on the machine may connect to
+IPC_KERNELS = 'c.KernelManager.transport = "ipc"'
 _INSTRUCTOR_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list")
 
 
@@ -64,6 +67,9 @@ def prepare(course: Course, roster_path: Path, state: Path, *, ip: str, port: in
     roster = read_roster(roster_path)
     layout = Layout(state.resolve())
     layout.state.mkdir(parents=True, exist_ok=True)
+    if multiuser and (reason := accounts.controlled_by_others(layout.state)):
+        raise HubSetupError(f"the state folder {layout.state} could be changed by another account than root: "
+                            f"{reason}. Choose another --state-dir")
     layout.state.chmod(0o755)
     if multiuser and (reason := accounts.unreachable_by_others(layout.state / "exchange")):
         raise HubSetupError(f"the state folder {layout.state} must be reachable by every user (their servers use "
@@ -93,7 +99,7 @@ def prepare(course: Course, roster_path: Path, state: Path, *, ip: str, port: in
 
     settings = HubSettings(
         state_dir=str(layout.state), ip=ip, port=port, hub_port=free_port(), proxy_api_port=free_port(),
-        formgrader_port=free_port(), multiuser=multiuser, students=[m.id for m in roster.students],
+        formgrader_port=free_port(), multiuser=multiuser, course_root=str(course.root), students=[m.id for m in roster.students],
         instructors=[m.id for m in roster.instructors], grader_python=sys.executable, student_bin=str(student_bin))
     settings.save()
     return settings
@@ -105,23 +111,25 @@ def _course_folder(course: Course, roster_path: Path, layout: Layout, grader, lo
     folder.mkdir(exist_ok=True)
     if grader:
         accounts.own(folder, grader, 0o700)
-    for path in accounts.copy_tree_as(course.source_dir, folder / "source", grader):
-        log(f"course source updated: {path}")
-    shutil.copyfile(roster_path, folder / "roster.csv")
     lines = ['"""nbgrader configuration of the course on the hub (written by `dlcourse hub` at each start)."""',
              "from autograders.nbgrader_step import use_grading_engine", "",
              "c = get_config()  # noqa: F821",
              f"c.CourseDirectory.root = {str(folder)!r}",
              f"c.CourseDirectory.course_id = {COURSE_ID!r}",
              f"c.Exchange.root = {str(layout.exchange)!r}",
+             IPC_KERNELS,
              "use_grading_engine(c)"]
     if grader:
         lines += ["# as the grader account this process cannot sandbox kernels: root's grading service does",
                   f"c.GradeWithHiddenChecks.grading_service = {str(layout.grading_socket)!r}"]
-    (folder / "nbgrader_config.py").write_text("\n".join(lines) + "\n")
-    if grader:
-        for name in ("roster.csv", "nbgrader_config.py"):
-            accounts.own(folder / name, grader, 0o600)
+    archive = course_files.pack({**course_files.source_files(course.source_dir), "roster.csv": roster_path,
+                                 "nbgrader_config.py": ("\n".join(lines) + "\n").encode()})
+    # written by the grader account's own process: root follows no link the grader account put there
+    done = _as_grader(["-m", "autograders.hub.course_files", str(folder)], layout, grader, stdin=archive)
+    if done.returncode != 0:
+        raise HubSetupError(f"writing the course's files into {folder} failed:\n{done.stderr.decode().strip()[-4000:]}")
+    for line in done.stdout.decode().splitlines():
+        log(line)
 
 
 def _exchange(layout: Layout):
@@ -141,7 +149,8 @@ def _student_config(layout: Layout):
             '"""nbgrader in users\' servers: the course and its exchange (written by `dlcourse hub`)."""',
             "c = get_config()  # noqa: F821",
             f"c.CourseDirectory.course_id = {COURSE_ID!r}",
-            f"c.Exchange.root = {str(layout.exchange)!r}", ""]),
+            f"c.Exchange.root = {str(layout.exchange)!r}",
+            IPC_KERNELS, ""]),
         folder / "jupyter_server_config.json": json.dumps(
             {"ServerApp": {"jpserver_extensions": dict.fromkeys(_INSTRUCTOR_SERVER_EXTENSIONS, False)}}, indent=2),
         folder / "labconfig" / "page_config.json": json.dumps(
@@ -154,17 +163,18 @@ def _student_config(layout: Layout):
 
 def _release(layout: Layout, grader, log):
     """Add the roster to the gradebook and release what changed, as the account that owns the course."""
-    env = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
-    as_grader = {}
-    if grader:
-        env["HOME"] = grader.pw_dir
-        as_grader = {"user": grader.pw_uid, "group": grader.pw_gid, "extra_groups": []}
-    else:
-        env["HOME"] = os.environ.get("HOME", str(layout.state))
-    done = subprocess.run([sys.executable, "-m", "autograders.hub.release", str(layout.course_dir),
-                           str(layout.course_dir / "roster.csv")], cwd=layout.course_dir, env=env,
-                          capture_output=True, text=True, **as_grader)
-    for line in done.stdout.splitlines():
+    done = _as_grader(["-m", "autograders.hub.release", str(layout.course_dir), str(layout.course_dir / "roster.csv")],
+                      layout, grader)
+    for line in done.stdout.decode().splitlines():
         log(line)
     if done.returncode != 0:
-        raise HubSetupError(f"releasing the assignments failed:\n{done.stderr.strip()[-4000:]}")
+        raise HubSetupError(f"releasing the assignments failed:\n{done.stderr.decode().strip()[-4000:]}")
+
+
+def _as_grader(args: list[str], layout: Layout, grader, stdin: bytes = b"") -> subprocess.CompletedProcess:
+    """This Python with ``args``, run as the grader account (as this account in the development mode)."""
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
+           "HOME": grader.pw_dir if grader else os.environ.get("HOME", str(layout.state))}
+    as_grader = {"user": grader.pw_uid, "group": grader.pw_gid, "extra_groups": []} if grader else {}
+    return subprocess.run([sys.executable, *args], cwd=layout.course_dir, env=env, input=stdin,
+                          capture_output=True, **as_grader)

@@ -27,6 +27,14 @@ class Layout:
         return self.state / "hub"
 
     @property
+    def passwords(self) -> Path:  # the authenticator's password hashes (FirstUseAuthenticator's database)
+        return self.hub_dir / "passwords.dbm"
+
+    @property
+    def initial_passwords(self) -> Path:  # root only: each roster member's initial password, to hand out
+        return self.hub_dir / "initial-passwords.csv"
+
+    @property
     def course_dir(self) -> Path:  # nbgrader's course folder, the grader account's alone
         return self.state / "course"
 
@@ -64,6 +72,7 @@ class HubSettings:
     proxy_api_port: int
     formgrader_port: int
     multiuser: bool  # real unix accounts (run as root); False: the development mode, one account
+    course_root: str  # the course the hub was started with (root's): the grading service grades against it
     students: list[str]
     instructors: list[str]
     grader_python: str  # the grader's environment (.venv): formgrader, nbgrader, the grading service
