@@ -32,12 +32,11 @@ from conftest import running_hub  # noqa: E402
 from hub_client import HubUser  # noqa: E402
 
 CELL = "import numpy as np\nprint(np.arange(10).sum())"
-PASSWORD = "load-test-password"
 
 
-def one_student(url: str, name: str) -> tuple[float, float]:
+def one_student(url: str, name: str, password: str) -> tuple[float, float]:
     user = HubUser(url, name)
-    user.login(PASSWORD)
+    user.login(password)
     started = time.monotonic()
     user.start_server(timeout=300)
     to_server = time.monotonic() - started
@@ -87,12 +86,12 @@ def main():
     try:
         with running_hub(folder / "state", "--roster", str(roster)) as hub:
             admin = HubUser(hub.url, "loadadmin")
-            admin.login(PASSWORD)
+            admin.login(hub.password("loadadmin"))
             for n in args.users:
                 class_ = names[:n]
                 started = time.monotonic()
                 with concurrent.futures.ThreadPoolExecutor(max_workers=n) as pool:
-                    futures = {pool.submit(one_student, hub.url, name): name for name in class_}
+                    futures = {pool.submit(one_student, hub.url, name, hub.password(name)): name for name in class_}
                     results, failures = [], []
                     for future in concurrent.futures.as_completed(futures):
                         try:

@@ -74,6 +74,13 @@ class RunningHub:
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
 
+    def password(self, name: str) -> str:
+        """The password ``dlcourse hub`` issued to ``name`` (from its root-only file)."""
+        from autograders.hub.credentials import issued
+        from autograders.hub.settings import Layout
+
+        return issued(Layout(self.state.resolve()))[name]
+
 
 @contextlib.contextmanager
 def running_hub(state: Path, *options):

@@ -6,6 +6,7 @@ to the user's server, the server's REST API with its XSRF token, a kernel's webs
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
@@ -13,11 +14,6 @@ from urllib.parse import urlsplit
 
 import requests
 import websocket
-
-
-# the demo roster's passwords in the tests: the first login sets them (FirstUseAuthenticator)
-DEMO_PASSWORDS = {"alice": "alice-password", "bob": "bob-password", "carol": "carol-password",
-                  "instructor": "instructor-password"}
 
 
 class HubError(AssertionError):
@@ -95,11 +91,17 @@ class HubUser:
 
     def run_code(self, code: str, timeout: float = 120) -> str:
         """Start a kernel, run ``code`` in it over its websocket, return its stdout (errors raise)."""
+        with self.kernel() as run:
+            return run(code, timeout)
+
+    @contextlib.contextmanager
+    def kernel(self):
+        """A kernel of this user's server for several cells: yields ``run(code, timeout=120) -> stdout``."""
         kernel = self.server_api("POST", "api/kernels", json={"name": "python3"})
         kernel.raise_for_status()
         kernel_id = kernel.json()["id"]
         try:
-            return self._execute(kernel_id, code, timeout)
+            yield lambda code, timeout=120: self._execute(kernel_id, code, timeout)
         finally:
             self.server_api("DELETE", f"api/kernels/{kernel_id}")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from hub_client import DEMO_PASSWORDS, HubUser
+from hub_client import HubUser
 from notebooks import CORPUS, corpus_cells
 
 from autograders.hub import memory_cgroup
@@ -33,7 +33,7 @@ def _exists(account):
 
 def logged_in(hub, name, *, server=True) -> HubUser:
     user = HubUser(hub.url, name)
-    user.login(DEMO_PASSWORDS[name])
+    user.login(hub.password(name))
     if server:
         user.start_server()
     return user

@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from hub_client import DEMO_PASSWORDS
 
 CHROMIUM = shutil.which("chromium")
 
@@ -29,7 +28,7 @@ def test_a_student_logs_in_and_sees_the_released_assignments(course_hub, browser
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.goto(f"{course_hub.url}/hub/login")
     page.fill("#username_input", "carol")
-    page.fill("#password_input", DEMO_PASSWORDS["carol"])
+    page.fill("#password_input", course_hub.password("carol"))
     page.click("#login_submit")
     page.wait_for_url("**/user/carol/lab**", timeout=180_000)  # the spawn page, then JupyterLab
     page.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
