@@ -28,12 +28,16 @@ class HubUser:
 
     # -- the hub -----------------------------------------------------------------------------
     def login(self, password: str):
-        self.http.get(f"{self.base}/hub/login").raise_for_status()
-        reply = self.http.post(f"{self.base}/hub/login", allow_redirects=False, data={
-            "username": self.name, "password": password, "_xsrf": self._xsrf("/hub/")})
+        reply = self.try_login(password)
         if reply.status_code != 302:
             raise HubError(f"{self.name} could not log in: HTTP {reply.status_code}")
         return reply
+
+    def try_login(self, password: str) -> requests.Response:
+        """The login form sent as a browser sends it; 302 when it worked."""
+        self.http.get(f"{self.base}/hub/login").raise_for_status()
+        return self.http.post(f"{self.base}/hub/login", allow_redirects=False, data={
+            "username": self.name, "password": password, "_xsrf": self._xsrf("/hub/")})
 
     def start_server(self, timeout: float = 180) -> float:
         """Ask for the server as the spawn page does, wait until it answers; returns the seconds taken."""

@@ -9,7 +9,6 @@ import os
 import pwd
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import tempfile

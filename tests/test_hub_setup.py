@@ -7,7 +7,9 @@ import base64
 import io
 import json
 import os
+import pwd
 import socket
+import stat
 import tarfile
 import threading
 
@@ -19,6 +21,9 @@ from traitlets.config.loader import PyFileConfigLoader
 from autograders.cli import main
 from autograders.grading_service import GradingServer, GradingServiceError, grade_remotely, pack_folder
 from autograders.engine import GradingSettings
+from autograders.course import Course
+from autograders.hub import course_files
+from autograders.hub.prepare import HubSetupError, prepare
 from autograders.hub.roster import RosterError, read_roster
 from autograders.hub.settings import SETTINGS_ENV, HubSettings
 
@@ -208,3 +213,38 @@ def test_the_grading_service_refuses_accounts_it_was_not_told_of(grading_server)
 
 def test_the_grading_service_unreachable_is_a_clear_error(tmp_path):
     assert "cannot be reached" in ask(str(tmp_path / "nothing.sock"))
+
+
+def test_the_course_files_replace_links_and_fifos_in_their_place_and_follow_none(tmp_path):
+    outside = tmp_path / "outside"
+    (outside / "folder").mkdir(parents=True)
+    (outside / "file").write_text("not the course's")
+    folder = tmp_path / "course"
+    (folder / "source").mkdir(parents=True)
+    (folder / "roster.csv").symlink_to(outside / "file")
+    (folder / "source" / "activations").symlink_to(outside / "folder")
+    os.mkfifo(folder / "nbgrader_config.py")  # opening it to compare would wait forever
+    archive = course_files.pack({"roster.csv": b"id\nalice\n", "nbgrader_config.py": b"c = 1\n",
+                                 "source/activations/activations.ipynb": b"{}"})
+    assert sorted(course_files.install(folder, archive)) == [
+        "nbgrader_config.py", "roster.csv", "source/activations/activations.ipynb"]
+    assert (outside / "file").read_text() == "not the course's" and not list((outside / "folder").iterdir())
+    assert (folder / "roster.csv").read_text() == "id\nalice\n" and not (folder / "roster.csv").is_symlink()
+    assert stat.S_IMODE((folder / "roster.csv").stat().st_mode) == 0o600
+    assert (folder / "source" / "activations").is_dir() and not (folder / "source" / "activations").is_symlink()
+    assert course_files.install(folder, archive) == []  # the same files again: nothing written
+
+
+def test_dlcourse_hub_refuses_a_state_folder_another_account_could_change(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("as another user, the state folder is that user's own (the development mode)")
+    nobody = pwd.getpwnam("nobody")
+    state = tmp_path / "state"
+    state.mkdir()
+    os.chown(state, nobody.pw_uid, nobody.pw_gid)
+    with pytest.raises(HubSetupError, match=f"{state} belongs to uid {nobody.pw_uid}"):
+        prepare(Course(ROOT / "course"), ROOT / "course" / "roster.csv", state, ip="127.0.0.1", port=8000)
+    os.chown(state, 0, 0)
+    state.chmod(0o777)
+    with pytest.raises(HubSetupError, match="is writable by others"):
+        prepare(Course(ROOT / "course"), ROOT / "course" / "roster.csv", state, ip="127.0.0.1", port=8000)

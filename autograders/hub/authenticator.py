@@ -5,7 +5,9 @@
 - After a few failures, a user, and separately a client address, is refused for a while, twice as
   long at each further failure (``login_backoff.py``); refused attempts cost no hashing.
 - bcrypt runs in a small thread pool, not on JupyterHub's event loop: FirstUseAuthenticator hashes on
-  the loop, where 32 clients guessing passwords made every request of the hub wait seconds.
+  the loop, where 32 clients guessing passwords made every request of the hub wait seconds. Attempts
+  wait for a free thread on the loop, and are judged again when they get one, so that the failures
+  before them stop them without hashing.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ class CourseAuthenticator(FirstUseAuthenticator):
         super().__init__(**kwargs)
         self._store = PasswordStore(self.dbm_path)
         self._hashing = ThreadPoolExecutor(self.hashing_threads, thread_name_prefix="password-hashing")
+        self._hashing_slots = asyncio.Semaphore(self.hashing_threads)
         limits = {"first_lock": self.first_lock, "longest_lock": self.longest_lock}
         self._users = Backoff(allowed_failures=self.failures_per_user, **limits)
         self._addresses = Backoff(allowed_failures=self.failures_per_address, **limits)
@@ -80,32 +83,42 @@ class CourseAuthenticator(FirstUseAuthenticator):
         name = self.normalize_username(data.get("username", ""))
         password = data.get("password", "")
         address = client_address(handler.request)
+        if self._refused(handler, name, address):
+            return None
+        hashed = self._store.get(name)
+        if hashed is None:  # not issued a password (README: Accounts): there is no first use
+            self._addresses.failed(address)
+            return None
+        async with self._hashing_slots:
+            # judged again once a slot is free: the attempts before it may have locked this name or address
+            if self._refused(handler, name, address):
+                return None
+            matches = await self._off_loop(check_password, password, hashed)
+        if matches:
+            self._users.forgive(name)
+            return name
+        self._users.failed(name)
+        self._addresses.failed(address)
+        return None
+
+    def _refused(self, handler, name: str, address: str) -> bool:
         wait = max(self._users.wait(name), self._addresses.wait(address))
         if wait:
             handler.custom_login_error = (f"Too many failed logins for this name or from this address: "
                                           f"try again in {math.ceil(wait)} s.")
             self.log.warning("login of %r from %s refused for %.0f s more after repeated failures",
                              name[:32], address, wait)
-            return None
-        hashed = self._store.get(name)
-        # counted as failed until it succeeds, so that parallel attempts cannot all pass the check above
-        self._addresses.failed(address)
-        if hashed is None:  # not issued a password (README: Accounts): there is no first use
-            return None
-        self._users.failed(name)
-        matches = await asyncio.get_running_loop().run_in_executor(self._hashing, check_password, password, hashed)
-        if not matches:
-            return None
-        self._users.forgive(name)
-        self._addresses.forgive(address, 1)
-        return name
+        return bool(wait)
+
+    async def _off_loop(self, function, *args):
+        return await asyncio.get_running_loop().run_in_executor(self._hashing, function, *args)
 
     async def change_password(self, name: str, password: str) -> str | None:
         """Set ``name``'s password; what is wrong with it, or None."""
         if not self._validate_password(password):
             return f"Too short: a password has at least {self.min_password_length} characters."
-        hashed = await asyncio.get_running_loop().run_in_executor(self._hashing, hash_password, password)
-        self._store.set(name, hashed)
+        async with self._hashing_slots:
+            self._store.set(name, await self._off_loop(hash_password, password))
         return None
 
     def delete_user(self, user):

@@ -29,10 +29,12 @@ from .settings import Layout
 # from paper or aloud; 3 groups of 4 give 59 bits
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 _COLUMNS = ("id", "password", "issued")
+# bcrypt's cost: 2**12 rounds, about 0.25 s of CPU per check; slow for guessing, bearable for a class logging in
+BCRYPT_ROUNDS = 12
 
 
 def hash_password(password: str) -> bytes:
-    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt())
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(BCRYPT_ROUNDS))
 
 
 def check_password(password: str, hashed: bytes) -> bool:
