@@ -81,6 +81,16 @@ class RunningHub:
 
         return issued(Layout(self.state.resolve()))[name]
 
+    def logged_in(self, name: str, *, server: bool = True):
+        """``name`` logged in with their issued password, their server started unless ``server`` is False."""
+        from hub_client import HubUser
+
+        user = HubUser(self.url, name)
+        user.login(self.password(name))
+        if server:
+            user.start_server()
+        return user
+
 
 @contextlib.contextmanager
 def running_hub(state: Path, *options):

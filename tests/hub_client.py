@@ -37,7 +37,7 @@ class HubUser:
         """The login form sent as a browser sends it; 302 when it worked."""
         self.http.get(f"{self.base}/hub/login").raise_for_status()
         return self.http.post(f"{self.base}/hub/login", allow_redirects=False, data={
-            "username": self.name, "password": password, "_xsrf": self._xsrf("/hub/")})
+            "username": self.name, "password": password, "_xsrf": self.xsrf("/hub/")})
 
     def start_server(self, timeout: float = 180) -> float:
         """Ask for the server as the spawn page does, wait until it answers; returns the seconds taken."""
@@ -61,7 +61,7 @@ class HubUser:
 
     def hub_api(self, method: str, path: str, **kwargs) -> requests.Response:
         return self.http.request(method, f"{self.base}/hub/api/{path}",
-                                 headers={"X-XSRFToken": self._xsrf("/hub/")}, **kwargs)
+                                 headers={"X-XSRFToken": self.xsrf("/hub/")}, **kwargs)
 
     # -- the user's server, or a hub service (formgrader) ---------------------------------------
     def server_url(self, path: str = "", user: str | None = None) -> str:
@@ -75,7 +75,7 @@ class HubUser:
 
     def api(self, method: str, prefix: str, path: str, **kwargs) -> requests.Response:
         """A REST call under ``prefix`` with the XSRF token its pages set (open one first)."""
-        return self.http.request(method, f"{self.base}{prefix}{path}", headers={"X-XSRFToken": self._xsrf(prefix)},
+        return self.http.request(method, f"{self.base}{prefix}{path}", headers={"X-XSRFToken": self.xsrf(prefix)},
                                  **kwargs)
 
     def server_api(self, method: str, path: str, **kwargs) -> requests.Response:
@@ -145,7 +145,7 @@ class HubUser:
             raise HubError(f"{self.name}'s cell failed: {error}")
         return "".join(out)
 
-    def _xsrf(self, path: str) -> str:
+    def xsrf(self, path: str) -> str:
         for cookie in self.http.cookies:
             if cookie.name == "_xsrf" and cookie.path == path:
                 return cookie.value

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from hub_client import HubUser
 from notebooks import CORPUS, corpus_cells
 
 from autograders.hub import memory_cgroup
@@ -31,14 +30,6 @@ def _exists(account):
         return None
 
 
-def logged_in(hub, name, *, server=True) -> HubUser:
-    user = HubUser(hub.url, name)
-    user.login(hub.password(name))
-    if server:
-        user.start_server()
-    return user
-
-
 @pytest.fixture(scope="module")
 def alice(course_hub):
     # the demo account's copy and submissions from an earlier run of this test (fetch would refuse)
@@ -46,12 +37,12 @@ def alice(course_hub):
     if home:
         shutil.rmtree(home / "activations", ignore_errors=True)
         shutil.rmtree(home / ".local" / "share" / "jupyter" / "nbgrader_cache", ignore_errors=True)
-    return logged_in(course_hub, "alice")
+    return course_hub.logged_in("alice")
 
 
 @pytest.fixture(scope="module")
 def instructor(course_hub):
-    user = logged_in(course_hub, "instructor", server=False)
+    user = course_hub.logged_in("instructor", server=False)
     user.open_page(FORMGRADER, "formgrader")  # formgrader's page: the OAuth hand-shake and its XSRF cookie
     return user
 
@@ -120,7 +111,7 @@ def test_the_course_loop_from_fetch_to_feedback(course_hub, alice, instructor):
 
 
 def test_a_student_is_refused_formgrader_other_servers_and_the_admin_api(course_hub, alice):
-    bob = logged_in(course_hub, "bob")  # a running server of someone else's
+    bob = course_hub.logged_in("bob")  # a running server of someone else's
     assert alice.http.get(f"{course_hub.url}{FORMGRADER}formgrader").status_code in (403, 404)
     assert alice.http.post(f"{course_hub.url}{FORMGRADER}formgrader/api/assignment/activations/collect"
                            ).status_code in (403, 404)
@@ -140,7 +131,7 @@ def test_code_in_a_students_kernel_cannot_read_the_course_material(course_hub, a
                ROOT / "autograders" / "assignments" / "cnn" / "reference.py",
                ROOT / ".git" / "config", ROOT / "tests" / "corpus" / "activations" / "correct_np_where.py",
                state / "course" / "gradebook.db", state / "course" / "source" / "activations" / "activations.ipynb",
-               state / "hub" / "passwords.dbm", bob_home / ".bashrc"]
+               state / "hub" / "passwords.dbm", state / "hub" / "initial-passwords.csv", bob_home / ".bashrc"]
     folders = [bob_home, state / "exchange" / "dl-course" / "inbound", state / "course", ROOT]
     code = f"""
 import os
