@@ -62,7 +62,8 @@ def grade_remotely(socket_path: str, nb, assignment: str, *, student: str, workd
     ``workdir``, the submission's folder, go with it."""
     files = pack_folder(Path(workdir)) if workdir else b""
     request = {"assignment": assignment, "student": student, "notebook_name": notebook_name, "notebook": nb,
-               "files": base64.b64encode(files).decode(), "settings": {k: getattr(settings, k) for k in _SETTINGS_FROM_CLIENT}}
+               "files": base64.b64encode(files).decode(),
+               "settings": {k: getattr(settings, k) for k in _SETTINGS_FROM_CLIENT}}
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.connect(socket_path)

@@ -129,7 +129,8 @@ def test_code_in_a_students_kernel_cannot_read_the_course_material(course_hub, a
     secrets = [ROOT / "course" / "source" / "activations" / "activations.ipynb",
                ROOT / "autograders" / "assignments" / "activations" / "hidden_checks.py",
                ROOT / "autograders" / "assignments" / "cnn" / "reference.py",
-               ROOT / ".git" / "config", ROOT / "tests" / "corpus" / "activations" / "correct_np_where.py",
+               # a git worktree's .git is a file
+               ROOT / ".git" / "config" if (ROOT / ".git").is_dir() else ROOT / ".git", ROOT / "tests" / "corpus" / "activations" / "correct_np_where.py",
                state / "course" / "gradebook.db", state / "course" / "source" / "activations" / "activations.ipynb",
                state / "hub" / "passwords.dbm", state / "hub" / "initial-passwords.csv", bob_home / ".bashrc"]
     folders = [bob_home, state / "exchange" / "dl-course" / "inbound", state / "course", ROOT]

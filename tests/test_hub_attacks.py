@@ -129,7 +129,8 @@ started = time.monotonic()
 with concurrent.futures.ThreadPoolExecutor(32) as pool:
     outcomes = collections.Counter(pool.map(
         lambda i: login({port_of(course_hub)}, names[i % len(names)], f"guess-{{i}}", "127.0.0.2"), range(400)))
-print(json.dumps({{"refused": outcomes[(403, True)], "failed": outcomes[(403, False)], "seconds": time.monotonic() - started}}))
+print(json.dumps({{"refused": outcomes[(403, True)], "failed": outcomes[(403, False)],
+                  "seconds": time.monotonic() - started}}))
 """, timeout=300)))
     attack.start()
     during = []
@@ -257,7 +258,7 @@ except OSError as exc:
 
 
 @pytest.fixture
-def small_course(tmp_path_factory):
+def small_course():
     """A hub of its own on a course of two assignments and two people, for what needs a restart."""
     folder = Path(tempfile.mkdtemp(prefix="dlcourse-hub-restart-"))
     folder.chmod(0o755)
@@ -267,7 +268,8 @@ def small_course(tmp_path_factory):
     for source in (course / "source").iterdir():
         if source.name not in ("activations", "concepts_quiz"):
             shutil.rmtree(source)
-    (course / "roster.csv").write_text("id,first_name,last_name,email,role\nalice,,,,student\ninstructor,,,,instructor\n")
+    (course / "roster.csv").write_text("id,first_name,last_name,email,role\n"
+                                       "alice,,,,student\ninstructor,,,,instructor\n")
     yield folder, course
     shutil.rmtree(folder, ignore_errors=True)
 

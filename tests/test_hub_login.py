@@ -81,7 +81,8 @@ def test_dlcourse_new_password_replaces_one_and_refuses_strangers(tmp_path, caps
     new = capsys.readouterr().out.split("\n")[0].removeprefix("alice: ")
     store = credentials.PasswordStore(layout.passwords)
     assert new == credentials.issued(layout)["alice"] != old["alice"]
-    assert credentials.check_password(new, store.get("alice")) and not credentials.check_password(old["alice"], store.get("alice"))
+    assert credentials.check_password(new, store.get("alice"))
+    assert not credentials.check_password(old["alice"], store.get("alice"))
     assert credentials.issued(layout)["instructor"] == old["instructor"]
     assert main(["new-password", "mallory", "--state-dir", str(tmp_path)]) == 2
     assert "not on the hub's roster: mallory" in capsys.readouterr().err

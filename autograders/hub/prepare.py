@@ -99,7 +99,8 @@ def prepare(course: Course, roster_path: Path, state: Path, *, ip: str, port: in
 
     settings = HubSettings(
         state_dir=str(layout.state), ip=ip, port=port, hub_port=free_port(), proxy_api_port=free_port(),
-        formgrader_port=free_port(), multiuser=multiuser, course_root=str(course.root), students=[m.id for m in roster.students],
+        formgrader_port=free_port(), multiuser=multiuser, course_root=str(course.root),
+        students=[m.id for m in roster.students],
         instructors=[m.id for m in roster.instructors], grader_python=sys.executable, student_bin=str(student_bin))
     settings.save()
     return settings
