@@ -6,7 +6,9 @@ account's nbgrader therefore hands each notebook to this service, run by the hub
 a unix socket only that account can reach; the service grades it with the same engine and sends
 back the scored notebook, and nbgrader records the scores as usual. The service trusts the
 request no more than a submission: it grades against its own course's hidden checks, always in
-the sandbox, and reads only folders inside its course's ``autograded/`` tree.
+the sandbox, and reads only folders inside its course's ``autograded/`` tree, reached and copied
+with no link followed (the grader account, which owns that tree, must not become a reader of
+root's files), refusing a folder that holds anything but regular files.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import os
 import socket
 import socketserver
 import struct
+import tempfile
 import threading
 from pathlib import Path
 
@@ -26,6 +29,7 @@ import nbformat
 from .course import Course, CourseError
 from .engine import GradingSettings, NotebookResult, grade_notebook
 from .engine.verdict import CellResult
+from .regular_files import TreeError, copy_regular_files, open_beneath
 
 log = logging.getLogger(__name__)
 REQUEST_LIMIT = 64 << 20  # a notebook of at most 50 MB is graded (batch.py); JSON adds a little
@@ -92,7 +96,7 @@ class GradingServer(socketserver.ThreadingUnixStreamServer):
 
     def __init__(self, socket_path: Path, course_root: Path, *, allowed_uids: set[int], workers: int):
         self.course = Course(course_root)
-        self.autograded = (self.course.root / "autograded").resolve()
+        self.autograded = self.course.root / "autograded"
         self.allowed_uids = allowed_uids
         self.slots = threading.BoundedSemaphore(workers)
         socket_path.unlink(missing_ok=True)
@@ -105,18 +109,35 @@ class GradingServer(socketserver.ThreadingUnixStreamServer):
         if uid not in self.allowed_uids:
             raise GradingServiceError(f"uid {uid} may not ask for grading")
 
+    def _copy_of(self, workdir: str, target: Path) -> str:
+        """A private copy of ``workdir``, a folder of the course's ``autograded/`` tree, reached and copied with
+        no link followed. A folder holding a link, or anything but regular files, is refused, as the copy found
+        it: nothing can change between the check and the copy."""
+        folder = Path(os.path.normpath(workdir))
+        if not folder.is_relative_to(self.autograded):
+            raise GradingServiceError(f"{workdir} is not a folder of this course's autograded/ tree")
+        try:
+            fd = open_beneath(self.course.root, folder.relative_to(self.course.root))
+            try:
+                report = copy_regular_files(fd, target)
+            finally:
+                os.close(fd)
+        except TreeError as exc:
+            raise GradingServiceError(f"{workdir} cannot be graded: {exc}") from None
+        if report.refused:
+            raise GradingServiceError(f"{workdir} holds what a graded folder cannot (only regular files are graded): "
+                                      + "; ".join(str(refusal) for refusal in report.refused[:5]))
+        return str(target)
+
     def grade(self, request: dict) -> dict:
         assignment = self.course.assignment(str(request["assignment"]))
-        workdir = request.get("workdir")
-        if workdir is not None:
-            resolved = Path(workdir).resolve()
-            if not resolved.is_relative_to(self.autograded) or not resolved.is_dir():
-                raise GradingServiceError(f"{workdir} is not a folder of this course's autograded/ tree")
-            workdir = str(resolved)
         asked = {k: request["settings"][k] for k in _SETTINGS_FROM_CLIENT if k in request.get("settings", {})}
         settings = dataclasses.replace(GradingSettings(), **asked, sandbox=True, allow_network=False)
         nb = nbformat.from_dict(request["notebook"])
-        with self.slots:
+        with self.slots, tempfile.TemporaryDirectory(prefix="dlcourse-graded-") as private:
+            workdir = request.get("workdir")
+            if workdir is not None:
+                workdir = self._copy_of(str(workdir), Path(private) / "work")
             result = grade_notebook(nb, assignment, student=str(request["student"]), workdir=workdir,
                                     settings=settings, notebook_name=str(request.get("notebook_name", "")))
         log.info("%s/%s: %g of %g points (%.1f s)", result.student, result.assignment, result.score,
