@@ -29,7 +29,7 @@ import nbformat
 from .course import Course, CourseError
 from .engine import GradingSettings, NotebookResult, grade_notebook
 from .engine.verdict import CellResult
-from .regular_files import TreeError, copy_regular_files, open_beneath
+from .regular_files import WORK_FOLDER, TreeError, copy_regular_files, open_beneath
 
 log = logging.getLogger(__name__)
 REQUEST_LIMIT = 64 << 20  # a notebook of at most 50 MB is graded (batch.py); JSON adds a little
@@ -119,7 +119,7 @@ class GradingServer(socketserver.ThreadingUnixStreamServer):
         try:
             fd = open_beneath(self.course.root, folder.relative_to(self.course.root))
             try:
-                report = copy_regular_files(fd, target)
+                report = copy_regular_files(fd, target, limits=WORK_FOLDER)
             finally:
                 os.close(fd)
         except TreeError as exc:

@@ -44,6 +44,11 @@ class TreeLimits:
     depth: int = 8  # folders within folders
 
 
+SUBMISSION = TreeLimits()
+# a submission as the course grades it: the student's files, the release's helper files, nbgrader's records
+WORK_FOLDER = TreeLimits(files=2 * SUBMISSION.files, megabytes=2 * SUBMISSION.megabytes)
+
+
 @dataclass(frozen=True)
 class Refusal:
     path: str  # relative to the copied folder, printable
@@ -124,8 +129,7 @@ def copy_regular_files(source: str | os.PathLike | int, target: str | os.PathLik
             copier.report.refused.append(Refusal("(more)", f"{copier.unnamed} more entries refused"))
         if copier.not_taken:
             copier.report.refused.append(Refusal(
-                "(the rest)", f"{copier.not_taken} more entries not taken: a submission holds at most "
-                              f"{limits.files} files"))
+                "(the rest)", f"{copier.not_taken} more entries not taken: {limits.files} files at most are taken"))
         return copier.report
     finally:
         if own_source:
@@ -148,33 +152,34 @@ class _Copier:
             self.unnamed += 1
 
     def copy(self, src: int, dst: int | None, rel: str, depth: int):
-        names = os.listdir(src)
-        # the notebooks first, then the rest in a stable order
-        names.sort(key=lambda n: (not (depth == 0 and n.endswith(".ipynb")), n))
-        for name in names:
+        found = []
+        for name in sorted(os.listdir(src)):
             path = f"{rel}{name}"
             if any(fnmatch.fnmatch(name, pattern) for pattern in self.ignore):
                 continue
             if depth == 0 and name in self.reserved:
                 self.refuse(path, "a name the hub writes itself; not taken from your folder")
-            elif not name.isprintable():
+                continue
+            if not name.isprintable():
                 self.refuse(path, "a name that is not printable text")
+                continue
+            try:
+                kind = stat.S_IFMT(os.stat(name, dir_fd=src, follow_symlinks=False).st_mode)
+            except FileNotFoundError:
+                continue  # gone since the folder was listed
+            if kind in (stat.S_IFDIR, stat.S_IFREG):
+                found.append((name, kind))
             else:
-                self.entry(src, dst, name, path, depth)
-
-    def entry(self, src: int, dst: int | None, name: str, path: str, depth: int):
-        try:
-            kind = stat.S_IFMT(os.stat(name, dir_fd=src, follow_symlinks=False).st_mode)
-        except FileNotFoundError:
-            return  # gone since the folder was listed
-        if kind not in (stat.S_IFDIR, stat.S_IFREG):
-            self.refuse(path, _KINDS.get(kind, "not a regular file"))
-        elif len(self.report.files) >= self.limits.files:
-            self.not_taken += 1
-        elif kind == stat.S_IFDIR:
-            self.folder(src, dst, name, path, depth)
-        else:
-            self.file(src, dst, name, path)
+                self.refuse(path, _KINDS.get(kind, "not a regular file"))
+        # the notebooks first, then the other files, then the folders: the limits cost what matters least
+        found.sort(key=lambda entry: (not (depth == 0 and entry[0].endswith(".ipynb")), entry[1] == stat.S_IFDIR))
+        for name, kind in found:
+            if len(self.report.files) >= self.limits.files:
+                self.not_taken += 1
+            elif kind == stat.S_IFDIR:
+                self.folder(src, dst, name, f"{rel}{name}", depth)
+            else:
+                self.file(src, dst, name, f"{rel}{name}")
 
     def folder(self, src: int, dst: int | None, name: str, path: str, depth: int):
         if depth + 1 > self.limits.depth:
@@ -212,8 +217,8 @@ class _Copier:
             elif info.st_uid != self.owner:
                 self.refuse(path, "a file of another account (a hard link to it is not your work)")
             elif info.st_size > self.budget:
-                self.refuse(path, f"{_megabytes(info.st_size)}: over the {self.limits.megabytes} MB a submission "
-                                  f"may hold ({_megabytes(self.budget)} left)")
+                self.refuse(path, f"{_megabytes(info.st_size)}: over the {self.limits.megabytes} MB that are taken "
+                                  f"in all ({_megabytes(self.budget)} left)")
             else:
                 size = info.st_size if dst is None else _copy_bytes(fd, name, dst, info.st_size)
                 self.budget -= size

@@ -35,7 +35,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..regular_files import Refusal, chown_tree, copy_regular_files, open_folder
+from ..regular_files import WORK_FOLDER, Refusal, chown_tree, copy_regular_files, open_folder
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +239,7 @@ def private_copy(source: str | os.PathLike | None, target: Path, uid: int, gid: 
     if source is None:
         target.mkdir()
     else:
-        refused = copy_regular_files(source, target).refused
+        refused = copy_regular_files(source, target, limits=WORK_FOLDER).refused
     fd = open_folder(target)
     try:
         chown_tree(fd, uid, gid)

@@ -28,9 +28,8 @@ from traitlets import Bool
 
 from ..audit import feedback_leaks
 from ..course import Course, CourseError
-from ..regular_files import REFUSALS_FILE, TreeError, copy_regular_files, recorded_refusals
+from ..regular_files import REFUSALS_FILE, WORK_FOLDER, TreeError, copy_regular_files, recorded_refusals
 from .exchange import HubExchangeRoot, HubList, HubReleaseAssignment
-from .intake import IntakeLimits
 
 
 class StrictCollect(HubExchangeRoot, ExchangeCollect):
@@ -61,7 +60,7 @@ class StrictCollect(HubExchangeRoot, ExchangeCollect):
     def do_copy(self, src, dest, log=None):
         label = "/".join(Path(dest).parts[-2:])
         try:
-            report = copy_regular_files(src, dest, limits=IntakeLimits().stored, ignore=self.coursedir.ignore)
+            report = copy_regular_files(src, dest, limits=WORK_FOLDER, ignore=self.coursedir.ignore)
         except TreeError as exc:
             self._refused(label, f"not collected: {exc}")
             return

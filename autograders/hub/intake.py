@@ -46,8 +46,8 @@ from pathlib import Path
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.exchange.abc import Exchange
 
-from ..regular_files import (REFUSALS_FILE, TreeError, TreeLimits, chown_tree, copy_regular_files, open_folder,
-                             shown)
+from ..regular_files import (REFUSALS_FILE, SUBMISSION, TreeError, TreeLimits, chown_tree, copy_regular_files,
+                             open_folder, shown)
 
 log = logging.getLogger(__name__)
 
@@ -62,16 +62,11 @@ _MEASURE = TreeLimits(files=1 << 30, megabytes=1 << 30)  # no limits: what is st
 
 @dataclass(frozen=True)
 class IntakeLimits:
-    tree: TreeLimits = TreeLimits()  # one submission
+    tree: TreeLimits = SUBMISSION  # one submission
     stored_megabytes: int = 500  # all of one student's submissions kept in the exchange, in MiB
     read_seconds: float = 120.0  # to read one student's folder
     request_seconds: float = 10.0  # to send the request
     request_bytes: int = 16 << 10
-
-    @property
-    def stored(self) -> TreeLimits:
-        """What a stored submission holds at most: the files taken and the intake's records."""
-        return TreeLimits(self.tree.files + len(RECORDS), self.tree.megabytes + 1, self.tree.depth)
 
 
 class IntakeError(ValueError):
