@@ -116,8 +116,8 @@ def test_the_hub_switches_to_lti13_or_oauth_with_real_authenticator_settings(tmp
 
 @pytest.fixture
 def grading_server(tmp_path):
-    def start(allowed_uids):
-        server = GradingServer(tmp_path / "grading.sock", ROOT / "course", allowed_uids=allowed_uids, workers=1)
+    def start(allowed_uids, course=ROOT / "course"):
+        server = GradingServer(tmp_path / "grading.sock", course, allowed_uids=allowed_uids, workers=1)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         return str(tmp_path / "grading.sock")
@@ -141,6 +141,21 @@ def test_the_grading_service_refuses_what_is_not_a_submission_of_its_course(grad
     path = grading_server({os.geteuid()})
     assert "not a folder of this course's autograded/ tree" in ask(path, workdir="/etc")
     assert "unknown assignment 'hidden'" in ask(path, assignment="hidden")
+
+
+def test_the_grading_service_refuses_a_folder_with_a_link_or_reached_through_one(grading_server, tmp_path):
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "source").symlink_to(ROOT / "course" / "source")
+    work = course / "autograded" / "mallory" / "activations"
+    work.mkdir(parents=True)
+    (work / "notes.txt").symlink_to("/etc/shadow")
+    (course / "autograded" / "eve").symlink_to("/etc")
+    path = grading_server({os.geteuid()}, course)
+    assert "holds what a graded folder cannot (only regular files are graded): notes.txt: a symbolic link" in \
+        ask(path, workdir=str(work))
+    assert "eve: a symbolic link" in ask(path, workdir=str(course / "autograded" / "eve" / "ssh"))
+    assert "not a folder of this course's autograded/ tree" in ask(path, workdir=f"{work}/../../../../etc")
 
 
 def test_the_grading_service_refuses_accounts_it_was_not_told_of(grading_server):
