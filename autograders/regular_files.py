@@ -100,7 +100,7 @@ def _why_not_opened(exc: OSError, what: str, path, dir_fd: int | None) -> str:
 
 
 def copy_regular_files(source: str | os.PathLike | int, target: str | os.PathLike | int | None, *,
-                       owner: int | None = None, limits: TreeLimits = TreeLimits(),
+                       owner: int | None = None, limits: TreeLimits = SUBMISSION,
                        ignore: tuple[str, ...] | list[str] = (), reserved: tuple[str, ...] = ()) -> CopyReport:
     """Copy the regular files of the folder ``source`` into the folder ``target``.
 
@@ -108,7 +108,8 @@ def copy_regular_files(source: str | os.PathLike | int, target: str | os.PathLik
     is created and must not exist yet; ``target`` None only reads and measures. ``owner``: the uid
     everything must belong to (default: the owner of ``source``). Names matching an ``ignore`` pattern
     (nbgrader's ``CourseDirectory.ignore``) are skipped silently; names in ``reserved`` at the top are
-    refused. Notebooks at the top come first, so that the limits never cost a student their notebook.
+    refused. Notebooks at the top come first, then files, then folders, so that the limits cost a
+    student their notebook last.
     Raises TreeError when ``source`` itself cannot be read.
     """
     own_source = not isinstance(source, int)
@@ -234,11 +235,12 @@ def _copy_bytes(fd: int, name: str, dst: int, size: int) -> int:
     copied = 0
     try:
         while copied < size:
-            chunk = os.read(fd, min(_CHUNK, size - copied))
+            chunk = memoryview(os.read(fd, min(_CHUNK, size - copied)))
             if not chunk:
                 break
-            os.write(out, chunk)
             copied += len(chunk)
+            while chunk:
+                chunk = chunk[os.write(out, chunk):]
     finally:
         os.close(out)
     return copied

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from traitlets.config import Config
 
 from autograders.engine.sandbox import private_copy
 from autograders.regular_files import TreeError, TreeLimits, copy_regular_files, open_beneath, recorded_refusals
@@ -116,8 +117,9 @@ def reachable():
 
 
 @as_root
-def test_the_intake_reads_as_the_student_and_records_the_servers_time(folder, reachable):
+def test_the_intake_reads_as_the_student_and_records_the_servers_time(folder, reachable, course_copy):
     folder = shutil.move(folder, reachable / "work")
+    from autograders.hub.grader_exchange import collect_submission
     from autograders.hub.intake import Intake, IntakeError, IntakeLimits
 
     student, grader = pwd.getpwnam("nobody"), pwd.getpwnam("daemon")
@@ -154,3 +156,16 @@ def test_the_intake_reads_as_the_student_and_records_the_servers_time(folder, re
     with pytest.raises(IntakeError, match="your submissions already hold 2 MB"):  # of the 3 MB a student may keep
         intake.receive(asked, student)
     assert not [p for p in (exchange / "dl-course" / "inbound").iterdir() if p.name.startswith(".")]
+
+    # collected (as a service grading on arrival would), with what was refused at submission
+    (reachable / "course").mkdir()
+    shutil.copy(course_copy / "gradebook.db", reachable / "course")  # a new one would cost seconds of alembic
+    config = Config()
+    config.CourseDirectory.root, config.CourseDirectory.course_id = str(reachable / "course"), "dl-course"
+    config.Exchange.root = str(exchange)
+    refusals = collect_submission(config, "quiz", "nobody")
+    assert "nobody/quiz: refused at submission: timestamp.txt: a name the hub writes itself; not taken from " \
+           "your folder" in refusals
+    collected = reachable / "course" / "submitted" / "nobody" / "quiz"
+    assert (collected / "quiz.ipynb").read_text() == "{}"
+    assert (collected / "timestamp.txt").read_text() == (stored / "timestamp.txt").read_text()
