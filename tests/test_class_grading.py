@@ -40,6 +40,10 @@ def make_class(course_copy, root):
     write(course, "s01/activations/victim", "activations", correct)
     nbformat.write(correct, course / "submitted/s01/activations/copy.ipynb")
     (course / "submitted/s01/activations/refused.txt").write_text("key.py: a symbolic link (links are not followed)\n")
+    # a link that would grade s00's notebook as s04's
+    link = course / "submitted/s04/activations/activations.ipynb"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(course / "submitted/s00/activations/activations.ipynb")
     return course
 
 
@@ -101,7 +105,8 @@ def test_the_class_tree_is_read_strictly(courses):
     assert sorted((r["student"], r["assignment"]) for r in report["results"]) == [
         (f"s{i:02d}", a) for i in range(4) for a in ("activations", "concepts_quiz")]  # one row each, no victim
     planted = [f"{course}/submitted/s01/activations/copy.ipynb",
-               f"{course}/submitted/s01/activations/victim/activations/activations.ipynb"]
+               f"{course}/submitted/s01/activations/victim/activations/activations.ipynb",
+               f"{course}/submitted/s04/activations/activations.ipynb"]
     assert [line.split(": ")[0] for line in report["ignored"]] == planted
     assert all(f"dlcourse: {path}: not graded" in (course / "stderr.txt").read_text() for path in planted)
     (s01,) = [r for r in report["results"] if (r["student"], r["assignment"]) == ("s01", "activations")]
