@@ -93,6 +93,9 @@ def test_the_hub_admits_the_roster_and_instructors_administer_and_grade(tmp_path
     services = {s["name"]: s for s in c.JupyterHub.services}
     assert services["dl-course"]["user"] == "grader-dl-course"
     assert services["grading"]["command"][1] == "grading-service" and "user" not in services["grading"]
+    assert services["intake"]["command"][1:] == ["intake-service", "--settings", str(tmp_path / "state/hub/hub.json")]
+    assert "user" not in services["intake"]  # root: it reads each student's folder as that student
+    assert c.Spawner.environment["PYTHONPATH"] == str(tmp_path / "state/jupyter-config/python")
     assert c.Spawner.environment["TF_FORCE_GPU_ALLOW_GROWTH"] == "true"
     assert c.Spawner.mem_limit and c.JupyterHub.concurrent_spawn_limit > 0
     assert _authenticator(c).__name__ == "FirstUseAuthenticator"
