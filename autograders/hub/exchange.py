@@ -101,8 +101,11 @@ class HubSubmit(HubExchangeRoot, ExchangeSubmit):
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
                 sock.settimeout(300)
                 sock.connect(self.intake_socket)
-                sock.sendall(json.dumps(request).encode())
-                sock.shutdown(socket.SHUT_WR)
+                try:
+                    sock.sendall(json.dumps(request).encode())
+                    sock.shutdown(socket.SHUT_WR)
+                except BrokenPipeError:
+                    pass  # answered before it had read it all (busy): the answer says so
                 chunks = []
                 while (chunk := sock.recv(1 << 16)) and sum(map(len, chunks)) < REPLY_LIMIT:
                     chunks.append(chunk)

@@ -308,6 +308,7 @@ class IntakeServer(socketserver.ForkingMixIn, socketserver.UnixStreamServer):
 
     def process_request(self, request, client_address):
         uid = peer_uid(request)
+        self.collect_children()  # those that ended are no longer in progress
         active = set(self.active_children or ())
         self.in_progress = {pid: who for pid, who in self.in_progress.items() if pid in active}
         if uid in self.in_progress.values():
