@@ -24,7 +24,8 @@ SUBMISSION = CORPUS / "activations" / "partly_wrong.py"
 @pytest.fixture(scope="module")
 def alice(course_hub):
     forget_assignment("alice", "activations")  # from an earlier run of this test: fetch would refuse
-    return logged_in(course_hub, "alice")
+    yield logged_in(course_hub, "alice")
+    forget_assignment("alice", "activations")
 
 
 def test_the_course_loop_from_fetch_to_feedback(course_hub, alice, instructor):
