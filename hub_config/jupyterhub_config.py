@@ -76,6 +76,10 @@ c.Spawner.environment = {
     "TF_FORCE_GPU_ALLOW_GROWTH": "true",
     "TF_CPP_MIN_LOG_LEVEL": "2",
 }
+if hub.multiuser:
+    # the hub's nbgrader exchange steps (submitting through the intake service), which the students' nbgrader
+    # config names, from a copy of their module in the state folder
+    c.Spawner.environment["PYTHONPATH"] = str(layout.student_python)
 # A server with a TensorFlow kernel training the course's CNN peaks near 1.5 GB; 3 GB leaves room
 # for a second kernel. Enforced by a memory cgroup per user when the hub runs as root.
 c.Spawner.mem_limit = "3G"
@@ -120,4 +124,8 @@ if hub.multiuser:
     services.append({"name": "grading", "command": [
         str(Path(grader_bin) / "dlcourse"), "grading-service", "--course", hub.course_root,
         "--socket", str(layout.grading_socket), "--allow-user", hub.grader_account]})
+    # students submit through the intake, run as root: it knows who asks from the kernel, reads their folder as
+    # them and writes the submission into inbound/, which only the grader account can otherwise reach
+    services.append({"name": "intake", "command": [
+        str(Path(grader_bin) / "dlcourse"), "intake-service", "--settings", os.environ[SETTINGS_ENV]]})
 c.JupyterHub.services = services

@@ -137,3 +137,13 @@ def course_hub():
         shutil.rmtree(folder, ignore_errors=True)
         for folder_above, mode in private.items():
             folder_above.chmod(mode)
+
+
+@pytest.fixture(scope="session")
+def instructor(course_hub):
+    """The demo instructor, logged in with formgrader open (its OAuth hand-shake and XSRF cookie done)."""
+    from hub_client import FORMGRADER, logged_in
+
+    user = logged_in(course_hub, "instructor", server=False)
+    user.open_page(FORMGRADER, "formgrader")
+    return user

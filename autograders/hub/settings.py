@@ -39,7 +39,7 @@ class Layout:
         return self.state / "course"
 
     @property
-    def exchange(self) -> Path:  # nbgrader's exchange, with nbgrader's own permissions
+    def exchange(self) -> Path:  # nbgrader's exchange: root's; the course's folder in it the grader account's
         return self.state / "exchange"
 
     @property
@@ -53,6 +53,18 @@ class Layout:
     @property
     def grading_socket(self) -> Path:
         return self.grading_dir / "grading.sock"
+
+    @property
+    def student_python(self) -> Path:  # on every user's server's PYTHONPATH: the hub's exchange steps
+        return self.student_config / "python"
+
+    @property
+    def intake_dir(self) -> Path:  # the intake service's socket, for every user
+        return self.state / "intake"
+
+    @property
+    def intake_socket(self) -> Path:
+        return self.intake_dir / "intake.sock"
 
     @property
     def homes(self) -> Path:  # development mode only: every user's home, under the one account
