@@ -4,7 +4,10 @@ A bank is written by hand by an instructor, so it is read as data and nothing el
 (no implicit types, no tags, no flow style, duplicate keys refused) with a schema, and a numeric
 answer is an arithmetic expression over the question's per-student numbers evaluated by
 simpleeval (no attribute access, no calls beyond a few maths functions). Every mistake is
-reported as ``FILE, line N: what is wrong``. The format is documented in the README.
+reported as ``FILE, line N: what is wrong``: the lines of the checks made here come from
+ruamel.yaml's record of where each key and item stands (strictyaml's own line numbers are
+recomputed from a re-dump of the document and drift past comments and folded text). The format
+is documented in the README.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 
 import simpleeval
 import strictyaml as sy
+from ruamel.yaml import YAML
 from strictyaml.ruamel.error import MarkedYAMLError
 
 KINDS = ("choice", "multi", "number")
@@ -53,6 +57,24 @@ class BankError(ValueError):
     def __init__(self, where: str, line: int | None, message: str):
         self.where, self.line, self.message = where, line, message
         super().__init__(f"{where}, line {line}: {message}" if line else f"{where}: {message}")
+
+
+class _Source:
+    """Where a bank came from, and the line of each of its keys and items."""
+
+    def __init__(self, where: str, text: str):
+        self.where = where
+        self.positions = YAML(typ="rt").load(text)  # read after strictyaml accepted it: the same structure
+
+    def line(self, *path) -> int:
+        node = self.positions
+        for step in path[:-1]:
+            node = node[step]
+        last = path[-1]
+        return (node.lc.item(last) if isinstance(last, int) else node.lc.key(last))[0] + 1
+
+    def error(self, path: tuple, message: str) -> BankError:
+        return BankError(self.where, self.line(*path), message)
 
 
 @dataclass(frozen=True)
@@ -113,8 +135,8 @@ class Question:
                 raise ValueError(f"a choice answer is one of {', '.join(sorted(keys))}")
             return raw
         if self.kind == "multi":
-            if (not isinstance(raw, list) or not raw or len(set(raw)) != len(raw)
-                    or not all(isinstance(k, str) and k in keys for k in raw)):
+            if (not isinstance(raw, list) or not raw or not all(isinstance(k, str) and k in keys for k in raw)
+                    or len(set(raw)) != len(raw)):
                 raise ValueError(f"a multi-select answer is a list of distinct options among {', '.join(sorted(keys))}")
             return sorted(raw)
         if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw) or abs(raw) > 1e15:
@@ -157,101 +179,98 @@ def load_file(path: Path) -> Bank:
 def load_text(name: str, text: str, where: str) -> Bank:
     """The bank ``name`` from its YAML ``text``; ``where`` names it in errors."""
     try:
-        doc = sy.load(text, _SCHEMA, label=where)
+        doc = sy.load(text, _SCHEMA, label=where).data
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(str(p).strip() for p in (exc.context, exc.problem) if p)
         raise BankError(where, mark.line + 1 if mark else None, message) from None
-    default = _seconds(doc, "seconds", DEFAULT_SECONDS, where)
-    title = _text(doc["title"], where, "the title")
+    source = _Source(where, text)
+    default = _seconds(doc, ("seconds",), DEFAULT_SECONDS, source)
+    title = _text(doc["title"], ("title",), source, "the title")
     entries = doc["questions"]
-    if not len(entries):
-        raise BankError(where, entries.start_line, "a bank needs at least one question")
+    if not entries:
+        raise source.error(("questions",), "a bank needs at least one question")
     if len(entries) > MAX_QUESTIONS:
-        raise BankError(where, entries[MAX_QUESTIONS].start_line, f"a bank holds at most {MAX_QUESTIONS} questions")
-    questions = tuple(_question(entry, default, f"{name}:{i}", where) for i, entry in enumerate(entries))
+        raise source.error(("questions", MAX_QUESTIONS), f"a bank holds at most {MAX_QUESTIONS} questions")
+    questions = tuple(_question(entry, ("questions", i), default, f"{name}:{i}", source)
+                      for i, entry in enumerate(entries))
     return Bank(name, title, questions, text)
 
 
-def _question(entry, default_seconds: int, salt: str, where: str) -> Question:
+def _question(entry: dict, at: tuple, default_seconds: int, salt: str, source: _Source) -> Question:
     kinds = [k for k in KINDS if k in entry]
     if len(kinds) != 1:
-        raise BankError(where, entry.start_line, f"each question starts with one of {', '.join(KINDS)}: "
-                                                 "its kind, followed by its text")
+        raise source.error(at, f"each question starts with one of {', '.join(KINDS)}: its kind, followed by its text")
     kind = kinds[0]
-    text = _text(entry[kind], where, "a question")
-    seconds = _seconds(entry, "seconds", default_seconds, where)
+    text = _text(entry[kind], (*at, kind), source, "a question")
+    seconds = _seconds(entry, (*at, "seconds"), default_seconds, source)
     if "answer" not in entry:
-        raise BankError(where, entry.start_line, "the question has no answer")
+        raise source.error(at, "the question has no answer")
+    answer_at = (*at, "answer")
     if kind == "number":
-        for key in ("options",):
-            if key in entry:
-                raise BankError(where, entry[key].start_line, "a number question has no options")
-        numbers = _numbers(entry["numbers"], where) if "numbers" in entry else {}
-        _check_placeholders(entry[kind], text, numbers, where)
-        tolerance = entry["tolerance"].data if "tolerance" in entry else 0.0
+        if "options" in entry:
+            raise source.error((*at, "options"), "a number question has no options")
+        numbers = _numbers(entry["numbers"], (*at, "numbers"), source) if "numbers" in entry else {}
+        _check_placeholders(text, numbers, (*at, kind), source)
+        tolerance = entry.get("tolerance", 0.0)
         if not math.isfinite(tolerance) or tolerance < 0:
-            raise BankError(where, entry["tolerance"].start_line, "the tolerance is a number >= 0")
-        question = Question(kind, text, seconds, answer=entry["answer"].data.strip(), tolerance=tolerance,
+            raise source.error((*at, "tolerance"), "the tolerance is a number >= 0")
+        question = Question(kind, text, seconds, answer=entry["answer"].strip(), tolerance=tolerance,
                             numbers=numbers, salt=salt)
-        _check_expression(question, entry["answer"].start_line, where)
+        _check_expression(question, answer_at, source)
         return question
     for key in ("numbers", "tolerance"):
         if key in entry:
-            raise BankError(where, entry[key].start_line, f"only number questions have {key}")
+            raise source.error((*at, key), f"only number questions have {key}")
     if "options" not in entry:
-        raise BankError(where, entry.start_line, f"a {kind} question needs options (A, B, ...)")
-    options = _options(entry["options"], where)
-    keys = [k.strip() for k in entry["answer"].data.split(",")]
+        raise source.error(at, f"a {kind} question needs options (A, B, ...)")
+    options = _options(entry["options"], (*at, "options"), source)
+    keys = [k.strip() for k in entry["answer"].split(",")]
     given = {o.key for o in options}
-    line = entry["answer"].start_line
     if kind == "choice" and len(keys) != 1:
-        raise BankError(where, line, "a choice question has one right option: use multi for several")
+        raise source.error(answer_at, "a choice question has one right option: use multi for several")
     if unknown := [k for k in keys if k not in given]:
-        raise BankError(where, line, f"the answer names {', '.join(repr(k) for k in unknown)}, which is not "
-                                     f"among the options {', '.join(sorted(given))}")
+        raise source.error(answer_at, f"the answer names {', '.join(repr(k) for k in unknown)}, which is not "
+                                      f"among the options {', '.join(sorted(given))}")
     if len(set(keys)) != len(keys):
-        raise BankError(where, line, "the answer names an option twice")
+        raise source.error(answer_at, "the answer names an option twice")
     return Question(kind, text, seconds, options=options, key=frozenset(keys), salt=salt)
 
 
-def _text(node, where: str, what: str) -> str:
-    text = node.data.strip()
+def _text(value: str, at: tuple, source: _Source, what: str) -> str:
+    text = value.strip()
     if not text:
-        raise BankError(where, node.start_line, f"{what} is empty")
+        raise source.error(at, f"{what} is empty")
     if len(text) > MAX_TEXT:
-        raise BankError(where, node.start_line, f"{what} is over {MAX_TEXT} characters")
+        raise source.error(at, f"{what} is over {MAX_TEXT} characters")
     return text
 
 
-def _seconds(node, key: str, default: int, where: str) -> int:
-    if key not in node:
+def _seconds(node: dict, at: tuple, default: int, source: _Source) -> int:
+    if at[-1] not in node:
         return default
-    seconds = node[key].data
+    seconds = node[at[-1]]
     if seconds not in SECONDS:
-        raise BankError(where, node[key].start_line,
-                        f"seconds is the time to answer, from {SECONDS.start} to {SECONDS.stop - 1}")
+        raise source.error(at, f"seconds is the time to answer, from {SECONDS.start} to {SECONDS.stop - 1}")
     return seconds
 
 
-def _options(node, where: str) -> tuple[Option, ...]:
-    keys = [k.data for k in node.keys()]
+def _options(node: dict, at: tuple, source: _Source) -> tuple[Option, ...]:
+    keys = list(node)
     if len(keys) < 2 or keys != list(OPTION_KEYS[:len(keys)]):
-        raise BankError(where, node.start_line, f"options are named A, B, C ... in order (2 to {len(OPTION_KEYS)})")
-    return tuple(Option(key, _text(node[key], where, f"option {key}")) for key in keys)
+        raise source.error(at, f"options are named A, B, C ... in order (2 to {len(OPTION_KEYS)})")
+    return tuple(Option(key, _text(node[key], (*at, key), source, f"option {key}")) for key in keys)
 
 
 _RANGE = re.compile(r"(\S+)\s+to\s+(\S+)(?:\s+step\s+(\S+))?")
 
 
-def _numbers(node, where: str) -> dict[str, tuple[float, ...]]:
+def _numbers(node: dict, at: tuple, source: _Source) -> dict[str, tuple[float, ...]]:
     """Each number: a list of values (``28, 32, 64``) or a range (``0.5 to 6 step 0.5``, step 1 by default)."""
     numbers = {}
-    for name_node in node.keys():
-        spec = node[name_node]
-        line = spec.start_line
+    for name, spec in node.items():
         try:
-            if match := _RANGE.fullmatch(spec.data.strip()):
+            if match := _RANGE.fullmatch(spec.strip()):
                 low, high = _number(match[1]), _number(match[2])
                 step = _number(match[3]) if match[3] else 1
                 if step <= 0 or high < low:
@@ -262,10 +281,10 @@ def _numbers(node, where: str) -> dict[str, tuple[float, ...]]:
                 values = tuple(low + i * step if isinstance(low + step, int) else round(low + i * step, 12)
                                for i in range(count))
             else:
-                values = tuple(_number(v) for v in spec.data.split(","))
+                values = tuple(_number(v) for v in spec.split(","))
         except ValueError as exc:
-            raise BankError(where, line, f"{name_node.data}: {exc}") from None
-        numbers[name_node.data] = values
+            raise source.error((*at, name), f"{name}: {exc}") from None
+        numbers[name] = values
     return numbers
 
 
@@ -285,27 +304,26 @@ def _number(text: str) -> float:
     return value
 
 
-def _check_placeholders(node, text: str, numbers: dict, where: str):
+def _check_placeholders(text: str, numbers: dict, at: tuple, source: _Source):
     if not numbers:
         return
     try:
-        fields = [(name, conversion) for _, name, _, conversion in string.Formatter().parse(text) if name is not None]
-        for name, conversion in fields:
-            if name not in numbers or conversion:
+        for _, name, _, conversion in string.Formatter().parse(text):
+            if name is not None and (name not in numbers or conversion):
                 raise ValueError(f"{{{name}}} is not one of its numbers ({', '.join(numbers)}); "
                                  "write a literal brace as {{ or }}")
         text.format(**{n: v[0] for n, v in numbers.items()})
     except (ValueError, IndexError, KeyError) as exc:
-        raise BankError(where, node.start_line, f"the text's placeholders: {exc}") from None
+        raise source.error(at, f"the text's placeholders: {exc}") from None
 
 
-def _check_expression(question: Question, line: int, where: str):
-    """The answer must compute for the numbers' first values and for a spread of students."""
+def _check_expression(question: Question, at: tuple, source: _Source):
+    """The answer must compute for a spread of students' numbers."""
     try:
         for i in range(CHECKED_DRAWS if question.numbers else 1):
             question.expected(f"check-{i}")
     except (ValueError, ArithmeticError, TypeError, SyntaxError, simpleeval.InvalidExpression) as exc:
-        raise BankError(where, line, f"the answer {question.answer!r} does not compute: {exc}") from None
+        raise source.error(at, f"the answer {question.answer!r} does not compute: {exc}") from None
 
 
 def _evaluate(expression: str, numbers: dict[str, float]) -> float:
