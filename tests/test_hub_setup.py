@@ -68,7 +68,7 @@ def hub_config(tmp_path, monkeypatch, authenticator, **env):
     state = tmp_path / "state"
     (state / "hub").mkdir(parents=True)
     HubSettings(state_dir=str(state), ip="127.0.0.1", port=8000, hub_port=8081, proxy_api_port=8001,
-                formgrader_port=9999, multiuser=True, students=["alice", "bob"], instructors=["instructor"],
+                formgrader_port=9999, quiz_port=9998, multiuser=True, students=["alice", "bob"], instructors=["instructor"],
                 grader_python=str(BIN / "python"), student_bin=str(ROOT / ".venv-student" / "bin")).save()
     monkeypatch.setenv(SETTINGS_ENV, str(state / "hub" / "hub.json"))
     monkeypatch.setenv("DLCOURSE_AUTHENTICATOR", authenticator)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..course import Course
 from ..engine.sandbox import student_python
+from ..quiz_game.banks import FOLDER as QUIZ_BANKS
 from . import accounts
 from .roster import read_roster
 from .settings import COURSE_ID, GRADER_ACCOUNT, HubSettings, Layout
@@ -93,8 +94,8 @@ def prepare(course: Course, roster_path: Path, state: Path, *, ip: str, port: in
 
     settings = HubSettings(
         state_dir=str(layout.state), ip=ip, port=port, hub_port=free_port(), proxy_api_port=free_port(),
-        formgrader_port=free_port(), multiuser=multiuser, students=[m.id for m in roster.students],
-        instructors=[m.id for m in roster.instructors], grader_python=sys.executable, student_bin=str(student_bin))
+        formgrader_port=free_port(), quiz_port=free_port(), multiuser=multiuser,
+        students=[m.id for m in roster.students], instructors=[m.id for m in roster.instructors], grader_python=sys.executable, student_bin=str(student_bin))
     settings.save()
     return settings
 
@@ -107,6 +108,8 @@ def _course_folder(course: Course, roster_path: Path, layout: Layout, grader, lo
         accounts.own(folder, grader, 0o700)
     for path in accounts.copy_tree_as(course.source_dir, folder / "source", grader):
         log(f"course source updated: {path}")
+    for path in accounts.copy_tree_as(course.root / QUIZ_BANKS, folder / QUIZ_BANKS, grader):
+        log(f"quiz bank updated: {path}")
     shutil.copyfile(roster_path, folder / "roster.csv")
     lines = ['"""nbgrader configuration of the course on the hub (written by `dlcourse hub` at each start)."""',
              "from autograders.nbgrader_step import use_grading_engine", "",

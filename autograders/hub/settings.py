@@ -63,6 +63,7 @@ class HubSettings:
     hub_port: int
     proxy_api_port: int
     formgrader_port: int
+    quiz_port: int  # the live quiz game's service
     multiuser: bool  # real unix accounts (run as root); False: the development mode, one account
     students: list[str]
     instructors: list[str]

@@ -1,0 +1,104 @@
+"""The quiz service as a browser's scripts use it, over HTTP and websockets, for the tests and the benchmark.
+
+Logging in is tests/hub_client.py's: opening the quiz's page goes through the hub's OAuth, which
+sets the service's cookies (its XSRF token included).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import signal
+import time
+from pathlib import Path
+
+import websocket
+from hub_client import DEMO_PASSWORDS, HubUser
+
+PREFIX = "/services/quiz/"
+
+
+class QuizUser(HubUser):
+    def open_quiz(self) -> QuizUser:
+        self.open_page(PREFIX)
+        return self
+
+    def post(self, path: str, body=None, headers: dict | None = None, **kwargs):
+        """A POST as the quiz's scripts send it: JSON, with the XSRF token of the quiz's page."""
+        return self.http.post(f"{self.base}{PREFIX}{path}", json={} if body is None else body,
+                              headers={"X-XSRFToken": self._xsrf(PREFIX), **(headers or {})}, **kwargs)
+
+    def get(self, path: str, **kwargs):
+        return self.http.get(f"{self.base}{PREFIX}{path}", **kwargs)
+
+    def state(self, view: str = "player") -> dict:
+        reply = self.get("api/state", params={"view": view})
+        reply.raise_for_status()
+        return reply.json()
+
+    def answer(self, game: dict, value, **kwargs):
+        return self.post("api/answer", {"game": game["id"], "question": game["question"]["index"], "answer": value},
+                         **kwargs)
+
+    def events(self, view: str = "player", origin: str | None = None, timeout: float = 30) -> websocket.WebSocket:
+        cookies = "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
+        return websocket.create_connection(f"ws://{self.base.split('://', 1)[1]}{PREFIX}api/events?view={view}",
+                                           header=[f"Cookie: {cookies}"], origin=origin or self.base, timeout=timeout)
+
+
+def logged_in(url: str, name: str, password: str | None = None) -> QuizUser:
+    user = QuizUser(url, name)
+    user.login(password or DEMO_PASSWORDS[name])
+    return user.open_quiz()
+
+
+def install_bank(state: Path, name: str, text: str) -> Path:
+    """Write a bank into the hub's course as an instructor would (owned by the course's grader account)."""
+    folder = state / "course" / "quiz_banks"
+    path = folder / f"{name}.yaml"
+    path.write_text(text)
+    owner = folder.stat()
+    os.chown(path, owner.st_uid, owner.st_gid)
+    return path
+
+
+def service_pid(state: Path) -> int | None:
+    """The quiz service the hub started for this state folder (the test started that hub)."""
+    wanted = ["quiz", "serve", "--course", str(state / "course")]
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        if any(args[i:i + 4] == wanted for i in range(len(args))):
+            return int(entry.name)
+    return None
+
+
+def kill_service(state: Path) -> int:
+    pid = service_pid(state)
+    assert pid, "the quiz service is not running"
+    os.kill(pid, signal.SIGKILL)
+    return pid
+
+
+def wait_for_service(user: QuizUser, state: Path, old_pid: int, timeout: float = 90) -> float:
+    """Wait until the hub has started the service again and it answers; returns the seconds waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        pid = service_pid(state)
+        if pid and pid != old_pid and user.get("api/state").status_code == 200:
+            return time.monotonic() - started
+        time.sleep(0.5)
+    raise AssertionError(f"the hub did not restart the quiz service within {timeout:g} s")
+
+
+def grader_account(state: Path) -> pwd.struct_passwd:
+    return pwd.getpwuid((state / "course").stat().st_uid)
+
+
+def receive_json(ws: websocket.WebSocket) -> dict:
+    return json.loads(ws.recv())
