@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from datetime import datetime, timezone
 from pathlib import Path
 
 from nbgrader.api import Gradebook
@@ -82,6 +83,7 @@ def record_in_gradebook(game: Game, course_root: Path) -> dict:
     coursedir.root = str(course_root)
     rows = scores(game)
     played = [r.question for r in game.record.rounds]
+    ended = datetime.fromtimestamp(game.record.ended_at, timezone.utc)  # the submission's time in formgrader
     with gradebook_lock.holding(Path(course_root)), Gradebook(coursedir.db_url, coursedir.course_id) as gb:
         students = {s.id for s in gb.students}
         gb.update_or_create_assignment(game.id)
@@ -93,7 +95,7 @@ def record_in_gradebook(game: Game, course_root: Path) -> dict:
         for row in rows:
             if row["student"] not in students:
                 continue
-            gb.update_or_create_submission(game.id, row["student"])
+            gb.update_or_create_submission(game.id, row["student"], timestamp=ended)
             for index in played:
                 grade = gb.find_grade(cell_name(index), NOTEBOOK, game.id, row["student"])
                 grade.auto_score = row[cell_name(index)]
