@@ -97,6 +97,7 @@ def test_the_instructor_and_three_students_play_a_game_in_browsers(course_hub, b
     expect(pages["alice"].locator("#verdict")).to_have_text(re.compile(r"Right! \+\d+"))
     expect(pages["carol"].locator("#verdict")).to_have_text("Wrong.")
     expect(pages["carol"].locator("#expected")).to_have_text("sigmoid")
+    host.screenshot(path=str(ARTIFACTS / "host-reveal.png"), full_page=True)
 
     # question 2: multi-select, then send
     host.click("#next")
@@ -138,7 +139,7 @@ def test_the_instructor_and_three_students_play_a_game_in_browsers(course_hub, b
     host.click("#record")
     expect(host.locator("#record")).to_have_text("Recorded in the gradebook")
     host.screenshot(path=str(ARTIFACTS / "host-final.png"), full_page=True)
-    for shot in ("student-phone.png", "host-final.png"):
+    for shot in ("student-phone.png", "host-reveal.png", "host-final.png"):
         assert (ARTIFACTS / shot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     print(f"screenshots: {ARTIFACTS}")
 

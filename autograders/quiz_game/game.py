@@ -181,7 +181,8 @@ class Game:
             view["question"] = {
                 "index": current.question, "kind": q.kind, "text": q.host_text(), "per_student": q.per_student,
                 "options": [{"key": o.key, "text": o.text} for o in q.options], "seconds": q.seconds,
-                "deadline": current.deadline, "answered": sum(1 for (i, _) in self.answers if i == current.question),
+                "deadline": current.deadline, "closed_at": current.closed_at,
+                "answered": sum(1 for (i, _) in self.answers if i == current.question),
                 "eligible": sum(self.eligible(s, current) for s in self.record.players)}
             if current.closed_at is not None:
                 view["question"]["distribution"] = self.distribution(current.question)
@@ -206,6 +207,7 @@ class Game:
             view["question"] = {
                 "index": current.question, "kind": q.kind, "text": q.text_for(student), "seconds": q.seconds,
                 "options": [{"key": k, "text": texts[k]} for k in order], "deadline": current.deadline,
+                "closed_at": current.closed_at,
                 "eligible": self.eligible(student, current), "answered": mine is not None,
                 "answer": mine.answer if mine else None}
             if current.closed_at is not None:

@@ -10,7 +10,12 @@
   let banks = null; // the bank list, fetched when the start form is shown
   let games = null; // past games
 
-  connect("host", (next) => { state = next; render(); });
+  connect("host", (next) => {
+    const phase = (g) => (g ? `${g.id}:${g.phase}:${g.recorded}` : "");
+    if (state && phase(state.game) !== phase(next.game)) games = null; // the past games' list changed
+    state = next;
+    render();
+  });
 
   async function act(path, body) {
     const reply = await api("POST", path, body === undefined ? {} : body);
@@ -19,10 +24,14 @@
     return reply;
   }
 
+  let loading = false;
   async function loadLists() {
+    if (loading) return;
+    loading = true;
     const [b, g] = await Promise.all([api("GET", "api/banks"), api("GET", "api/games")]);
     banks = b.ok ? b.data.banks : [];
     games = g.ok ? g.data.games : [];
+    loading = false;
     render();
   }
 
@@ -43,7 +52,7 @@
   }
 
   function startForm() {
-    if (banks === null) { loadLists(); return el("p", {class: "status"}, "Loading the banks…"); }
+    if (banks === null || games === null) { loadLists(); return el("p", {class: "status"}, "Loading the banks…"); }
     const select = el("select", {id: "bank", "aria-label": "question bank"},
       banks.map((b) => el("option", {value: b.name, disabled: Boolean(b.error)},
         b.error ? `${b.name}: cannot be played` : `${b.title} (${b.questions} questions)`)));
