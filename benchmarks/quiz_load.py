@@ -32,32 +32,9 @@ import aiohttp
 from hub_load import percentile
 from simulated_class import PASSWORD, simulated_class
 
-from quiz_client import PREFIX, QuizUser, install_bank  # noqa: E402 (tests/, on the path through simulated_class)
+from quiz_client import PREFIX, THREE_QUESTIONS, QuizUser, install_bank  # noqa: E402 (tests/, on the path through simulated_class)
 
 ANSWER_WITHIN = 2.0  # seconds after a question opens
-BANK = """\
-title: Load test
-seconds: 20
-questions:
-  - choice: Which activation outputs values between 0 and 1?
-    options:
-      A: ReLU
-      B: sigmoid
-      C: tanh
-      D: the identity
-    answer: B
-  - multi: Which of these help a model that overfits?
-    options:
-      A: more data
-      B: more epochs
-      C: dropout
-    answer: A, C
-  - number: A layer has {i} inputs and {o} outputs. How many weights and biases does it have?
-    numbers:
-      i: 2 to 40
-      o: 2 to 40
-    answer: i * o + o
-"""
 
 
 def log_in(url: str, name: str) -> QuizUser:
@@ -156,7 +133,7 @@ def main():
         sys.exit("quiz_load.py needs root: the hub it measures runs with a unix account per student")
     print(f"{os.cpu_count()} cores; starting the hub with {args.students} simulated students ...", flush=True)
     with simulated_class("quizload", args.students, "quizhost") as (hub, names):
-        install_bank(hub.state, "load_test", BANK)
+        install_bank(hub.state, "load_test", THREE_QUESTIONS)
         with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
             users = list(pool.map(lambda name: log_in(hub.url, name), names))
             host = log_in(hub.url, "quizhost")

@@ -17,6 +17,30 @@ import websocket
 from hub_client import DEMO_PASSWORDS, HubUser
 
 PREFIX = "/services/quiz/"
+# the game of the browser test and of benchmarks/quiz_load.py: multiple choice, multi-select, numbers per student
+THREE_QUESTIONS = """\
+title: Three questions
+seconds: 60
+questions:
+  - choice: Which activation outputs values between 0 and 1?
+    options:
+      A: ReLU
+      B: sigmoid
+      C: tanh
+      D: the identity <img src=x onerror="document.title='pwned'">
+    answer: B
+  - multi: Which of these help a model that overfits?
+    options:
+      A: more data
+      B: more epochs
+      C: dropout
+    answer: A, C
+  - number: A layer has {i} inputs and {o} outputs. How many weights and biases does it have?
+    numbers:
+      i: 2 to 40
+      o: 2 to 40
+    answer: i * o + o
+"""
 
 
 class QuizUser(HubUser):

@@ -14,33 +14,10 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import BIN, ROOT, venv_env
 from hub_client import DEMO_PASSWORDS, HubUser
-from quiz_client import PREFIX, grader_account, install_bank
+from quiz_client import PREFIX, THREE_QUESTIONS, grader_account, install_bank
 from test_hub_browser import browser  # noqa: F401 (the fixture)
 
 ARTIFACTS = ROOT / "test-artifacts" / "quiz"
-BANK = """\
-title: Browser game
-seconds: 60
-questions:
-  - choice: Which activation outputs values between 0 and 1?
-    options:
-      A: ReLU
-      B: sigmoid
-      C: tanh
-      D: the identity
-    answer: B
-  - multi: Which of these help a model that overfits?
-    options:
-      A: more data
-      B: more epochs
-      C: dropout
-    answer: A, C
-  - number: A layer has {i} inputs and {o} outputs. How many weights and biases does it have?
-    numbers:
-      i: 2 to 40
-      o: 2 to 40
-    answer: i * o + o
-"""
 # what each student answers: question 1 and 2 by option key, question 3 right or wrong
 PLAYS = {"alice": ("B", ["A", "C"], True), "bob": ("B", ["A"], True), "carol": ("C", ["A", "C"], False)}
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
@@ -68,7 +45,7 @@ def _context(browser, hub_url: str, name: str, outside: list, **options):
 def test_the_instructor_and_three_students_play_a_game_in_browsers(course_hub, browser):  # noqa: F811
     from playwright.sync_api import expect
 
-    install_bank(course_hub.state, "browser_game", BANK)
+    install_bank(course_hub.state, "browser_game", THREE_QUESTIONS)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     outside = []
     quiz = f"{course_hub.url}{PREFIX}"
@@ -97,6 +74,9 @@ def test_the_instructor_and_three_students_play_a_game_in_browsers(course_hub, b
     expect(pages["alice"].locator("#verdict")).to_have_text(re.compile(r"Right! \+\d+"))
     expect(pages["carol"].locator("#verdict")).to_have_text("Wrong.")
     expect(pages["carol"].locator("#expected")).to_have_text("sigmoid")
+    # a bank's text is text on every screen, never markup
+    expect(host.locator('#distribution li[data-key="D"] .bar-label')).to_contain_text('<img src=x onerror=')
+    assert all(page.title() != "pwned" for page in (host, *pages.values()))
     host.screenshot(path=str(ARTIFACTS / "host-reveal.png"), full_page=True)
 
     # question 2: multi-select, then send

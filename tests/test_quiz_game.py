@@ -8,6 +8,7 @@ import shutil
 
 import pytest
 from conftest import venv_env
+from test_quiz_bank import GOOD
 from nbgrader.api import Gradebook
 
 from autograders.quiz_game import results
@@ -15,25 +16,7 @@ from autograders.quiz_game.game import MAX_POINTS, Refused, option_order, points
 from autograders.quiz_game.games import Games
 from autograders.quiz_game.store import Store
 
-BANK = """\
-title: Three questions
-seconds: 10
-questions:
-  - choice: Pick B
-    options: {A: no, B: yes, C: no}
-    answer: B
-  - multi: Pick A and C
-    options:
-      A: yes
-      B: no
-      C: yes
-    answer: A, C
-  - number: What is {a} plus {b}?
-    numbers:
-      a: 1 to 50
-      b: 1 to 50
-    answer: a + b
-""".replace("    options: {A: no, B: yes, C: no}\n", "    options:\n      A: no\n      B: yes\n      C: no\n")
+BANK = GOOD.replace("title: A bank\n", "title: A bank\nseconds: 10\n")  # the number question keeps its 30 s
 
 
 @pytest.fixture
@@ -109,18 +92,18 @@ def test_a_game_s_rules_and_its_restart_from_disk(course, monkeypatch):
     resumed.answer("bob", game.id, 2, q.expected("alice") + 1000, 1031.0)  # alice's numbers are not bob's
     resumed.end(1032.0)
     assert [(s.student, s.points, s.correct) for s in resumed.standings()] == [
-        ("alice", 1675, 2), ("bob", 950, 1), ("carol", 950, 1)]
+        ("alice", 1675, 2), ("carol", 983, 1), ("bob", 950, 1)]
 
     rows = list(csv.DictReader(io.StringIO(results.to_csv(resumed))))
     assert [(r["student"], r["points"], r["q01"], r["q02"], r["q03"], r["q02_answer"]) for r in rows] == [
-        ("alice", "1675", "875", "800", "0", "A+C"), ("bob", "950", "0", "950", "0", "A+C"),
-        ("carol", "950", "0", "0", "950", "A")]
+        ("alice", "1675", "875", "800", "0", "A+C"), ("carol", "983", "0", "0", "983", "A"),
+        ("bob", "950", "0", "950", "0", "A+C")]
     outcome = results.record_in_gradebook(resumed, course)
     outcome_again = results.record_in_gradebook(resumed, course)  # recording again replaces, never adds
-    assert outcome == outcome_again == {"assignment": game.id, "graded": ["alice", "bob", "carol"], "left_out": []}
+    assert outcome == outcome_again == {"assignment": game.id, "graded": ["alice", "carol", "bob"], "left_out": []}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "dl-course") as gb:
         assert {s.student.id: s.score for s in gb.assignment_submissions(game.id)} == {
-            "alice": 1675, "bob": 950, "carol": 950}
+            "alice": 1675, "bob": 950, "carol": 983}
         assert gb.find_assignment(game.id).max_score == 3 * MAX_POINTS
     store.close()
 

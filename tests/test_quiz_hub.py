@@ -91,6 +91,10 @@ def test_a_student_sees_no_one_else_s_answer_cannot_answer_twice_late_or_as_some
     view = alice.state()["game"]
     assert view["question"]["eligible"] and not any(key in str(view) for key in SECRETS)
 
+    # an answer of 100 kB (the service reads at most 16 KiB of a body), an answer of the wrong form
+    huge = alice.answer(view, "A" * 100_000)
+    assert huge.status_code in (400, 413), huge.status_code
+    assert alice.answer(view, ["A", "B"]).status_code == 400
     # as someone else: whatever a request says, the hub's token says who answers
     as_bob = alice.answer(view, "A", params={"student": "bob", "user": "bob"},
                           headers={"X-Forwarded-User": "bob", "X-Remote-User": "bob"})

@@ -113,8 +113,9 @@ class PageHandler(QuizHandler):
     def get(self, page: str):
         if page == "host" and not self.is_host:
             raise web.HTTPError(403, "only instructors run games")
-        self.render(f"{page or 'play'}.html", xsrf=self.xsrf_token.decode(), is_host=self.is_host, name=self.name,
-                    prefix=self.settings["quiz_prefix"])
+        page = page or "play"
+        self.render(f"{page}.html", script=f"{page}.js", xsrf=self.xsrf_token.decode(), is_host=self.is_host,
+                    name=self.name, prefix=self.settings["quiz_prefix"])
 
     def write_error(self, status_code, **kwargs):
         self.render("error.html", status=status_code, message=_message(kwargs, self._reason))

@@ -88,5 +88,13 @@ const Quiz = (() => {
 
   function error(message) { return el("p", {class: "error", role: "alert"}, message); }
 
-  return {el, api, connect, setDeadline, shape, show, error, prefix};
+  // a question's frame, as both screens show it: its number and its text
+  function questionBox(game) {
+    const q = game.question;
+    return el("section", {class: `question ${q.kind}`, id: "question", dataset: {index: q.index}},
+      el("p", {class: "counter"}, `Question ${q.index + 1} of ${game.questions}`),
+      el("p", {class: "text", id: "question-text"}, q.text));
+  }
+
+  return {el, api, connect, setDeadline, shape, show, error, questionBox, prefix};
 })();

@@ -4,7 +4,7 @@
 "use strict";
 
 (() => {
-  const {el, api, connect, setDeadline, shape, show, error, prefix} = Quiz;
+  const {el, api, connect, setDeadline, shape, show, error, prefix, questionBox} = Quiz;
   let state = null;
   let message = null;
   let banks = null; // the bank list, fetched when the start form is shown
@@ -85,9 +85,7 @@
 
   function question(game) {
     const q = game.question;
-    const box = el("section", {class: `question ${q.kind}`, id: "question", dataset: {index: q.index}},
-      el("p", {class: "counter"}, `Question ${q.index + 1} of ${game.questions}`),
-      el("p", {class: "text", id: "question-text"}, q.text));
+    const box = questionBox(game);
     if (game.phase === "open") {
       box.append(el("div", {class: "live"},
         el("p", {class: "countdown-big"}, el("span", {id: "countdown"}), " s"),

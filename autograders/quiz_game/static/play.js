@@ -2,7 +2,7 @@
 "use strict";
 
 (() => {
-  const {el, api, connect, setDeadline, shape, show, error} = Quiz;
+  const {el, api, connect, setDeadline, shape, show, error, questionBox} = Quiz;
   let state = null;
   let picked = new Set(); // a multi-select answer being put together
   let shownQuestion = null;
@@ -51,9 +51,7 @@
 
   function question(game) {
     const q = game.question;
-    const box = el("section", {class: `question ${q.kind}`, id: "question", dataset: {index: q.index}},
-      el("p", {class: "counter"}, `Question ${q.index + 1} of ${game.questions}`),
-      el("p", {class: "text", id: "question-text"}, q.text));
+    const box = questionBox(game);
     if (game.phase === "open") {
       box.append(el("p", {class: "countdown-line"}, el("span", {id: "countdown"}), " s"));
       if (!q.eligible) {
