@@ -71,6 +71,13 @@ class QuizUser(HubUser):
                                            header=[f"Cookie: {cookies}"], origin=origin or self.base, timeout=timeout)
 
 
+def end_running_game(host: QuizUser):
+    """A test starts from no running game, whatever a test before it left."""
+    game = host.state("host")["game"]
+    if game and game["phase"] != "ended":
+        host.post(f"api/games/{game['id']}/end").raise_for_status()
+
+
 def logged_in(url: str, name: str, password: str | None = None) -> QuizUser:
     user = QuizUser(url, name)
     user.login(password or DEMO_PASSWORDS[name])

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import BIN, ROOT, venv_env
 from hub_client import DEMO_PASSWORDS, HubUser
-from quiz_client import PREFIX, THREE_QUESTIONS, grader_account, install_bank
+from quiz_client import PREFIX, THREE_QUESTIONS, QuizUser, end_running_game, grader_account, install_bank
 from test_hub_browser import browser  # noqa: F401 (the fixture)
 
 ARTIFACTS = ROOT / "test-artifacts" / "quiz"
@@ -46,6 +46,9 @@ def test_the_instructor_and_three_students_play_a_game_in_browsers(course_hub, b
     from playwright.sync_api import expect
 
     install_bank(course_hub.state, "browser_game", THREE_QUESTIONS)
+    instructor = QuizUser(course_hub.url, "instructor")
+    instructor.login(DEMO_PASSWORDS["instructor"])
+    end_running_game(instructor.open_quiz())
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     outside = []
     quiz = f"{course_hub.url}{PREFIX}"

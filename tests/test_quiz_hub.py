@@ -9,7 +9,8 @@ import time
 
 import pytest
 import websocket
-from quiz_client import PREFIX, install_bank, kill_service, logged_in, receive_json, wait_for_service
+from quiz_client import (PREFIX, end_running_game, install_bank, kill_service, logged_in, receive_json,
+                         wait_for_service)
 from test_hub_setup import hub_config
 
 BANK = """\
@@ -21,7 +22,7 @@ questions:
       B: this one
       C: not this either
     answer: B
-    seconds: 4
+    seconds: 6
   - number: What is {a} plus 1?
     numbers:
       a: 1 to 1000
@@ -51,6 +52,7 @@ def people(course_hub):
 @pytest.fixture(scope="module")
 def game(people):
     host = people["instructor"]
+    end_running_game(host)
     reply = host.post("api/games", {"bank": "attacks"})
     assert reply.status_code == 200, reply.text
     game_id = reply.json()["game"]
@@ -65,7 +67,8 @@ def test_the_quiz_is_on_the_hub_s_home_page_for_students(people):
 
 def test_a_student_cannot_open_the_instructor_s_controls(people, game):
     alice = people["alice"]
-    assert alice.get("host").status_code == 403
+    page = alice.get("host")
+    assert page.status_code == 403 and "only instructors run games" in page.text
     for method, path, body in [("GET", "api/banks", None), ("GET", "api/games", None),
                                ("GET", "api/state?view=host", None), ("POST", "api/games", {"bank": "attacks"}),
                                ("POST", f"api/games/{game}/next", {}), ("POST", f"api/games/{game}/end", {}),
