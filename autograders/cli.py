@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from . import batch, devices, k8s, reports, sharding
+from .quiz_game import cli as quiz_cli
 from .course import Course, CourseError
 from .engine import GradingSettings, NotebookResult, check_seeds
 from .progress import GradingProgress
@@ -88,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--course", default="course", metavar="DIR", help="the course folder (default: ./course)")
     audit.set_defaults(run=cmd_audit)
     k8s.add_parser(sub)
+    quiz_cli.add_parser(sub)
 
     hub = sub.add_parser("hub", help="serve the course on JupyterHub: real users (as root), the nbgrader exchange, "
                                      "formgrader for instructors")

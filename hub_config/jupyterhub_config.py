@@ -95,12 +95,18 @@ c.JupyterHub.concurrent_spawn_limit = 10
 
 # -- nbgrader: formgrader for instructors, the grading service, the idle culler ------------------
 course = hub.course_id
-# students get JupyterHub's default role only: no read:services, which would show them formgrader's
-# internal URL, command and pid
+# students get JupyterHub's default role, and the quiz game's: no read:services, which would show them
+# formgrader's internal URL, command and pid
+QUIZ_HOST_SCOPE = "custom:quiz:host"  # the quiz service (autograders/quiz_game/service.py) checks it
+c.JupyterHub.custom_scopes = {QUIZ_HOST_SCOPE: {"description": "Run games of the course's live quiz"}}
 c.JupyterHub.load_groups = {f"formgrade-{course}": {"users": list(hub.instructors)}}
 c.JupyterHub.load_roles = [
     {"name": f"formgrade-{course}", "groups": [f"formgrade-{course}"],
      "scopes": [f"access:services!service={course}", f"read:services!service={course}", "list:services"]},
+    # the live quiz game: everyone in the course plays, instructors run games
+    {"name": "quiz-players", "users": list(hub.students) + list(hub.instructors),
+     "scopes": ["access:services!service=quiz"]},
+    {"name": "quiz-hosts", "groups": [f"formgrade-{course}"], "scopes": [QUIZ_HOST_SCOPE]},
     {"name": "idle-culler", "services": ["idle-culler"],
      "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
 ]
@@ -112,15 +118,26 @@ formgrader = {
     "environment": {"JUPYTERHUB_DEFAULT_URL": "/formgrader", "PATH": f"{grader_bin}:/usr/local/bin:/usr/bin:/bin"},
     "oauth_no_confirm": True,
 }
+quiz = {
+    # the live quiz game (README: "The live quiz game"), as the account that owns the course and its gradebook
+    "name": "quiz",
+    "url": f"http://127.0.0.1:{hub.quiz_port}",
+    "command": [str(Path(grader_bin) / "dlcourse"), "quiz", "serve", "--course", str(layout.course_dir)],
+    "cwd": str(layout.course_dir),
+    "environment": {"PATH": f"{grader_bin}:/usr/local/bin:/usr/bin:/bin"},
+    "oauth_no_confirm": True,
+    "oauth_client_allowed_scopes": [QUIZ_HOST_SCOPE],  # in the tokens of those who hold it: the instructors
+}
 services = [
     formgrader,
+    quiz,
     {"name": "idle-culler", "command": [hub.grader_python, "-m", "jupyterhub_idle_culler",
                                          "--timeout=3600", "--cull-every=300"]},
 ]
 if hub.multiuser:
     # formgrader runs as the course's grader account, which owns the course; autograding goes
     # through the grading service, which runs as root to sandbox each student's kernel
-    formgrader["user"] = hub.grader_account
+    formgrader["user"] = quiz["user"] = hub.grader_account
     services.append({"name": "grading", "command": [
         str(Path(grader_bin) / "dlcourse"), "grading-service", "--course", hub.course_root,
         "--socket", str(layout.grading_socket), "--allow-user", hub.grader_account]})

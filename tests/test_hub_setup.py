@@ -79,8 +79,8 @@ def hub_config(tmp_path, monkeypatch, authenticator, **env):
     state = tmp_path / "state"
     (state / "hub").mkdir(parents=True)
     HubSettings(state_dir=str(state), ip="127.0.0.1", port=8000, hub_port=8081, proxy_api_port=8001,
-                formgrader_port=9999, multiuser=True, course_root=str(ROOT / "course"), students=["alice", "bob"],
-                instructors=["instructor"], grader_python=str(BIN / "python"),
+                formgrader_port=9999, quiz_port=9998, multiuser=True, course_root=str(ROOT / "course"),
+                students=["alice", "bob"], instructors=["instructor"], grader_python=str(BIN / "python"),
                 student_bin=str(ROOT / ".venv-student" / "bin")).save()
     monkeypatch.setenv(SETTINGS_ENV, str(state / "hub" / "hub.json"))
     monkeypatch.setenv("DLCOURSE_AUTHENTICATOR", authenticator)
@@ -101,10 +101,11 @@ def test_the_hub_admits_the_roster_and_instructors_administer_and_grade(tmp_path
     assert c.JupyterHub.load_groups["formgrade-dl-course"]["users"] == ["instructor"]
     roles = {r["name"]: r for r in c.JupyterHub.load_roles}
     assert "access:services!service=dl-course" in roles["formgrade-dl-course"]["scopes"]
-    # no role reaches a student: they keep JupyterHub's default, without read:services
+    # the only role that reaches a student is the quiz's: they keep JupyterHub's default, without read:services
     students = {"alice", "bob"}
-    assert not [r for r in roles.values() if students & set(r.get("users", []))
+    reaching = [r for r in roles.values() if students & set(r.get("users", []))
                 or any(students & set(c.JupyterHub.load_groups[g]["users"]) for g in r.get("groups", []))]
+    assert [r["scopes"] for r in reaching] == [["access:services!service=quiz"]]
     services = {s["name"]: s for s in c.JupyterHub.services}
     assert services["dl-course"]["user"] == "grader-dl-course"
     assert services["grading"]["command"][1] == "grading-service" and "user" not in services["grading"]

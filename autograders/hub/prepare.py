@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..course import Course
 from ..engine.sandbox import student_python
+from ..quiz_game.banks import FOLDER as QUIZ_BANKS
 from ..regular_files import TreeError, open_folder
 from . import accounts, course_files, exchange
 from .exchange import STUDENT_MODULE, STUDENT_STEPS
@@ -105,7 +106,7 @@ def prepare(course: Course, roster_path: Path, state: Path, *, ip: str, port: in
 
     settings = HubSettings(
         state_dir=str(layout.state), ip=ip, port=port, hub_port=free_port(), proxy_api_port=free_port(),
-        formgrader_port=free_port(), multiuser=multiuser, course_root=str(course.root),
+        formgrader_port=free_port(), quiz_port=free_port(), multiuser=multiuser, course_root=str(course.root),
         students=[m.id for m in roster.students],
         instructors=[m.id for m in roster.instructors], grader_python=sys.executable, student_bin=str(student_bin))
     settings.save()
@@ -131,8 +132,9 @@ def _course_folder(course: Course, roster_path: Path, layout: Layout, grader, lo
     if grader:
         lines += ["# as the grader account this process cannot sandbox kernels: root's grading service does",
                   f"c.GradeWithHiddenChecks.grading_service = {str(layout.grading_socket)!r}"]
-    archive = course_files.pack({**course_files.source_files(course.source_dir), "roster.csv": roster_path,
-                                 "nbgrader_config.py": ("\n".join(lines) + "\n").encode()})
+    archive = course_files.pack({**course_files.folder_files(course.source_dir, "source"),
+                                 **course_files.folder_files(course.root / QUIZ_BANKS, QUIZ_BANKS),
+                                 "roster.csv": roster_path, "nbgrader_config.py": ("\n".join(lines) + "\n").encode()})
     # written by the grader account's own process: root follows no link the grader account put there
     done = _as_grader(["-m", "autograders.hub.course_files", str(folder)], layout, grader, stdin=archive)
     if done.returncode != 0:

@@ -83,6 +83,7 @@ class HubSettings:
     hub_port: int
     proxy_api_port: int
     formgrader_port: int
+    quiz_port: int  # the live quiz game's service
     multiuser: bool  # real unix accounts (run as root); False: the development mode, one account
     course_root: str  # the course the hub was started with (root's): the grading service grades against it
     students: list[str]
