@@ -3,33 +3,11 @@ logs in to the hub, opens JupyterLab and nbgrader's assignment list."""
 
 from __future__ import annotations
 
-import shutil
-
-import pytest
-from hub_client import DEMO_PASSWORDS
-
-CHROMIUM = shutil.which("chromium")
-
-
-@pytest.fixture
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (`make hub-setup` installs it as root)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        # Debian's build, never a browser of Playwright's own download; its sandbox needs user namespaces
-        # that a root-run CI container may not give
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
-
-
 def test_a_student_logs_in_and_sees_the_released_assignments(course_hub, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.goto(f"{course_hub.url}/hub/login")
     page.fill("#username_input", "carol")
-    page.fill("#password_input", DEMO_PASSWORDS["carol"])
+    page.fill("#password_input", course_hub.password("carol"))
     page.click("#login_submit")
     page.wait_for_url("**/user/carol/lab**", timeout=180_000)  # the spawn page, then JupyterLab
     page.wait_for_selector("#jp-main-dock-panel", timeout=60_000)

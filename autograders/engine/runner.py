@@ -178,8 +178,7 @@ class NotebookRunner:
             return
         self._ids = self._sandbox_cleanup.enter_context(sandbox.sandbox_user())
         self._space = self._sandbox_cleanup.enter_context(sandbox.writable_space(*self._ids, self.limits.writable_mb))
-        if note := sandbox.private_copy(self.workdir, self._space):
-            self.problems.append(note)
+        self.problems += sandbox.private_copy(self.workdir, self._space)
 
     def _sandbox(self, km, kwargs):
         """Set ``km`` up to start its kernel in the sandbox, as this runner's sandbox user, in its space."""

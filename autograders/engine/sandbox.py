@@ -39,6 +39,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..regular_files import WORK_FOLDER, chown_tree, copy_regular_files, open_folder
+
 log = logging.getLogger(__name__)
 
 USER_PREFIX = "dlcourse-sandbox-"
@@ -283,21 +285,27 @@ def _uid_of(pid: int) -> int | None:
         return None
 
 
-def private_copy(source: str | os.PathLike | None, space: WritableSpace) -> str | None:
+def private_copy(source: str | os.PathLike | None, space: WritableSpace) -> list[str]:
     """Copy ``source`` (the submission's folder) into the space's home, for the sandbox user alone.
 
-    Returns a note when it does not fit (what fits is there), else None.
+    Only regular files are copied, with no link followed (root reads the folder; its links would
+    otherwise bring root's view of the machine into the kernel's home). Returns notes on what was
+    left out, and on what did not fit in the space (what fits is there).
     """
-    note = None
-    if source is not None:
-        try:
-            shutil.copytree(source, space.home, symlinks=True, dirs_exist_ok=True)
-        except (shutil.Error, OSError):
-            note = (f"the notebook's folder does not fit in the {space.size_mb} MB the notebook may write; "
-                    "only part of it was copied for the kernel")
-    for path in [space.home, *space.home.rglob("*")]:
-        os.lchown(path, space.uid, space.gid)
-    return note
+    notes = []
+    home = open_folder(space.home)
+    try:
+        if source is not None:
+            try:
+                report = copy_regular_files(source, home, limits=WORK_FOLDER)
+                notes += [f"not copied into the kernel's home: {refusal}" for refusal in report.refused]
+            except OSError:  # no space left: the space's size is the bound
+                notes.append(f"the notebook's folder does not fit in the {space.size_mb} MB the notebook may write; "
+                             "only part of it was copied for the kernel")
+        chown_tree(home, space.uid, space.gid)
+    finally:
+        os.close(home)
+    return notes
 
 
 def warn_once(reason: str):
