@@ -8,10 +8,10 @@ the ones the grader connects to: a relay process (``kernel_relay_main.py``, pyzm
 environment, as the kernel's sandbox user, with its own memory limit) connects to the kernel's
 and binds those the grader's clients use. Only the kernel's own folder (``kernel_side``) is bound
 into its sandbox: the relay's sockets, beside it, are out of the kernel's sight, so it cannot put
-sockets of its own in their place for the grader to connect to. It forwards what the grader sends as it is, and what
-the kernel sends only within ``kernel_messages``' frame bounds: a request's reply over them is
-dropped, an output over them becomes a small message that keeps whom it answered (the cell then
-says its output was cut). A message too big for the relay's own memory ends the relay, not the
+sockets of its own in their place for the grader to connect to. It forwards what the grader sends
+as it is, and what the kernel sends only within ``kernel_messages``' frame bounds: a request's
+reply over them is dropped, an output over them becomes a small message that keeps whom it
+answered (the cell then says its output was cut). A message too big for the relay's own memory ends the relay, not the
 grader: the kernel then counts as dead, and the runner replays the notebook without the cell.
 """
 
@@ -59,8 +59,7 @@ def start(connection_file: str, uid: int, gid: int) -> tuple[str, subprocess.Pop
     shutil.copy(Path(__file__).with_name("kernel_relay_main.py"), script)
     spec = {"front": _endpoints(info), "back": _endpoints(inner), "max_frame": MAX_IOPUB_FRAME_BYTES,
             "max_parts": MAX_PARTS, "max_envelope": MAX_ENVELOPE_BYTES, "dropped": RELAY_DROPPED.decode()}
-    argv = ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--inh-caps=-all",
-            "--bounding-set=-all", "--no-new-privs", "--", "prlimit", f"--as={MEMORY_MB * 2**20}", "--core=0", "--",
+    argv = [*sandbox.as_user(uid, gid), "--", "prlimit", f"--as={MEMORY_MB * 2**20}", "--core=0", "--",
             str(sandbox.student_python()), "-E", "-s", "-B", str(script), json.dumps(spec)]
     process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)

@@ -139,6 +139,12 @@ def kernel_environment(env: dict[str, str], tmp: str = "/tmp") -> dict[str, str]
     return out
 
 
+def as_user(uid: int, gid: int) -> list[str]:
+    """The argv prefix that runs a command as the sandbox user: no groups, capabilities or new privileges."""
+    return ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
+            "--no-new-privs"]
+
+
 def command(argv: list[str], *, uid: int, gid: int, space: WritableSpace, limits: Limits, binds=(),
             gpus=True) -> list[str]:
     """``argv`` wrapped: bubblewrap's namespaces, then the sandbox user, then the limits.
@@ -156,8 +162,7 @@ def command(argv: list[str], *, uid: int, gid: int, space: WritableSpace, limits
              "--bind", str(space.home), HOME, "--chdir", HOME,
              # ipykernel would take the namespace's pid 1 for an orphaned kernel's parent and quit
              "--unsetenv", "JPY_PARENT_PID"]
-    drop = ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--inh-caps=-all",
-            "--bounding-set=-all", "--no-new-privs"]
+    drop = as_user(uid, gid)
     limit = ["prlimit", f"--cpu={limits.cpu_seconds}", f"--nproc={limits.processes}",
              f"--fsize={limits.file_mb * 2**20}", f"--nofile={limits.open_files}", "--core=0"]
     if not gpus:
