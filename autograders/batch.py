@@ -6,25 +6,36 @@ scores land in the course's gradebook and formgrader, exactly as the autograde
 button would put them there. Any other notebook is graded by the engine alone.
 Each worker is a process of its own with its own kernels; the gradebook is
 written by one worker at a time (``gradebook_lock``).
+
+Ctrl-C (or SIGTERM) stops a batch within seconds: the notebooks graded completely keep
+their results, the one being graded and those not reached get none (``score`` None, an
+``error`` that says so), and nbgrader's gradebook records nothing for them. Workers ignore
+Ctrl-C themselves; the main process stops them with SIGTERM, which they turn into the
+same KeyboardInterrupt.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import logging
 import multiprocessing
 import os
+import shutil
+import signal
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from . import devices, gradebook_lock
+from . import devices, gradebook_lock, terminal_log
 from .course import Course, CourseError
-from .engine import GradingSettings, NotebookResult, grade_notebook
+from .engine import GradingInterrupted, GradingSettings, NotebookResult, grade_notebook, not_graded
+from .engine.grade import NOT_REACHED
+from .engine.sanitize import read_notebook
 from .regular_files import recorded_refusals
 
 log = logging.getLogger(__name__)
@@ -47,6 +58,12 @@ class Job:
     def failed(self, message) -> list[NotebookResult]:
         return [NotebookResult(str(nb), self.assignment, self.student, max_score=self.max_score, error=message)
                 for nb in self.notebooks]
+
+    def not_graded(self, graded=()) -> list[NotebookResult]:
+        """``graded`` (results of some of its notebooks), and the rest of its notebooks without a score."""
+        done = {r.notebook for r in graded}
+        return [*graded, *(not_graded(str(nb), self.assignment, self.student, self.max_score, NOT_REACHED)
+                           for nb in self.notebooks if str(nb) not in done)]
 
 
 @dataclass
@@ -118,8 +135,14 @@ def _read_if_needed(path, course, assignment):
         return None
 
 
-def run(jobs: list[Job], course_root: Path, settings: GradingSettings, workers: int, on_done) -> None:
-    """Grade every job; ``on_done(job)`` is called as each finishes, in completion order."""
+STOP_WAIT_S = 20.0  # after Ctrl-C, how long the notebooks being graded get to end (they end within seconds)
+
+
+def run(jobs: list[Job], course_root: Path, settings: GradingSettings, workers: int, on_done) -> bool:
+    """Grade every job; ``on_done(job)`` is called as each finishes, in completion order.
+
+    False when grading was interrupted: then every job has results, without a score where it was not done.
+    """
     cores, gpus = devices.usable_cores(), devices.visible_gpus()
     todo = [j for j in jobs if not j.error]
     for job in jobs:
@@ -128,29 +151,81 @@ def run(jobs: list[Job], course_root: Path, settings: GradingSettings, workers: 
             on_done(job)
     if workers == 1 or len(todo) <= 1:
         os.environ.update(devices.worker_env(0, 1, cores, gpus))
-        for job in todo:
-            job.results = grade_job(job, course_root, settings)
-            on_done(job)
-        return
+        try:
+            for job in todo:
+                try:
+                    job.results = grade_job(job, course_root, settings)
+                except GradingInterrupted as stop:
+                    job.results = stop.results
+                    raise
+                on_done(job)
+        except KeyboardInterrupt:
+            _not_reached(todo)
+            return False
+        return True
     context = multiprocessing.get_context("spawn")  # no forking a process that holds zmq sockets and threads
-    counter = context.Value("i", 0)
+    counter, pids = context.Value("i", 0), context.Array("i", workers)
     with ProcessPoolExecutor(min(workers, len(todo)), mp_context=context, initializer=_start_worker,
-                             initargs=(counter, workers, cores, gpus)) as pool:
+                             initargs=(counter, pids, workers, cores, gpus)) as pool:
         futures = {pool.submit(grade_job, job, course_root, settings): job for job in todo}
-        for future in as_completed(futures):
-            job = futures[future]
-            try:
-                job.results = future.result()
-            except Exception as exc:  # the worker itself died; report it and keep the batch going
-                job.results = job.failed(f"the grading worker failed: {type(exc).__name__}: {exc}")
-            on_done(job)
+        try:
+            for future in as_completed(futures):
+                _collect(future, futures[future])
+                on_done(futures[future])
+        except KeyboardInterrupt:
+            for pid in pids:
+                if pid:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGTERM)  # each ends its notebook as Ctrl-C would
+            if wait([f for f in futures if f.running()], timeout=STOP_WAIT_S).not_done:
+                for pid in pids:  # a worker that did not stop in time is not waited for
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+            for future, job in futures.items():
+                if future.done() and not future.cancelled() and not job.results:
+                    with contextlib.suppress(KeyboardInterrupt):
+                        _collect(future, job)
+            pool.shutdown(wait=False, cancel_futures=True)
+            _not_reached(todo)
+            return False
+    return True
 
 
-def _start_worker(counter, workers, cores, gpus):
+def _collect(future, job):
+    try:
+        job.results = future.result()
+    except GradingInterrupted as stop:  # a worker was stopped (SIGTERM): the batch stops with it
+        job.results = stop.results
+        raise KeyboardInterrupt from None
+    except Exception as exc:  # the worker itself died; report it and keep the batch going
+        job.results = job.failed(f"the grading worker failed: {type(exc).__name__}: {exc}")
+
+
+def _not_reached(jobs):
+    for job in jobs:
+        if not job.results:
+            job.results = job.not_graded()
+
+
+def _start_worker(counter, pids, workers, cores, gpus):
     with counter.get_lock():
         index = counter.value
         counter.value += 1
+    pids[index] = os.getpid()
     os.environ.update(devices.worker_env(index, workers, cores, gpus))
+    terminal_log.configure()  # a spawned process starts without the main process's logging
+    # Ctrl-C reaches every process of the terminal's group: the main process decides, and stops workers with SIGTERM
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_worker)
+
+
+def _stop_worker(signum, frame):
+    """SIGTERM: stop the notebook being graded as Ctrl-C would; a worker grading nothing just ends."""
+    while frame is not None:
+        if frame.f_code is grade_job.__code__:
+            raise KeyboardInterrupt
+        frame = frame.f_back
+    os._exit(0)
 
 
 MAX_NOTEBOOK_BYTES = 50 * 2**20  # a submission is code and a few plots; more is output run wild
@@ -167,7 +242,7 @@ def read_submission(path):
         raise Unreadable(f"the notebook is {size / 2**20:.0f} MB, over the {MAX_NOTEBOOK_BYTES // 2**20} MB limit "
                          "(clear its outputs and submit again)")
     try:
-        return nbformat.read(path, as_version=4)
+        return read_notebook(Path(path).read_text())
     except Exception as exc:
         raise Unreadable(f"not a readable notebook: {type(exc).__name__}: {str(exc)[:200]}") from None
 
@@ -182,8 +257,8 @@ def _unreadable(paths) -> str | None:
 
 
 def grade_job(job: Job, course_root: Path, settings: GradingSettings) -> list[NotebookResult]:
-    """Grade one job in this process; never raises. What the hub refused of a submission (its folder's
-    refusals file) is told in the notes of its results."""
+    """Grade one job in this process; raises nothing but GradingInterrupted, with what it graded. What the hub
+    refused of a submission (its folder's refusals file) is told in the notes of its results."""
     results = _grade(job, course_root, settings)
     for result in results:
         result.notes += [f"refused at submission: {line}" for line in recorded_refusals(Path(result.notebook).parent)]
@@ -191,11 +266,11 @@ def grade_job(job: Job, course_root: Path, settings: GradingSettings) -> list[No
 
 
 def _grade(job: Job, course_root: Path, settings: GradingSettings) -> list[NotebookResult]:
+    results = []
     try:
         if job.in_gradebook:
             return _autograde_submission(job, Path(course_root), settings)
         course = _course(course_root)
-        results = []
         for path in job.notebooks:
             try:
                 nb = read_submission(path)
@@ -205,6 +280,8 @@ def _grade(job: Job, course_root: Path, settings: GradingSettings) -> list[Noteb
             results.append(grade_notebook(nb, course.assignment(job.assignment), student=job.student,
                                           settings=settings, notebook_name=str(path)))
         return results
+    except KeyboardInterrupt as stop:  # GradingInterrupted too
+        raise GradingInterrupted(job.not_graded(results + getattr(stop, "results", []))) from None
     except Exception as exc:
         log.error("grading %s failed:\n%s", job.label, traceback.format_exc())
         return job.failed(f"{type(exc).__name__}: {exc}")
@@ -273,11 +350,24 @@ def _autograde_submission(job: Job, course_root: Path, settings: GradingSettings
             try:
                 converter.start()
             except NbGraderException:
+                if any(r.score is None for r in GradeWithHiddenChecks.results):
+                    return _named(job)  # graded, but not completely: nbgrader recorded nothing, and that stands
                 _score_zero(coursedir.db_url, job)
                 return job.failed(_unreadable(job.notebooks)
                                   or f"nbgrader could not autograde it: {errors.message or 'see the log'}")
+    except KeyboardInterrupt:  # GradingInterrupted too: nbgrader stopped before recording this notebook
+        shutil.rmtree(coursedir.format_path(coursedir.autograded_directory, job.student, job.assignment),
+                      ignore_errors=True)
+        raise GradingInterrupted(job.not_graded(_named(job))) from None
     finally:
         converter.log.removeHandler(errors)
+    return _named(job)
+
+
+def _named(job: Job) -> list[NotebookResult]:
+    """What the engine's step graded in nbgrader's pipeline, each named by its submitted file."""
+    from .nbgrader_step import GradeWithHiddenChecks
+
     results = list(GradeWithHiddenChecks.results)
     paths = {p.stem: p for p in job.notebooks}
     for result in results:

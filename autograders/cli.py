@@ -5,16 +5,18 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
-from . import batch, devices, k8s, reports, sharding
+from . import batch, devices, k8s, reports, sharding, terminal_log
 from .quiz_game import cli as quiz_cli
 from .course import Course, CourseError
 from .engine import GradingSettings, NotebookResult, check_seeds
 from .progress import GradingProgress
 
 USAGE_ERROR = 2
+INTERRUPTED = 130  # what a shell reports for Ctrl-C
 
 class UsageError(Exception):
     pass
@@ -65,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"seconds one call from a hidden check may run (default {defaults.call_timeout:g})")
     grade.add_argument("--seed", type=int, default=defaults.seed, help="seed of the hidden checks' random inputs")
     grade.add_argument("--notebook-timeout", type=_positive, default=defaults.notebook_timeout, metavar="S",
-                       help=f"seconds all the student cells of a notebook may run (default {defaults.notebook_timeout:g})")
+                       help="seconds for everything of one notebook: its cells, the hidden checks' calls and the "
+                            f"model's evaluation (default {defaults.notebook_timeout:g})")
     grade.add_argument("--allow-network", action="store_true",
                        help="let the sandboxed kernels reach the network (off by default)")
     grade.add_argument("--no-sandbox", action="store_true",
@@ -178,24 +181,35 @@ def cmd_grade(args) -> int:
     planned = batch.plan(find_notebooks(args.paths), course, args.assignment, args.student,
                          use_gradebook=not args.no_gradebook)
     for line in planned.ignored:
-        print(f"dlcourse: {line}", file=sys.stderr)
+        print(f"dlcourse: {reports.plain(line)}", file=sys.stderr)  # it names a student's file
     jobs = sharding.select(planned.jobs, args.shard)
     settings = GradingSettings(args.kernel, args.cell_timeout, args.call_timeout, args.seed,
                                args.notebook_timeout, not args.no_sandbox, args.allow_network)
-    with GradingProgress(len(jobs)) as progress:
-        batch.run(jobs, course.root, settings, args.workers, progress.finished)
+    # SIGTERM (a container stopping, a scheduler) stops grading as Ctrl-C does
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        with GradingProgress(len(jobs)) as progress:
+            finished = batch.run(jobs, course.root, settings, args.workers, progress.finished)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     results = [r for job in jobs for r in job.results]
-    if len(results) == 1 or args.verbose:
-        for result in results:
-            _print_details(result)
-    _print_table(results)
+    # the files first: they are what a class's grading is for
     if args.json:
         reports.write_json(results, args.json, ignored=planned.ignored)
     if args.csv:
         reports.write_csv(results, args.csv)
     if args.html:
         reports.write_html(results, args.html)
+    if len(results) == 1 or args.verbose:
+        for result in results:
+            _print_details(result)
+    _print_table(results)
+    if not finished:
+        missing = sum(r.score is None for r in results)
+        print(f"dlcourse: grading was interrupted: {missing} notebook(s) have no score", file=sys.stderr)
+        return INTERRUPTED
     return 0
+
 
 def cmd_hub(args) -> int:
     from .hub import credentials, launch
@@ -299,35 +313,46 @@ def cmd_selftest(args) -> int:
 
 def _print_details(result: NotebookResult):
     from rich.console import Console
+    from rich.text import Text
 
+    plain = reports.plain
     console = Console(highlight=False)
-    console.print(f"[bold]{result.notebook}[/] ({result.student}, {result.assignment}): "
-                  f"{result.score:g} / {result.max_score:g} in {result.seconds:.1f} s")
+    console.print(Text.assemble((plain(result.notebook), "bold"),
+                                f" ({plain(result.student)}, {plain(result.assignment)}): "
+                                f"{_score(result)} / {result.max_score:g} in {result.seconds:.1f} s"))
     if result.error:
-        console.print(f"  [red]error:[/] {result.error}", markup=True)
+        console.print(Text.assemble("  ", ("error:", "red"), " ", plain(result.error)))
     for note in result.notes:
-        console.print(f"  note: {note}", markup=False)
+        console.print(Text(f"  note: {plain(note)}"))
     for cell in result.cells:
         if cell.score is not None and cell.score < cell.max_score:
-            console.print(f"  {cell.grade_id}: {cell.score:g} / {cell.max_score:g}", markup=False)
+            console.print(Text(f"  {plain(cell.grade_id)}: {cell.score:g} / {cell.max_score:g}"))
             for line in cell.feedback.splitlines()[1:]:
                 if line.lstrip().startswith("✗"):
-                    console.print(f"    {line.strip()}", markup=False)
+                    console.print(Text(f"    {plain(line.strip())}"))
+
+
+def _score(result) -> str:
+    return "-" if result.score is None else f"{result.score:g}"
+
 
 def _print_table(results):
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title="Grades")
     for column in ("notebook", "student", "assignment", "score", "max", "seconds", "device", "error"):
         table.add_column(column, justify="right" if column in ("score", "max", "seconds") else "left")
     for r in sorted(results, key=lambda r: (r.assignment or "", r.student or "", r.notebook)):
-        table.add_row(r.notebook, r.student or "", r.assignment or "", f"{r.score:g}", f"{r.max_score:g}",
-                      f"{r.seconds:.1f}", r.device, r.error or "")
+        table.add_row(*(Text(reports.plain(text)) for text in (
+            r.notebook, r.student or "", r.assignment or "", _score(r), f"{r.max_score:g}", f"{r.seconds:.1f}",
+            r.device, r.error or "")))
     Console().print(table)
 
+
 def main(argv=None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    terminal_log.configure()
     # nbgrader runs `alembic` from PATH: make this environment's tools findable, as in an activated venv
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     parser = build_parser()
@@ -335,7 +360,7 @@ def main(argv=None) -> int:
         args = parser.parse_args(argv)
         return args.run(args)
     except (UsageError, CourseError) as exc:
-        print(f"dlcourse: error: {exc}", file=sys.stderr)
+        print(f"dlcourse: error: {reports.plain(exc)}", file=sys.stderr)  # it may name a submitted file
         return USAGE_ERROR
 
 if __name__ == "__main__":

@@ -24,6 +24,9 @@ class Assignment:
         self.source_dir = course.source_dir / name
         self.source_notebook = self.source_dir / f"{name}.ipynb"
         self.checks_file = ASSIGNMENTS_PACKAGE / name / "hidden_checks.py"
+        evaluator_ops = ASSIGNMENTS_PACKAGE / name / "evaluator_ops.py"
+        # what the assignment's evaluator runs (engine/evaluator.py), for assignments that have one
+        self.evaluator_ops = evaluator_ops if evaluator_ops.is_file() else None
 
     def __repr__(self):
         return f"Assignment({self.name!r})"

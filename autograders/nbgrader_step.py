@@ -8,16 +8,39 @@ engine as ``dlcourse grade``, while the rest of nbgrader's pipeline
 
 import dataclasses
 
+from nbconvert.exporters import NotebookExporter
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Bool, Float, Integer, Unicode
+from traitlets import Bool, Dict, Float, Integer, Unicode
 
 from . import gradebook_lock
 from .course import Course
-from .engine import GradingSettings, grade_notebook
+from .engine import GradingInterrupted, GradingSettings, grade_notebook
+from .engine.restore import restore_cells
+from .engine.sanitize import read_notebook, sanitize
 from .grading_service import grade_remotely
+from .reports import plain
 
 _DEFAULTS = GradingSettings()
+
+
+class SubmissionExporter(NotebookExporter):
+    """nbgrader's exporter, reading a submission as the engine does: JSON of any shape, made walkable
+    (``sanitize``), with exactly the release's graded cells (``restore_cells``: a cell a submission
+    invented or duplicated is not graded), before nbgrader's own steps see it. What was wrong waits in
+    ``notes`` for the grading step of the same notebook, which reports it."""
+
+    notes = Dict(help="Per notebook name, what sanitize and restore_cells said about it.")
+
+    def from_file(self, file_stream, resources=None, **kw):
+        nb = read_notebook(file_stream.read())
+        notes = sanitize(nb)
+        info = (resources or {}).get("nbgrader")
+        if info:
+            assignment = Course(CourseDirectory(config=self.config).root).assignment(info["assignment"])
+            notes += restore_cells(nb, assignment.released_nb)
+            self.notes.setdefault(info["notebook"], []).extend(notes)
+        return self.from_notebook_node(nb, resources=resources, **kw)
 
 
 class GradeWithHiddenChecks(NbGraderPreprocessor):
@@ -28,7 +51,8 @@ class GradeWithHiddenChecks(NbGraderPreprocessor):
     call_timeout = Float(_DEFAULTS.call_timeout, help="Seconds one call from a check may run.").tag(config=True)
     seed = Integer(_DEFAULTS.seed, help="Seed of the hidden checks' random inputs.").tag(config=True)
     notebook_timeout = Float(_DEFAULTS.notebook_timeout,
-                             help="Seconds all the student cells of one notebook may run.").tag(config=True)
+                             help="Seconds for everything of one notebook: its cells, the hidden "
+                                  "checks' calls and the model's evaluation.").tag(config=True)
     sandbox = Bool(_DEFAULTS.sandbox, help="Run kernels in the grading sandbox (unprivileged user, limits, "
                                            "no network) where the machine allows it.").tag(config=True)
     allow_network = Bool(_DEFAULTS.allow_network, help="Let sandboxed kernels reach the network.").tag(config=True)
@@ -45,22 +69,39 @@ class GradeWithHiddenChecks(NbGraderPreprocessor):
         # the traits of this step are GradingSettings' fields, under the same names
         settings = GradingSettings(**{f.name: getattr(self, f.name) for f in dataclasses.fields(GradingSettings)})
         workdir = resources.get("metadata", {}).get("path")
-        with gradebook_lock.released():
-            if self.grading_service:
-                result = grade_remotely(self.grading_service, nb, info["assignment"], student=info["student"],
-                                        workdir=workdir, settings=settings, notebook_name=info["notebook"])
-            else:
-                assignment = Course(CourseDirectory(config=self.config).root).assignment(info["assignment"])
-                result = grade_notebook(nb, assignment, student=info["student"], workdir=workdir,
-                                        settings=settings, notebook_name=info["notebook"])
-        GradeWithHiddenChecks.results.append(result)
-        for note in result.notes:
-            self.log.warning("%s/%s: %s", info["student"], info["notebook"], note)
-        if result.error:
-            self.log.error("%s/%s: %s", info["student"], info["notebook"], result.error)
-        self.log.info("%s/%s: %g of %g points (%.1f s)", info["student"], info["notebook"],
-                      result.score, result.max_score, result.seconds)
+        try:
+            with gradebook_lock.released():
+                if self.grading_service:
+                    result = grade_remotely(self.grading_service, nb, info["assignment"], student=info["student"],
+                                            workdir=workdir, settings=settings, notebook_name=info["notebook"])
+                else:
+                    assignment = Course(CourseDirectory(config=self.config).root).assignment(info["assignment"])
+                    result = grade_notebook(nb, assignment, student=info["student"], workdir=workdir,
+                                            settings=settings, notebook_name=info["notebook"])
+        except GradingInterrupted as stop:
+            self._report(stop.results[-1], info)
+            raise  # a KeyboardInterrupt: nbgrader stops without recording anything for this notebook
+        self._report(result, info)
+        if result.score is None:
+            # nbgrader would record a cell without a score as full marks: it must record nothing
+            raise NotGraded(result.error)
         return nb, resources
+
+    def _report(self, result, info):
+        result.notes[:0] = getattr(self.parent, "notes", {}).pop(info["notebook"], [])
+        GradeWithHiddenChecks.results.append(result)
+        # nbgrader's log is a terminal's (formgrader's goes to that of `dlcourse hub`): a submission's strings as text
+        name = plain(f"{info['student']}/{info['notebook']}")
+        for note in result.notes:
+            self.log.warning("%s: %s", name, plain(note))
+        if result.error:
+            self.log.error("%s: %s", name, plain(result.error))
+        score = "no score" if result.score is None else f"{result.score:g} of {result.max_score:g} points"
+        self.log.info("%s: %s (%.1f s)", name, score, result.seconds)
+
+
+class NotGraded(Exception):
+    """A notebook whose hidden checks did not all run: nbgrader must record no score for it."""
 
 
 def use_grading_engine(c):
@@ -71,6 +112,8 @@ def use_grading_engine(c):
     if Execute not in default:
         raise RuntimeError("this nbgrader has no Execute step to replace; the grading engine cannot be installed")
     c.Autograde.autograde_preprocessors = [GradeWithHiddenChecks if step is Execute else step for step in default]
+    # a submission's JSON may hold anything: nbgrader's steps see it made walkable, with notes
+    c.Autograde.exporter_class = SubmissionExporter
     # a release that would show students hidden material fails, and nbgrader removes what it wrote
     from nbgrader.converters import GenerateAssignment
 

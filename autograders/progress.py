@@ -7,6 +7,8 @@ import sys
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from .reports import plain
+
 
 class GradingProgress:
     def __init__(self, total: int, interactive: bool | None = None):
@@ -38,4 +40,5 @@ class GradingProgress:
             return
         for r in job.results:
             status = f"error: {r.error}" if r.error else f"{r.score:g}/{r.max_score:g}"
-            print(f"[{self.done}/{self.total}] {job.label} {status} ({r.seconds:.1f} s)", file=sys.stderr, flush=True)
+            print(plain(f"[{self.done}/{self.total}] {job.label} {status} ({r.seconds:.1f} s)"), file=sys.stderr,
+                  flush=True)

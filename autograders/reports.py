@@ -1,4 +1,10 @@
-"""Reports of a graded class: JSON (every detail), CSV (an LMS gradebook import), HTML (what to look at)."""
+"""Reports of a graded class: JSON (every detail), CSV (an LMS gradebook import), HTML (what to look at).
+
+Every string in a result may come from a submission (a file or folder name, an error message quoting
+the student's code, a kernel's answer), so none is trusted as markup: each is made ``plain`` (no
+control characters, which a terminal would obey; nothing a file cannot encode; a bounded length),
+escaped for HTML, and kept from starting a formula in a spreadsheet (``csv_cell``).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,21 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from .engine import NotebookResult
+
+MAX_SHOWN_CHARS = 300
+_FORMULA_STARTS = ("=", "+", "-", "@", "|", "\t", "\r")  # what spreadsheets read as a formula (OWASP's list)
+
+
+def plain(text, limit: int = MAX_SHOWN_CHARS) -> str:
+    """``text`` as plain text: every control or unencodable character replaced by U+FFFD, at most ``limit`` long."""
+    text = "".join(c if c.isprintable() else "\ufffd" for c in str(text))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def csv_cell(text) -> str:
+    """``plain(text)``, with a quote before anything a spreadsheet would run as a formula."""
+    text = plain(text)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def write_json(results: list[NotebookResult], path: Path, ignored: list[str] = ()):
@@ -26,7 +47,7 @@ def grade_table(results: list[NotebookResult]) -> tuple[list[str], dict[str, dic
     counted = set()
     for r in results:
         key = (r.student, r.assignment, Path(r.notebook).name)
-        if r.student and r.assignment and key not in counted:
+        if r.student and r.assignment and r.score is not None and key not in counted:  # not graded: no grade
             counted.add(key)
             table[r.student][r.assignment] += r.score
     assignments = sorted({a for row in table.values() for a in row})
@@ -38,10 +59,10 @@ def write_csv(results: list[NotebookResult], path: Path):
     assignments, table = grade_table(results)
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["student", *assignments, "total"])
+        writer.writerow(["student", *map(csv_cell, assignments), "total"])
         for student in sorted(table):
             row = table[student]
-            writer.writerow([student, *(_num(row[a]) if a in row else "" for a in assignments),
+            writer.writerow([csv_cell(student), *(_num(row[a]) if a in row else "" for a in assignments),
                              _num(sum(row.values()))])
 
 
@@ -72,7 +93,7 @@ def _histogram(scores, max_score, title) -> str:
     ax.hist(scores, bins=min(20, max(5, int(max_score) or 5)), range=(0, max_score or 1), color="#4c72b0")
     ax.set_xlabel("score")
     ax.set_ylabel("notebooks")
-    ax.set_title(title)
+    ax.set_title(plain(title).replace("$", r"\$"))  # a '$' would start matplotlib's math mode
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90)
@@ -85,7 +106,9 @@ def write_html(results: list[NotebookResult], path: Path):
     for r in results:
         by_assignment[r.assignment or "(unknown assignment)"].append(r)
     failures = check_failures(results)
-    e = html.escape
+    def e(text):
+        return html.escape(plain(text))
+
     parts = ["<!doctype html><meta charset='utf-8'><title>Grading report</title>",
              "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse}"
              "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}td.n{text-align:right}</style>",
@@ -93,12 +116,11 @@ def write_html(results: list[NotebookResult], path: Path):
              f"{sum(1 for r in results if r.error)} with errors.</p>"]
     for assignment in sorted(by_assignment):
         rows = by_assignment[assignment]
-        scores = [r.score for r in rows]
+        scores = [r.score for r in rows if r.score is not None]
         max_score = max((r.max_score for r in rows), default=0)
-        mean = sum(scores) / len(scores)
-        median = sorted(scores)[len(scores) // 2]
-        parts.append(f"<h2>{e(assignment)}</h2><p>{len(rows)} notebooks; mean {mean:.2f}, median {median:g} "
-                     f"of {max_score:g}</p>")
+        summary = (f"mean {sum(scores) / len(scores):.2f}, median {sorted(scores)[len(scores) // 2]:g} of "
+                   f"{max_score:g}" if scores else "none graded")
+        parts.append(f"<h2>{e(assignment)}</h2><p>{len(rows)} notebooks; {summary}</p>")
         parts.append(f"<img alt='grade distribution of {e(assignment)}' "
                      f"src='data:image/png;base64,{_histogram(scores, max_score, assignment)}'>")
         if assignment in failures:

@@ -53,8 +53,27 @@ def empty(nb):
     nb.cells = []
 
 
+def fields_of_every_json_type(nb):
+    """Written as raw JSON, as a student's editor could: each field of a type nbformat does not allow."""
+    cells = {gid(c): c for c in nb.cells}
+    cells["sigmoid_impl"].metadata.nbgrader["grade_id"] = ["sigmoid_impl"]  # unhashable
+    cells["test_tanh"].metadata.nbgrader["points"] = "lots"
+    cells["test_relu"].metadata["nbgrader"] = [1, 2]
+    cells["relu_impl"]["source"] = {"code": "relu = None"}
+    nb.metadata["kernelspec"] = {"name": 42}
+    nb.cells.insert(1, 7)
+    nb.cells.insert(2, {"cell_type": "code", "source": "x = 1", "metadata": "not an object", "outputs": None})
+
+
+def invented_graded_cells(nb):
+    nb.cells.append(nbformat.v4.new_code_cell("assert True", metadata={"nbgrader": {
+        "grade": True, "solution": False, "locked": True, "points": 50, "grade_id": "my_bonus"}}))
+    nb.cells.append(nbformat.v4.new_markdown_cell("Worth 20 points.", metadata={"nbgrader": {
+        "grade": True, "solution": True, "locked": False, "points": 20, "grade_id": "my_essay"}}))
+
+
 EDITS = [no_kernelspec, other_kernelspec, deleted_graded_cells, duplicated_graded_cells, retyped_graded_cells,
-         no_nbgrader_metadata, empty]
+         no_nbgrader_metadata, empty, fields_of_every_json_type, invented_graded_cells]
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +145,22 @@ def test_an_empty_notebook_scores_zero_and_says_what_is_missing(results):
     result = results["empty"]
     assert result["score"] == 0 and result["error"] is None
     assert "sigmoid is not defined in your notebook" in result["cells"][0]["feedback"]
+
+
+def test_fields_of_any_json_type_are_graded_with_a_note_for_each(results):
+    result = results["fields_of_every_json_type"]
+    assert result["error"] is None and result["max_score"] == 10
+    # relu's solution cell lost its code, its tanh and relu test cells came back from the release
+    assert {c["grade_id"]: c["score"] for c in result["cells"]} == {"test_sigmoid": 3, "test_tanh": 2, "test_relu": 0,
+                                                                      "test_leaky_relu": 3}
+    for phrase in ("cell 2 is not a notebook cell", "cell 3's metadata was not an object",
+                   "nbgrader metadata is malformed", "source was not text", "names no kernel"):
+        assert phrase in notes(result), phrase
+
+
+def test_graded_cells_a_submission_invents_are_not_in_its_results(results):
+    result = results["invented_graded_cells"]
+    assert [c["grade_id"] for c in result["cells"]] == ["test_sigmoid", "test_tanh", "test_relu", "test_leaky_relu"]
+    assert sum(c["max_score"] for c in result["cells"]) == result["max_score"] == result["score"] == 10
+    assert "'my_bonus' is not part of this assignment" in notes(result)
+    assert "'my_essay' is not part of this assignment" in notes(result)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from traitlets.config import Config
 
-from autograders.engine.sandbox import private_copy
+from autograders.engine.sandbox import private_copy, writable_space
 from autograders.regular_files import TreeError, TreeLimits, copy_regular_files, open_beneath, recorded_refusals
 
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root: files of other accounts, reading as a student")
@@ -97,14 +97,17 @@ def test_files_and_folders_of_another_account_are_not_the_students(folder, tmp_p
 
 
 @as_root
-def test_the_sandboxs_private_copy_holds_regular_files_only(folder, tmp_path):
+def test_the_sandboxs_private_copy_holds_regular_files_only(folder):
     nobody = pwd.getpwnam("nobody")
-    refused = private_copy(folder, tmp_path / "home", nobody.pw_uid, nobody.pw_gid)
-    home = tmp_path / "home"
-    assert "key.py: a symbolic link (links are not followed)" in map(str, refused)
-    assert not (home / "key.py").exists() and not (home / "pipe").exists()
-    assert {p.stat().st_uid for p in [home, *home.rglob("*")]} == {nobody.pw_uid}
-    assert (home / "big.bin").stat().st_size == 2 << 20
+    with writable_space(nobody.pw_uid, nobody.pw_gid, 64) as space:
+        notes = private_copy(folder, space)
+        home = space.home
+        assert "not copied into the kernel's home: key.py: a symbolic link (links are not followed)" in notes
+        assert not (home / "key.py").exists() and not (home / "pipe").exists()
+        assert {p.stat().st_uid for p in [home, *home.rglob("*")]} == {nobody.pw_uid}
+        assert (home / "big.bin").stat().st_size == 2 << 20
+    with writable_space(nobody.pw_uid, nobody.pw_gid, 1) as space:  # the space bounds the copy too
+        assert "does not fit in the 1 MB the notebook may write" in " ".join(private_copy(folder, space))
 
 
 @pytest.fixture

@@ -4,10 +4,14 @@ These run the real sandbox (bubblewrap, a sandbox user, limits), so they need ro
 which CI and the project's machines have.
 """
 
+import csv
+import io
 import json
 import os
 import socket
 import threading
+from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import pytest
@@ -15,32 +19,102 @@ import pytest
 from autograders.course import Course
 from autograders.engine import GradingSettings, grade_notebook, sandbox
 from autograders.engine.runner import NotebookRunner
-from conftest import ROOT, grade, released
-from notebooks import CORPUS, assert_scores_as_expected, write_submission
+from conftest import ROOT, dlcourse, released
+from notebooks import CORPUS, assert_scores_as_expected, corpus_cells, student_notebook, write_submission
 
 pytestmark = pytest.mark.skipif(sandbox.unavailable_reason() is not None,
                                 reason=f"no sandbox here: {sandbox.unavailable_reason()}")
 HOSTILE = sorted(p.stem for p in (CORPUS / "hostile").glob("*.py"))
+CNN_HOSTILE = sorted(p.stem for p in (CORPUS / "cnn_hostile").glob("*.py"))
+NOTEBOOK_TIMEOUT = 45  # the CNN ones need under 20 s; answers_just_in_time takes all of it
+# student ids (folder names) that are markup, HTML and a spreadsheet formula; no '/' can be in a folder's name
+MARKUP_STUDENT = "<img src=x onerror=alert(1)>[bold red]mallory["
+FORMULA_STUDENT = '=HYPERLINK("evil.example","grades")'
 
 
 @pytest.fixture(scope="module")
 def batch(course_copy, tmp_path_factory):
-    """Every hostile submission and one correct one, graded together."""
+    """One class, graded in one run with every report: each hostile submission (the CNN's too), submissions
+    whose names, contents and metadata attack the reports, and a correct one."""
     folder = tmp_path_factory.mktemp("hostile")
     release = released(course_copy, "activations")
     for case in HOSTILE:
         write_submission(folder, release, case, "activations", corpus="hostile")
+    for case in CNN_HOSTILE:
+        write_submission(folder, released(course_copy, "cnn"), case, "cnn", corpus="cnn_hostile")
     write_submission(folder, release, "correct_np_where", "activations")
-    return grade([folder], folder, "--cell-timeout", "10", "--call-timeout", "5", course=course_copy)
+    malformed = correct(release)
+    next(c for c in malformed.cells if grade_id(c) == "sigmoid_impl").metadata.nbgrader["grade_id"] = ["sigmoid_impl"]
+    (folder / FORMULA_STUDENT).mkdir()
+    (folder / FORMULA_STUDENT / "activations.ipynb").write_text(json.dumps(malformed))
+    (folder / MARKUP_STUDENT).mkdir()
+    (folder / MARKUP_STUDENT / "activations.ipynb").write_text("[/][bold]{ this is not a notebook")
+    reports = {kind: folder / f"grades.{kind}" for kind in ("json", "csv", "html")}
+    output = dlcourse("grade", folder, "--course", course_copy, "--cell-timeout", "10", "--call-timeout", "5",
+                      "--notebook-timeout", NOTEBOOK_TIMEOUT,
+                      *(arg for kind, path in reports.items() for arg in (f"--{kind}", path)))
+    results = json.loads(reports["json"].read_text())["results"]
+    return SimpleNamespace(results={r["student"]: r for r in results}, count=len(results), folder=folder,
+                           csv=reports["csv"].read_text(), html=reports["html"].read_text(), output=output.stdout)
+
+
+def correct(release):
+    return student_notebook(release, corpus_cells(CORPUS / "activations" / "correct_np_where.py"))
+
+
+def grade_id(cell):
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
 @pytest.mark.parametrize("case", HOSTILE)
 def test_a_hostile_submission_loses_only_what_the_sandbox_blocked(batch, case):
-    assert_scores_as_expected(batch[case], CORPUS / "hostile" / f"{case}.py")
+    assert_scores_as_expected(batch.results[case], CORPUS / "hostile" / f"{case}.py")
 
 
-def test_a_correct_submission_graded_beside_them_scores_full_marks(batch):
-    assert batch["correct_np_where"]["score"] == batch["correct_np_where"]["max_score"] == 10
+def test_one_class_with_every_attack_is_graded_whole_and_every_report_is_written(batch):
+    # dlcourse exited 0 (dlcourse() checks it), after printing its table of every notebook
+    assert batch.count == len(HOSTILE) + len(CNN_HOSTILE) + 3 == len(batch.results)
+    assert batch.results["correct_np_where"]["score"] == batch.results["correct_np_where"]["max_score"] == 10
+    assert "Grades" in batch.output and batch.csv.startswith("student,") and "<h1>Grading report</h1>" in batch.html
+
+
+@pytest.mark.parametrize("case", CNN_HOSTILE)
+def test_a_model_configuration_that_attacks_the_grader_scores_zero_on_the_model_and_writes_nothing(batch, case):
+    result = batch.results[case]
+    assert_scores_as_expected(result, CORPUS / "cnn_hostile" / f"{case}.py")
+    cells = {c["grade_id"]: c for c in result["cells"]}
+    assert cells["test_build_cnn"]["score"] == cells["test_train_cnn"]["score"] == 0
+    assert cells["test_conv2d_forward"]["score"] == cells["test_conv2d_forward"]["max_score"]  # the rest is graded
+    assert not list(Path("/tmp").glob("dlcourse-hostile-lambda*"))
+
+
+def test_every_notebook_is_graded_within_its_deadline(batch):
+    slowest = max(batch.results.values(), key=lambda r: r["seconds"])
+    assert slowest["seconds"] < NOTEBOOK_TIMEOUT + 15, (slowest["student"], slowest["seconds"])
+    just_in_time = batch.results["answers_just_in_time"]
+    assert f"time limit of {NOTEBOOK_TIMEOUT} s" in " ".join(just_in_time["notes"])
+    assert 0 < just_in_time["score"] < 10
+
+
+def test_writing_more_than_the_sandbox_allows_in_all_is_noted(batch):
+    notes = " ".join(batch.results["six_200mb_files"]["notes"])
+    assert "filled the 1024 MB it may write in all" in notes, notes
+
+
+def test_what_submissions_say_reaches_the_reports_as_plain_text(batch):
+    assert batch.results["device_is_markup"]["device"] == "[/][bold red]GPU[/]"
+    assert batch.results["device_is_a_dict"]["device"] == "unknown"
+    assert "not a readable notebook" in batch.results[MARKUP_STUDENT]["error"]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in batch.html and "<img src=x" not in batch.html
+    rows = list(csv.reader(io.StringIO(batch.csv)))
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+    assert ["'" + FORMULA_STUDENT, "10", "", "10"] in rows  # student, activations, cnn, total
+
+
+def test_metadata_of_the_wrong_json_type_is_graded_with_a_note(batch):
+    result = batch.results[FORMULA_STUDENT]
+    assert result["score"] == 10 and result["error"] is None
+    assert "nbgrader metadata is malformed" in " ".join(result["notes"])
 
 
 def run_cell(code, limits=sandbox.Limits(), workdir=None):
@@ -115,21 +189,20 @@ def test_parallel_kernels_cannot_see_each_other(tmp_path):
         out = run_cell(f"""
 import os
 print("uid", os.getuid())
-for path in ({other._socket_dir!r}, {str(other._home)!r}, "/tmp"):
+for path in ({other._socket_dir!r}, {str(other._space.home)!r}, "/tmp"):
     try:
         print(path, sorted(os.listdir(path)))
     except OSError as exc:
         print(path, type(exc).__name__)
 """)
-        assert f"uid {os.stat(other._home).st_uid}" not in out, out
-        assert f"{other._socket_dir} FileNotFoundError" in out and f"{other._home} FileNotFoundError" in out, out
+        assert f"uid {os.stat(other._space.home).st_uid}" not in out, out
+        assert f"{other._socket_dir} FileNotFoundError" in out and f"{other._space.home} FileNotFoundError" in out, out
         assert "kernel.json" not in out
 
 
 def test_a_notebook_that_prints_megabytes_is_truncated_in_the_graded_notebook(course_copy):
     course = Course(course_copy)
     release = released(course_copy, "activations")
-    from notebooks import corpus_cells, student_notebook
     nb = student_notebook(release, corpus_cells(CORPUS / "hostile" / "print_100mb.py"))
     result = grade_notebook(nb, course.assignment("activations"), student="printer")
     assert result.score == 10
@@ -154,10 +227,11 @@ def test_the_kernel_gets_the_course_settings_and_none_of_the_graders_secrets():
 
 
 def test_on_gpu_machines_the_address_space_is_not_capped(monkeypatch):
-    cmd = sandbox.command(["python"], uid=1, gid=1, home="/h", socket_dir="/s", limits=sandbox.Limits())
+    space = SimpleNamespace(home="/h", tmp="/t")
+    cmd = sandbox.command(["python"], uid=1, gid=1, space=space, binds=["/s"], limits=sandbox.Limits())
     assert any(a.startswith("--as=") for a in cmd) and "--unshare-net" in cmd
     monkeypatch.setattr(sandbox.glob, "glob", lambda pattern: ["/dev/nvidia0", "/dev/nvidiactl"])
-    cmd = sandbox.command(["python"], uid=1, gid=1, home="/h", socket_dir="/s", limits=sandbox.Limits(network=True))
+    cmd = sandbox.command(["python"], uid=1, gid=1, space=space, limits=sandbox.Limits(network=True))
     assert not any(a.startswith("--as=") for a in cmd) and "--unshare-net" not in cmd
     assert cmd[cmd.index("--dev-bind") + 1] == "/dev/nvidia0"
 

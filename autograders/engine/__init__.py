@@ -1,5 +1,5 @@
 """The grading engine; see ``grade.py`` for the steps."""
 
-from .grade import GradingSettings, NotebookResult, check_seeds, grade_notebook
+from .grade import GradingInterrupted, GradingSettings, NotebookResult, check_seeds, grade_notebook, not_graded
 
-__all__ = ["GradingSettings", "NotebookResult", "check_seeds", "grade_notebook"]
+__all__ = ["GradingInterrupted", "GradingSettings", "NotebookResult", "check_seeds", "grade_notebook", "not_graded"]

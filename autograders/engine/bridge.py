@@ -2,8 +2,9 @@
 
 A check asks for a named function to be called (or a named variable read) in the
 student's namespace, with arguments it sends as plain data, and gets plain data
-back, decoded strictly in the grader's process. Every call has a timeout and a
-size cap. Nothing else from the kernel is trusted.
+back, decoded strictly in the grader's process. Every call has a timeout (never
+past the notebook's ``Deadline``) and a size cap; its reply is read with
+``kernel_messages``' bounds. Nothing else from the kernel is trusted.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import queue
 import time
 
 from . import wire
+from .kernel_messages import MAX_REPLY_BYTES, MAX_REPLY_VALUES, CallReplies, values
 from .runner import KernelUnavailable, NotebookRunner
 
 _INSTALL = """
@@ -60,6 +62,10 @@ class CallTimeout(CheckProblem):
     pass
 
 
+class OutOfTime(CallTimeout):
+    """The notebook's deadline has passed: nothing more is called."""
+
+
 class KernelGone(CheckProblem):
     pass
 
@@ -85,12 +91,15 @@ class Library:
 class StudentKernel:
     """What a hidden check holds: calls into the student's kernel."""
 
-    def __init__(self, runner: NotebookRunner, call_timeout=30.0, max_reply_bytes=64 * 2**20):
+    def __init__(self, runner: NotebookRunner, call_timeout=30.0, max_reply_bytes=MAX_REPLY_BYTES):
+        """Calls never run past the runner's deadline, nor return more than ``max_reply_bytes`` of JSON."""
         self.runner = runner
         self.call_timeout = call_timeout
+        self.deadline = runner.deadline
         self.max_reply_bytes = max_reply_bytes
         self.calls = 0
         self._installed_for = None
+        self._unreachable = None  # why no call can reach the kernel any more
         self._timed_out_names: set[str] = set()
 
     # -- public API for checks ---------------------------------------------
@@ -153,7 +162,16 @@ class StudentKernel:
         client = self.runner.client
         if client is None:
             raise KernelGone("the notebook's kernel could not be kept running, so this could not be checked")
+        if self._unreachable:
+            raise KernelGone(self._unreachable)
         if self._installed_for is not client:
+            try:
+                _subscribe(client, self.deadline.limit(self.call_timeout))
+            except KernelGone:
+                # its messages no longer reach the grader (its own code broke them): one timeout, not one per check
+                self._unreachable = ("the notebook's kernel stopped sending the grader its answers (did the notebook "
+                                     "tamper with the kernel's sockets?), so this could not be checked")
+                raise KernelGone(self._unreachable) from None
             self._execute(client, _INSTALL.format(src=_wire_source()), "the grader", self.call_timeout)
             self._installed_for = client
         return client
@@ -162,21 +180,29 @@ class StudentKernel:
         names = list(dict.fromkeys(s["name"] for s in steps if "module" not in s and "of" not in s)) \
             or [steps[0]["name"]]
         label = " / ".join(names)
+        if self.deadline.passed():
+            raise OutOfTime(f"{label} was not called: {self.deadline.note()}")
         for name in names:
             if name in self._timed_out_names:
                 # one endless loop should cost one timeout, not one per check
                 raise CallTimeout(f"{name} was not called again: it already ran past its time limit")
         self.calls += 1
         request = json.dumps({"steps": steps, "chain": returns is not None, "returns": returns,
-                              "strict": strict, "inputs": inputs})
+                              "strict": strict, "inputs": inputs, "max_bytes": self.max_reply_bytes,
+                              "max_values": MAX_REPLY_VALUES})
         timeout = self.call_timeout if timeout is None else timeout
         text = self._execute(self._client(), _CALL, names, timeout, request=request)
         if text is None:
             raise KernelGone(f"calling {label} gave no answer (did the notebook replace Python built-ins?)")
-        if len(text) > self.max_reply_bytes:
-            raise NotPlainData(f"{label} returned more than {self.max_reply_bytes // 2**20} MiB of data")
+        too_big = NotPlainData(f"{label} returned more than {self.max_reply_bytes // 2**20} MiB of data or more "
+                               f"than {MAX_REPLY_VALUES:,} values")
+        if len(text) > self.max_reply_bytes or values(text) > MAX_REPLY_VALUES:
+            raise too_big
         try:
-            replies = json.loads(text)["replies"]
+            answer = json.loads(text)
+            if type(answer) is dict and "too_big" in answer:
+                raise too_big
+            replies = answer["replies"]
             expected = 1 if returns is not None else len(steps)
             if type(replies) is not list or len(replies) != expected:
                 raise ValueError("wrong number of replies")
@@ -185,7 +211,7 @@ class StudentKernel:
             raise
         except wire.WireError as exc:
             raise NotPlainData(f"{label} returned data the grader cannot read ({exc})") from None
-        except (KeyError, TypeError, ValueError, RecursionError):
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError, OverflowError):
             raise KernelGone(f"calling {label} gave a garbled answer") from None
 
     def _execute(self, client, code, names, timeout, request=None):
@@ -197,6 +223,7 @@ class StudentKernel:
         message = client.session.msg("execute_request", content)
         client.shell_channel.send(message)
         msg_id = message["header"]["msg_id"]
+        timeout = self.deadline.limit(timeout)
         deadline = time.monotonic() + timeout
         reply = None
         while True:
@@ -228,6 +255,9 @@ class StudentKernel:
         name = " / ".join(names)
         self._timed_out_names.update(names)
         self.runner.interrupt()
+        if self.deadline.passed():
+            # no time for a replay: the checks still to come fail at once
+            raise OutOfTime(f"{name} was stopped: {self.deadline.note()}")
         if not _wait_idle(client, msg_id, 5.0):
             self._recover(f"{name} did not stop when interrupted")
         raise CallTimeout(f"{name} did not finish within {timeout:g} s (an endless loop?) and was stopped")
@@ -254,6 +284,8 @@ def _step(target, args, kwargs):
 
 
 def _check_reply(name, reply, inputs):
+    if type(reply) is not dict:
+        raise ValueError("a reply that is not an object")
     status = reply["status"]
     if status == "error":
         raise StudentError(str(reply.get("name", name))[:100], str(reply["type"])[:100], [str(c) for c in reply["mro"]][:50],
@@ -267,6 +299,23 @@ def _check_reply(name, reply, inputs):
     if inputs:
         out["inputs"] = wire.decode(reply["inputs"])
     return out
+
+
+def _subscribe(client, timeout):
+    """Connect the client's iopub channel, for replies only, and wait until the kernel's messages reach it
+    (a subscriber misses what is published before its subscription has arrived)."""
+    client.iopub_channel.admit = CallReplies.admit
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        msg_id = client.kernel_info()
+        try:
+            while client.get_iopub_msg(timeout=0.2)["parent_header"].get("msg_id") != msg_id:
+                pass
+        except queue.Empty:
+            continue
+        _drain_shell(client, msg_id)
+        return
+    raise KernelGone("the notebook's kernel did not answer the grader")
 
 
 def _wait_idle(client, msg_id, timeout):

@@ -5,6 +5,10 @@ autograder test cell it counts towards. Checks get the student's kernel through
 the ``student`` fixture and a seeded ``rng``. A failed check's message is what
 the student reads, so only the exception's own message is kept: never pytest's
 report, which would show the check's source.
+
+How many checks each cell has is counted when they are collected, before any runs,
+so that a run cut short (Ctrl-C, a signal) cannot pass for a complete one: a cell
+is scored only when every one of its checks reported an outcome.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import os
 import re
 import types
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,7 +64,8 @@ def failure_message(excinfo) -> str:
 class _GradingPlugin:
     def __init__(self, seed: int):
         self._seed = seed
-        self.outcomes: list[CheckOutcome] = []
+        self.outcomes: dict[str, CheckOutcome] = {}  # by the check's node id: one outcome per check
+        self.expected: Counter = Counter()  # grade_id -> how many checks were collected for it
         self.errors: list[str] = []
 
     def pytest_configure(self, config):
@@ -67,8 +73,11 @@ class _GradingPlugin:
 
     def pytest_collection_modifyitems(self, items):
         for item in items:
-            if item.get_closest_marker("grades") is None:
+            marker = item.get_closest_marker("grades")
+            if marker is None:
                 self.errors.append(f"{item.nodeid} has no @pytest.mark.grades(...) marker")
+            else:
+                self.expected[marker.args[0]] += 1
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -79,12 +88,12 @@ class _GradingPlugin:
         # Our own report, without pytest's failure formatting: it would read the check's source
         # (which must not reach the student) and costs more than the check itself.
         passed = call.excinfo is None
-        if call.when == "call" or not passed:
+        if (call.when == "call" or not passed) and item.nodeid not in self.outcomes:
             marker = item.get_closest_marker("grades")
             if marker is not None:
-                self.outcomes.append(CheckOutcome(
+                self.outcomes[item.nodeid] = CheckOutcome(
                     grade_id=marker.args[0], name=describe(item), passed=passed,
-                    message=None if passed else failure_message(call.excinfo)))
+                    message=None if passed else failure_message(call.excinfo))
         return pytest.TestReport(
             item.nodeid, item.location, {}, "passed" if passed else "failed",
             None if passed else "failed", call.when, duration=call.duration, start=call.start, stop=call.stop)
@@ -95,7 +104,8 @@ class _GradingPlugin:
         return np.random.default_rng([self._seed, zlib.crc32(request.node.name.encode())])
 
 
-def _session_fixtures(student: StudentKernel, seed: int, student_id: str | None, assignment_dir: Path | None):
+def _session_fixtures(student: StudentKernel, seed: int, student_id: str | None, assignment_dir: Path | None,
+                      evaluator):
     """What a check may ask for besides ``rng``. Session-wide, so that a check module can share one
     expensive step (training a model) among its checks."""
 
@@ -113,11 +123,18 @@ def _session_fixtures(student: StudentKernel, seed: int, student_id: str | None,
                                   "The ``--seed`` of this grading, for checks that draw once per notebook.")
     module.assignment_dir = fixture("assignment_dir", assignment_dir,
                                     "The assignment's source folder: its student-visible helper files.")
+    module.evaluator = fixture("evaluator", evaluator,
+                               "The assignment's evaluator (engine/evaluator.py), or None when it has none.")
     return module
 
 
 def run_checks(checks_file: Path, student: StudentKernel, seed: int = 0, student_id: str | None = None,
-               assignment_dir: Path | None = None) -> list[CheckOutcome]:
+               assignment_dir: Path | None = None, evaluator=None) -> tuple[list[CheckOutcome], Counter]:
+    """The outcome of every check that ran, and how many checks each cell has (``expected``).
+
+    KeyboardInterrupt (Ctrl-C, or a signal the grader turns into one) while they run is raised
+    again here: pytest would otherwise end the session quietly, as if it were complete.
+    """
     plugin = _GradingPlugin(seed)
     args = [
         str(checks_file), "-c", os.devnull, "--rootdir", str(checks_file.parent),
@@ -126,10 +143,12 @@ def run_checks(checks_file: Path, student: StudentKernel, seed: int = 0, student
         # these two run gc.collect() twice per session: half a second per graded notebook
         "-p", "no:unraisableexception", "-p", "no:threadexception",
     ]
-    code = pytest.main(args, plugins=[plugin, _session_fixtures(student, seed, student_id, assignment_dir)])
+    code = pytest.main(args, plugins=[plugin, _session_fixtures(student, seed, student_id, assignment_dir, evaluator)])
+    if code == pytest.ExitCode.INTERRUPTED:
+        raise KeyboardInterrupt
     if plugin.errors or code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         raise ChecksBroken(f"the hidden checks in {checks_file} could not be collected: "
                            + ("; ".join(plugin.errors) or f"pytest exit code {code}"))
-    if not plugin.outcomes:
+    if not plugin.expected:
         raise ChecksBroken(f"{checks_file} holds no checks")
-    return plugin.outcomes
+    return list(plugin.outcomes.values()), plugin.expected

@@ -6,8 +6,11 @@ and ``dlcourse grade`` through ``autograders.cli``.
 1. restore the graded cells from the released assignment, by grade_id;
 2. run the student's cells (not the test cells) in a fresh kernel;
 3. with that kernel alive, run the hidden checks here, in the grader's process,
-   reaching the student's code only through the kernel bridge;
+   reaching the student's code only through the kernel bridge (and, for an
+   assignment that has one, the grader's own computations through its evaluator);
 4. write each test cell's score and feedback into its outputs.
+
+All of it runs within one ``Deadline`` per notebook.
 """
 
 from __future__ import annotations
@@ -27,12 +30,16 @@ from ..devices import visible_gpus
 from .bridge import CheckProblem, StudentKernel
 from .cells import is_test_cell
 from .checks import run_checks
+from .deadline import Deadline
+from .evaluator import Evaluator
 from .restore import restore_cells
+from .sanitize import sanitize
 from .runner import NotebookRunner
 from .sandbox import Limits, unavailable_reason, warn_once
 from .verdict import CellResult, cell_results, write_verdicts
 
 log = logging.getLogger(__name__)
+MAX_DEVICE_CHARS = 80  # "GPU:0 (NVIDIA H100 80GB HBM3)"; a kernel's answer is the student's to make up
 
 
 @dataclass(frozen=True)
@@ -41,7 +48,8 @@ class GradingSettings:
     cell_timeout: float = 60.0  # seconds per student cell
     call_timeout: float = 30.0  # seconds per call a check makes into the student's code
     seed: int = 0  # seeds the hidden checks' random inputs; fixed so a grade is reproducible
-    notebook_timeout: float = 900.0  # seconds for all the student cells of one notebook together
+    # seconds for everything of one notebook: its cells, the hidden checks' calls and the model's evaluation
+    notebook_timeout: float = 900.0
     sandbox: bool = True  # run kernels in the sandbox where the machine allows it (see sandbox.py)
     allow_network: bool = False  # the sandboxed kernel's network; off unless asked for
 
@@ -60,7 +68,7 @@ class NotebookResult:
     notebook: str
     assignment: str | None
     student: str | None
-    score: float = 0.0
+    score: float | None = 0.0  # None: not graded (interrupted, or not every hidden check ran): see ``error``
     max_score: float = 0.0
     cells: list[CellResult] = field(default_factory=list)
     error: str | None = None
@@ -71,6 +79,27 @@ class NotebookResult:
 
     def to_json(self) -> dict:
         return asdict(self)
+
+
+INTERRUPTED = "grading was interrupted before every hidden check had run, so this notebook has no score"
+NOT_REACHED = "not graded: grading was interrupted before this notebook's turn"
+
+
+class GradingInterrupted(KeyboardInterrupt):
+    """Grading stopped (Ctrl-C, or a signal turned into one) before it was done.
+
+    A KeyboardInterrupt, so that nothing on the way (nbgrader's pipeline catches Exception)
+    takes it for one notebook's failure. ``results``: what was graded completely, and the
+    notebooks it did not finish, without a score.
+    """
+
+    def __init__(self, results: list[NotebookResult]):
+        super().__init__(results)
+        self.results = results
+
+
+def not_graded(notebook: str, assignment, student, max_score: float, error: str) -> NotebookResult:
+    return NotebookResult(notebook, assignment, student, score=None, max_score=max_score, error=error)
 
 
 def kernel_env(student: str | None) -> dict:
@@ -87,17 +116,25 @@ def kernel_env(student: str | None) -> dict:
 
 
 @contextlib.contextmanager
-def _kernel_for(nb, assignment, student, workdir, settings):
-    """The notebook's student cells run in a fresh kernel, in ``workdir`` or a temporary one."""
+def _kernel_for(nb, assignment, student, workdir, settings, deadline):
+    """The notebook's student cells run in a fresh kernel, in ``workdir`` or a temporary one; the assignment's
+    evaluator (if it has one) starts now, so that its imports run while the cells do."""
     own_workdir = workdir is None
     if own_workdir:
         workdir = _prepare_workdir(assignment)
     try:
         student_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and not is_test_cell(c)]
-        with NotebookRunner(nb, student_cells, kernel_name=settings.kernel_name, workdir=workdir,
-                            env=kernel_env(student), cell_timeout=settings.cell_timeout,
-                            notebook_timeout=settings.notebook_timeout, limits=settings.limits()) as runner:
-            yield runner
+        limits = settings.limits()
+        with contextlib.ExitStack() as stack:
+            evaluator = None
+            if assignment.evaluator_ops is not None:
+                evaluator = stack.enter_context(Evaluator(assignment.evaluator_ops, limits=limits, deadline=deadline,
+                                                          env=kernel_env(student)))
+                evaluator.start()
+            runner = stack.enter_context(NotebookRunner(
+                nb, student_cells, kernel_name=settings.kernel_name, workdir=workdir, env=kernel_env(student),
+                cell_timeout=settings.cell_timeout, deadline=deadline, limits=limits))
+            yield runner, evaluator
     finally:
         if own_workdir:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -111,11 +148,14 @@ def grade_notebook(nb, assignment, *, student=None, workdir=None, settings=Gradi
     the assignment's student-visible files is made and removed afterwards.
     """
     started = time.monotonic()
+    deadline = Deadline(settings.notebook_timeout)
     result = NotebookResult(notebook_name, assignment.name, student, max_score=assignment.max_score)
+    incomplete = []
     try:
+        result.notes += sanitize(nb)
         result.notes += _kernelspec_notes(nb, settings.kernel_name)
         result.notes += restore_cells(nb, assignment.released_nb)
-        with _kernel_for(nb, assignment, student, workdir, settings) as runner:
+        with _kernel_for(nb, assignment, student, workdir, settings, deadline) as (runner, evaluator):
             try:
                 runner.run()
             except Exception as exc:  # no kernel at all: nothing of the student's can be checked
@@ -124,13 +164,26 @@ def grade_notebook(nb, assignment, *, student=None, workdir=None, settings=Gradi
                 result.error = f"the notebook could not be run: {exc}"
             else:
                 kernel = StudentKernel(runner, call_timeout=settings.call_timeout)
-                outcomes = run_checks(assignment.checks_file, kernel, settings.seed, student, assignment.source_dir)
-                write_verdicts(nb, outcomes)
+                outcomes, expected = run_checks(assignment.checks_file, kernel, settings.seed, student,
+                                                assignment.source_dir, evaluator)
+                incomplete = write_verdicts(nb, outcomes, expected)
                 result.device = _device(kernel)
                 result.checks = [{"grade_id": o.grade_id, "name": o.name, "passed": o.passed} for o in outcomes]
+            runner.note_full_space()
             result.notes += runner.problems
-        result.cells = cell_results(nb)
-        result.score = round(sum(c.score or 0.0 for c in result.cells), 4)
+            if deadline.passed():
+                result.notes.append(f"{deadline.note()}: what had not run by then scored 0")
+        result.cells = cell_results(nb, assignment.released_nb, incomplete)
+        if incomplete:
+            result.score = None
+            result.error = (f"not every hidden check of {', '.join(incomplete)} ran, so this notebook has no score")
+        else:
+            result.score = round(sum(c.score or 0.0 for c in result.cells), 4)
+    except KeyboardInterrupt:
+        result.score, result.error = None, INTERRUPTED
+        result.cells = [CellResult(c.grade_id, None, c.max_score, f"Not graded: {INTERRUPTED}.\n")
+                        for c in cell_results(assignment.released_nb, assignment.released_nb)]
+        raise GradingInterrupted([result]) from None
     finally:
         result.seconds = round(time.monotonic() - started, 2)
     return result
@@ -138,20 +191,25 @@ def grade_notebook(nb, assignment, *, student=None, workdir=None, settings=Gradi
 
 def _kernelspec_notes(nb, kernel_name) -> list[str]:
     """Whatever kernel a notebook names, it is graded in the course's: say so when they differ."""
-    asked = nb.metadata.get("kernelspec", {}).get("name") if isinstance(nb.metadata.get("kernelspec"), dict) else None
-    if asked is None:
+    spec = nb.metadata.get("kernelspec")
+    asked = spec.get("name") if isinstance(spec, dict) else None
+    if not isinstance(asked, str):
         return [f"the notebook names no kernel; it was graded with the course's kernel ({kernel_name})"]
     if asked != kernel_name:
-        return [f"the notebook asks for the kernel '{asked[:40]}'; it was graded with the course's ({kernel_name})"]
+        return [f"the notebook asks for the kernel {asked[:40]!r}; it was graded with the course's ({kernel_name})"]
     return []
 
 
 def _device(kernel) -> str:
-    """What the kernel computed on; "unknown" when it cannot say and a GPU was visible to it."""
+    """What the kernel says it computed on: a short line of text, else "unknown"; without an answer, "cpu"
+    unless a GPU was visible to it."""
     try:
-        return kernel.device()
+        device = kernel.device()
     except CheckProblem:
         return "unknown" if visible_gpus() else "cpu"
+    if type(device) is not str or not 0 < len(device) <= MAX_DEVICE_CHARS or not device.isprintable():
+        return "unknown"
+    return device
 
 
 def check_seeds(assignment, seeds, *, student="selftest", settings=GradingSettings()) -> dict[int, list]:
@@ -160,10 +218,10 @@ def check_seeds(assignment, seeds, *, student="selftest", settings=GradingSettin
     A check that fails here for some seed would fail a correct student at random.
     """
     nb = nbformat.from_dict(assignment.source_nb)
-    with _kernel_for(nb, assignment, student, None, settings) as runner:
+    with _kernel_for(nb, assignment, student, None, settings, Deadline(None)) as (runner, evaluator):
         runner.run()
         kernel = StudentKernel(runner, call_timeout=settings.call_timeout)
-        return {seed: run_checks(assignment.checks_file, kernel, seed, student, assignment.source_dir)
+        return {seed: run_checks(assignment.checks_file, kernel, seed, student, assignment.source_dir, evaluator)[0]
                 for seed in seeds}
 
 

@@ -3,7 +3,10 @@
 A cell that kills the kernel (``os._exit``) or leaves it unresponsive (an endless
 loop that ignores interrupts) is "poisoned": the runner starts a new kernel and
 replays every other cell that ran, so the functions the student did write are
-still graded. Restarts are bounded so that a hostile notebook costs a known time.
+still graded. Restarts are bounded, and every cell, start and replay runs within
+the notebook's ``Deadline``, so that a hostile notebook costs a known time. The
+kernel's messages are read with ``kernel_messages``' bounds: what the cells print
+costs the grader at most the output budget, however much they print.
 """
 
 from __future__ import annotations
@@ -11,21 +14,25 @@ from __future__ import annotations
 import contextlib
 import copy
 import logging
+import math
 import os
 import queue
 import shutil
 import tempfile
 import time
-from pathlib import Path
 
-from jupyter_client.blocking import BlockingKernelClient
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
+from traitlets import Type
 
-from . import sandbox
+from . import kernel_relay, sandbox
+from .deadline import Deadline
+from .kernel_messages import (DROPPED, MAX_IOPUB_FRAME_BYTES, BoundedAsyncKernelClient, BoundedKernelClient, CellOutput,
+                              bounded_context)
 
 log = logging.getLogger(__name__)
 # nbclient logs each timeout and dead kernel as an error; the runner reports them in the result instead
@@ -39,62 +46,86 @@ class KernelUnavailable(RuntimeError):
     """No working kernel can be had for this notebook any more."""
 
 
-class SandboxedKernelManager(AsyncKernelManager):
+class BoundedKernelManager(AsyncKernelManager):
+    """A kernel manager whose sockets, and its clients' (nbclient's), have ``kernel_messages``' bounds."""
+
+    client_factory = Type(BoundedAsyncKernelClient, klass=AsyncKernelClient)
+
+    def _context_default(self):
+        self._created_context = True
+        return bounded_context(super()._context_default())
+
+
+class SandboxedKernelManager(BoundedKernelManager):
     """Starts the student environment's kernel inside the sandbox (``sandbox.command``)."""
 
     wrap = None  # argv -> sandboxed argv, set by the runner before the kernel starts
-    owner = None  # (uid, gid) of the sandbox user, who must read the connection file
+    owner = None  # (uid, gid) of the sandbox user, who runs the kernel and its relay
+    relay = None  # the kernel_relay process between the kernel's sockets and the grader's
 
     def format_kernel_cmd(self, extra_arguments=None):
         # called once the connection file is written, just before the launch
-        os.chown(self.connection_file, *self.owner)
+        inner_file, self.relay = kernel_relay.start(self.connection_file, *self.owner)
         # a signal to the kernel's process group would reach bubblewrap first and end the sandbox:
         # interrupts travel as messages on the control channel instead
         self.kernel_spec.interrupt_mode = "message"
         return self.wrap([str(sandbox.student_python()), "-m", "ipykernel_launcher", "-f",
-                          os.path.realpath(self.connection_file)])
+                          os.path.realpath(inner_file)])
+
+    async def _async_is_alive(self):
+        # without its relay, a kernel is as unreachable as a dead one
+        return (self.relay is None or self.relay.poll() is None) and await super()._async_is_alive()
+
+    is_alive = _async_is_alive
 
 
 class _BoundedOutputClient(NotebookClient):
-    """A NotebookClient that keeps at most ``max_output_bytes`` of outputs per cell."""
+    """A NotebookClient that decodes the cells' output only within ``budget`` and says where it cut."""
 
-    max_output_bytes = 1 << 20
+    budget: CellOutput = None
+
+    async def async_start_new_kernel_client(self):
+        kc = await super().async_start_new_kernel_client()
+        kc.iopub_channel.admit = self.budget.admit
+        return kc
 
     def output(self, outs, msg, display_id, cell_index):
-        used = self.__dict__.setdefault("_output_bytes", {}).get(cell_index, 0)
-        if used > self.max_output_bytes:
-            return None  # already truncated
-        used += len(str(msg["content"]))
-        self._output_bytes[cell_index] = used
-        if used > self.max_output_bytes:
-            outs.append(new_output("stream", name="stderr", text=(
-                f"\n[output truncated: this cell produced more than {self.max_output_bytes // 1024} KiB of output; "
-                "the rest was dropped]\n")))
-            return None
-        return super().output(outs, msg, display_id, cell_index)
+        if msg["msg_type"] != DROPPED:
+            return super().output(outs, msg, display_id, cell_index)
+        if not any(o.get("name") == "stderr" and "[output truncated" in o.get("text", "") for o in outs):
+            budget = self.budget
+            what = (f"the notebook produced more than {budget.per_notebook // 2**20} MiB of output"
+                    if budget.over_notebook(msg["content"]["bytes"])
+                    else f"this cell produced more than {budget.per_cell // 1024} KiB of output")
+            outs.append(new_output("stream", name="stderr",
+                                   text=f"\n[output truncated: {what}; the rest was dropped]\n"))
+        return None
 
 
 class NotebookRunner:
     def __init__(self, nb, cell_indices, *, kernel_name="python3", workdir=None, env=None,
-                 cell_timeout=60, notebook_timeout=None, startup_timeout=60, max_restarts=3,
-                 limits: sandbox.Limits | None = None, max_output_bytes=1 << 20):
-        """``limits``: run the kernel in the sandbox with these limits (None: a plain kernel)."""
+                 cell_timeout=60, deadline: Deadline | None = None, startup_timeout=60, max_restarts=3,
+                 limits: sandbox.Limits | None = None, max_output_bytes=1 << 20, max_notebook_output_bytes=8 << 20):
+        """``limits``: run the kernel in the sandbox with these limits (None: a plain kernel).
+        ``deadline``: when every cell, kernel start and replay must be done (None: no overall limit)."""
         self.nb = nb
         self.cell_indices = list(cell_indices)
         self.kernel_name = kernel_name
         self.workdir = workdir
         self.env = env
         self.cell_timeout = cell_timeout
-        self.notebook_timeout = notebook_timeout
+        self.deadline = deadline or Deadline(None)
         self.startup_timeout = startup_timeout
         self.limits = limits
-        self.max_output_bytes = max_output_bytes
+        self.output = CellOutput(max_output_bytes, max_notebook_output_bytes)
         self._ids = None  # (uid, gid) of the sandbox user, held until close()
-        self._sandbox_cleanup = contextlib.ExitStack()  # releases the user, removes the kernel's private home
+        self._space = None  # the sandbox's WritableSpace, held until close()
+        self._sandbox_cleanup = contextlib.ExitStack()  # releases the user, unmounts the kernel's space
         self.restarts_left = max_restarts
         self.problems: list[str] = []  # notebook-level messages for the report
         self.poisoned: set[int] = set()
         self._ran: list[int] = []
+        self._checking = False  # the cells have run; what runs now is the checks' (a replay included)
         self._nbclient = None
         self._socket_dir = None
         self._stderr = None
@@ -102,21 +133,25 @@ class NotebookRunner:
 
     # -- kernel lifecycle -------------------------------------------------
     def _start(self):
+        if self.deadline.passed():
+            raise KernelUnavailable(self.deadline.note())
         self._nbclient = _BoundedOutputClient(
-            self.nb, kernel_name=self.kernel_name, timeout=self.cell_timeout,
-            startup_timeout=self.startup_timeout, allow_errors=True, interrupt_on_timeout=True,
-            error_on_timeout={"ename": TIMEOUT_ENAME,
-                              "evalue": f"this cell ran longer than {self.cell_timeout:g} s and was stopped",
-                              "traceback": []},
+            self.nb, kernel_name=self.kernel_name, timeout_func=lambda cell: self.deadline.limit(self.cell_timeout),
+            startup_timeout=math.ceil(self.deadline.limit(self.startup_timeout)), allow_errors=True,
+            interrupt_on_timeout=True,
             record_timing=False, shutdown_kernel="immediate", on_cell_executed=_record_reply_error,
             log=_nbclient_log,
-            **({"kernel_manager_class": SandboxedKernelManager} if self.limits else {}),
+            kernel_manager_class=SandboxedKernelManager if self.limits else BoundedKernelManager,
         )
         nbc = self._nbclient
-        nbc.max_output_bytes = self.max_output_bytes
+        nbc.budget = self.output
         nbc.km = nbc.create_kernel_manager()
         # unix sockets in a private folder, not TCP ports that any local user could reach
-        self._socket_dir = tempfile.mkdtemp(prefix="dlcourse-kernel-")
+        if self.limits:
+            self._prepare_sandbox()
+            self._socket_dir = self._space.folder("sockets-")
+        else:
+            self._socket_dir = tempfile.mkdtemp(prefix="dlcourse-kernel-")
         nbc.km.transport = "ipc"
         nbc.km.ip = os.path.join(self._socket_dir, "kernel")
         nbc.km.connection_file = os.path.join(self._socket_dir, "kernel.json")
@@ -132,36 +167,57 @@ class NotebookRunner:
             kwargs["cwd"] = str(self.workdir)
         nbc.start_new_kernel(**kwargs)
         nbc.start_new_kernel_client()
-        self.client = BlockingKernelClient()
+        # the bridge's client: its shell channel now, its iopub channel once checks call (bridge.py)
+        self.client = BoundedKernelClient()
         self.client.load_connection_info(nbc.km.get_connection_info())
-        self.client.start_channels()
-        self.client.wait_for_ready(timeout=self.startup_timeout)
+        self.client.start_channels(iopub=False, stdin=False, hb=False, control=False)
+
+    def _prepare_sandbox(self):
+        """One sandbox user and one writable space for every kernel of this notebook (replays included)."""
+        if self._ids is not None:
+            return
+        self._ids = self._sandbox_cleanup.enter_context(sandbox.sandbox_user())
+        self._space = self._sandbox_cleanup.enter_context(sandbox.writable_space(*self._ids, self.limits.writable_mb))
+        self.problems += sandbox.private_copy(self.workdir, self._space)
 
     def _sandbox(self, km, kwargs):
-        """Set ``km`` up to start its kernel in the sandbox, as this runner's sandbox user, in a private home."""
-        if self._ids is None:  # one user and one home for every kernel of this notebook (replays included)
-            self._ids = self._sandbox_cleanup.enter_context(sandbox.sandbox_user())
-            private = tempfile.mkdtemp(prefix="dlcourse-sandbox-")
-            self._sandbox_cleanup.callback(shutil.rmtree, private, ignore_errors=True)
-            self._home = Path(private) / "home"
-            for refusal in sandbox.private_copy(self.workdir, self._home, *self._ids):
-                self.problems.append(f"not copied into the kernel's home: {refusal}")
+        """Set ``km`` up to start its kernel in the sandbox, as this runner's sandbox user, in its space."""
         uid, gid = km.owner = self._ids
-        os.chown(self._socket_dir, uid, gid)
-        km.wrap = lambda argv: sandbox.command(argv, uid=uid, gid=gid, home=str(self._home),
-                                               socket_dir=self._socket_dir, limits=self.limits)
-        return {**kwargs, "env": sandbox.kernel_environment(kwargs.get("env", os.environ)), "cwd": str(self._home)}
+        socket_dir = self._socket_dir
+        km.wrap = lambda argv: sandbox.command(argv, uid=uid, gid=gid, space=self._space,
+                                               binds=[kernel_relay.kernel_side(socket_dir)],
+                                               limits=self.limits)
+        return {**kwargs, "env": sandbox.kernel_environment(kwargs.get("env", os.environ)),
+                "cwd": str(self._space.home)}
+
+    def note_full_space(self):
+        """Say so in ``problems`` if the notebook has used up what it may write (once)."""
+        if self._space is not None and self._space.full():
+            note = self._space.full_note()
+            if note not in self.problems:
+                self.problems.append(note)
+
+    def cells_done(self):
+        """The student's cells have run: nbclient's channels close, so that nothing fills them while checks run."""
+        self._checking = True
+        if self._nbclient is not None and self._nbclient.kc is not None:
+            self._nbclient.kc.stop_channels()
+        self.note_full_space()
 
     def _stop(self):
         if self.client is not None:
             self.client.stop_channels()
             self.client = None
+        relay = getattr(self._nbclient.km, "relay", None) if self._nbclient is not None else None
         if self._nbclient is not None and self._nbclient.km is not None:
             try:
                 self._nbclient._cleanup_kernel()
             except Exception:  # a kernel that already died has nothing left to clean
                 log.debug("kernel cleanup failed", exc_info=True)
         self._nbclient = None
+        if relay is not None:  # reaped first: end_processes_of would wait for its zombie
+            relay.kill()
+            relay.wait()
         if self._ids is not None:
             sandbox.end_processes_of(self._ids[0])
         if self._stderr is not None:
@@ -174,7 +230,7 @@ class NotebookRunner:
     def close(self):
         self._stop()
         self._sandbox_cleanup.close()
-        self._ids = None
+        self._ids = self._space = None
 
     def __enter__(self):
         return self
@@ -221,29 +277,43 @@ class NotebookRunner:
         for index in self._ran:
             if index not in self.poisoned:
                 self._execute(copy.deepcopy(self.nb.cells[index]), index)
+        if self._checking:
+            self.cells_done()
 
     # -- execution ---------------------------------------------------------
     def _execute(self, cell, index):
-        self._nbclient.execute_cell(cell, index, store_history=True)
+        self.output.start_cell()
+        nbc = self._nbclient
+        if self.deadline.limit(self.cell_timeout) < self.cell_timeout:
+            stopped = f"the notebook's time limit of {self.deadline.seconds:g} s was used up while this cell ran"
+        else:
+            stopped = f"this cell ran longer than {self.cell_timeout:g} s and was stopped"
+        nbc.error_on_timeout = {"ename": TIMEOUT_ENAME, "evalue": stopped, "traceback": []}
+        nbc.kc.disconnects.new()
+        try:
+            nbc.execute_cell(cell, index, store_history=True)
+        finally:
+            if nbc.kc is not None and nbc.kc.disconnects.new():
+                cell.outputs.append(new_output("stream", name="stderr", text=(
+                    f"\n[output truncated: this cell printed a message of more than {MAX_IOPUB_FRAME_BYTES // 2**20} "
+                    "MiB at once; it was dropped]\n")))
 
     def run(self):
         """Execute the student cells in order; outputs go into ``self.nb``."""
         self._start()
-        started = time.monotonic()
         for index in self.cell_indices:
             cell = self.nb.cells[index]
-            if self.notebook_timeout and time.monotonic() - started > self.notebook_timeout:
-                self.problems.append(f"the notebook ran longer than {self.notebook_timeout:g} s in all; "
-                                     f"cell {index + 1} and the cells after it were not run")
+            if self.deadline.passed():
+                self.problems.append(f"{self.deadline.note()}; cell {index + 1} and the cells after it were not run")
                 for rest in self.cell_indices[self.cell_indices.index(index):]:
-                    self.nb.cells[rest].outputs = [_error_output(
-                        TIMEOUT_ENAME, f"not run: the notebook's time limit of {self.notebook_timeout:g} s was used up")]
-                return
+                    self.nb.cells[rest].outputs = [_error_output(TIMEOUT_ENAME, f"not run: {self.deadline.note()}")]
+                break
             try:
                 self._execute(cell, index)
             except DeadKernelError:
                 if not self._skip(index, "ended the kernel process", "KernelDied",
-                                  "this cell ended the kernel process (os._exit, a crash, or running out of memory)"):
+                                  "this cell ended the kernel process (os._exit, a crash, running out of memory, "
+                                  "or a message too big for the grader)"):
                     return
                 continue
             except (ValueError, RuntimeError) as exc:
@@ -256,6 +326,7 @@ class NotebookRunner:
             if _timed_out(cell) and not self.responsive():
                 if not self._skip(index, "ran past the time limit and ignored the interrupt"):
                     return
+        self.cells_done()
 
     def _skip(self, index, what, ename=None, evalue=None) -> bool:
         """Poison cell ``index`` (it ``what``), restart the kernel and replay the other cells.

@@ -3,8 +3,11 @@ filesystem of its own, with limits, and without network.
 
 bubblewrap (``bwrap``, the sandbox Flatpak uses) builds the kernel's view of the
 machine: the system read-only (``/usr``, ``/etc``), the student environment
-read-only, a private ``/tmp`` of bounded size, a private copy of the submission's
-folder as its home, and its own socket folder. Nothing else of the grader's exists
+read-only, and a ``WritableSpace``: one tmpfs of bounded size, mounted on the host
+for this notebook, that holds the kernel's home (a private copy of the submission's
+folder), its ``/tmp`` and its socket folder, so that everything a kernel can write,
+its own stdout and stderr included, fits in ``Limits.writable_mb`` (a limit per file
+alone would let it fill the host's disk with many files). Nothing else of the grader's exists
 in there: not the course, the gradebook, ``autograders/``, other kernels' folders,
 ``/root`` or ``/home``. The kernel gets its own process, IPC and network namespaces
 (unix sockets still reach it: jupyter_client's ``ipc`` transport). ``setpriv``
@@ -14,7 +17,7 @@ and ``prlimit`` sets the limits on memory, CPU time, processes, file size and op
 files. When the kernel's process ends, the process namespace ends with it, so
 nothing it started survives.
 
-This needs root (to switch users) and bubblewrap. Without them the kernel runs as a
+This needs root (to switch users and mount the tmpfs) and bubblewrap. Without them the kernel runs as a
 plain kernel of the grader's own user, and ``unavailable_reason`` says why.
 """
 
@@ -31,11 +34,12 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..regular_files import WORK_FOLDER, Refusal, chown_tree, copy_regular_files, open_folder
+from ..regular_files import WORK_FOLDER, chown_tree, copy_regular_files, open_folder
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +63,8 @@ class Limits:
     processes: int = 512  # the sandbox user's processes and threads (TensorFlow starts dozens of threads)
     file_mb: int = 256  # largest file the kernel may write
     open_files: int = 1024
-    tmp_mb: int = 512  # the private /tmp
+    # everything the kernel may write (home, /tmp, sockets, its own stdout/stderr), together: a tmpfs, so it is RAM
+    writable_mb: int = 1024
     network: bool = False
 
 
@@ -74,7 +79,7 @@ def unavailable_reason() -> str | None:
     """Why grading kernels cannot be sandboxed on this machine, or None when they can."""
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
         return "the grader does not run as root, so it cannot run kernels as an unprivileged user"
-    for tool in ("bwrap", "setpriv", "prlimit", "useradd"):
+    for tool in ("bwrap", "setpriv", "prlimit", "useradd", "mount", "umount"):
         if shutil.which(tool) is None:
             return f"`{tool}` is not installed (`make setup` installs bubblewrap; util-linux and passwd give the rest)"
     python = student_python()
@@ -134,26 +139,82 @@ def kernel_environment(env: dict[str, str], tmp: str = "/tmp") -> dict[str, str]
     return out
 
 
-def command(kernel_argv: list[str], *, uid: int, gid: int, home: str, socket_dir: str,
-            limits: Limits) -> list[str]:
-    """``kernel_argv`` wrapped: bubblewrap's namespaces, then the sandbox user, then the limits."""
-    gpus = _gpu_binds()
+def as_user(uid: int, gid: int) -> list[str]:
+    """The argv prefix that runs a command as the sandbox user: no groups, capabilities or new privileges."""
+    return ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
+            "--no-new-privs"]
+
+
+def command(argv: list[str], *, uid: int, gid: int, space: WritableSpace, limits: Limits, binds=(),
+            gpus=True) -> list[str]:
+    """``argv`` wrapped: bubblewrap's namespaces, then the sandbox user, then the limits.
+
+    ``binds``: folders of ``space`` (e.g. the kernel's sockets) that appear at the same path inside;
+    ``gpus``: whether the GPUs' devices are there.
+    """
+    gpus = _gpu_binds() if gpus else []
     bwrap = ["bwrap", "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
              *([] if limits.network else ["--unshare-net"]),
              *_system_binds(), "--proc", "/proc", "--dev", "/dev", *gpus,
-             "--perms", "1777", "--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/tmp",
+             "--bind", str(space.tmp), "/tmp",
              *_environment_binds(student_python()),
-             *_parent_dirs(HOME), "--bind", socket_dir, socket_dir, "--bind", home, HOME, "--chdir", HOME,
+             *_parent_dirs(HOME, *binds), *[arg for path in binds for arg in ("--bind", str(path), str(path))],
+             "--bind", str(space.home), HOME, "--chdir", HOME,
              # ipykernel would take the namespace's pid 1 for an orphaned kernel's parent and quit
              "--unsetenv", "JPY_PARENT_PID"]
-    drop = ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--inh-caps=-all",
-            "--bounding-set=-all", "--no-new-privs"]
+    drop = as_user(uid, gid)
     limit = ["prlimit", f"--cpu={limits.cpu_seconds}", f"--nproc={limits.processes}",
              f"--fsize={limits.file_mb * 2**20}", f"--nofile={limits.open_files}", "--core=0"]
     if not gpus:
         # CUDA reserves far more address space than it uses: on GPU machines memory is left to the GPU's own limit
         limit.append(f"--as={limits.memory_mb * 2**20}")
-    return [*bwrap, "--", *drop, "--", *limit, "--", *kernel_argv]
+    return [*bwrap, "--", *drop, "--", *limit, "--", *argv]
+
+
+class WritableSpace:
+    """A tmpfs on the host for one sandboxed process and its restarts: its home, its /tmp, and folders the
+    grader makes for it (sockets). The sandbox user owns what it may write; its size bounds it all."""
+
+    def __init__(self, root: Path, uid: int, gid: int, size_mb: int):
+        self.root, self.uid, self.gid, self.size_mb = root, uid, gid, size_mb
+        self.home, self.tmp = root / "home", root / "tmp"
+        for path in (self.home, self.tmp):
+            path.mkdir(mode=0o700)
+            os.chown(path, uid, gid)
+
+    def folder(self, prefix: str) -> str:
+        """A new folder in the space that only the sandbox user (and root) can use."""
+        path = tempfile.mkdtemp(prefix=prefix, dir=self.root)
+        os.chown(path, self.uid, self.gid)
+        return path
+
+    def full(self) -> bool:
+        """Whether the space is (nearly) used up: a write has failed, or the next one will."""
+        stats = os.statvfs(self.root)
+        return stats.f_bavail * stats.f_frsize < 2**20
+
+    def full_note(self) -> str:
+        return (f"the notebook filled the {self.size_mb} MB it may write in all (its folder, /tmp and its output "
+                "together); writing more failed with 'No space left on device'")
+
+
+@contextlib.contextmanager
+def writable_space(uid: int, gid: int, size_mb: int):
+    """A ``WritableSpace`` of ``size_mb``, unmounted (and so emptied) afterwards."""
+    root = Path(tempfile.mkdtemp(prefix="dlcourse-sandbox-"))
+    try:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_mb}m,mode=0711,nosuid,nodev", "tmpfs", str(root)],
+                       check=True, capture_output=True, text=True)
+    except subprocess.CalledProcessError as exc:
+        root.rmdir()
+        raise RuntimeError(f"the sandbox's space could not be mounted: {exc.stderr.strip()[:200]}") from None
+    try:
+        yield WritableSpace(root, uid, gid, size_mb)
+    finally:
+        # lazily: a process of the sandbox user may still be on its way out
+        subprocess.run(["umount", "--lazy", str(root)], capture_output=True)
+        with contextlib.suppress(OSError):
+            root.rmdir()
 
 
 # ---- sandbox users -------------------------------------------------------------
@@ -229,24 +290,27 @@ def _uid_of(pid: int) -> int | None:
         return None
 
 
-def private_copy(source: str | os.PathLike | None, target: Path, uid: int, gid: int) -> list[Refusal]:
-    """Make ``target`` a copy of ``source`` (the submission's folder) that only the sandbox user can write.
+def private_copy(source: str | os.PathLike | None, space: WritableSpace) -> list[str]:
+    """Copy ``source`` (the submission's folder) into the space's home, for the sandbox user alone.
 
     Only regular files are copied, with no link followed (root reads the folder; its links would
-    otherwise bring root's view of the machine into the kernel's home). Returns what was left out.
+    otherwise bring root's view of the machine into the kernel's home). Returns notes on what was
+    left out, and on what did not fit in the space (what fits is there).
     """
-    refused = []
-    if source is None:
-        target.mkdir()
-    else:
-        refused = copy_regular_files(source, target, limits=WORK_FOLDER).refused
-    fd = open_folder(target)
+    notes = []
+    home = open_folder(space.home)
     try:
-        chown_tree(fd, uid, gid)
-        os.fchmod(fd, 0o700)
+        if source is not None:
+            try:
+                report = copy_regular_files(source, home, limits=WORK_FOLDER)
+                notes += [f"not copied into the kernel's home: {refusal}" for refusal in report.refused]
+            except OSError:  # no space left: the space's size is the bound
+                notes.append(f"the notebook's folder does not fit in the {space.size_mb} MB the notebook may write; "
+                             "only part of it was copied for the kernel")
+        chown_tree(home, space.uid, space.gid)
     finally:
-        os.close(fd)
-    return refused
+        os.close(home)
+    return notes
 
 
 def warn_once(reason: str):

@@ -40,39 +40,53 @@ def feedback_text(outcomes: list[CheckOutcome], score: float, max_points: float)
     return "\n".join(lines) + "\n"
 
 
-def write_verdicts(nb, outcomes: list[CheckOutcome], unavailable: str | None = None):
-    """Score every test cell from its checks; ``unavailable`` scores them all 0 with that reason."""
+def write_verdicts(nb, outcomes: list[CheckOutcome], expected=None, unavailable: str | None = None) -> list[str]:
+    """Score every test cell from its checks; ``unavailable`` scores them all 0 with that reason.
+
+    ``expected`` (grade_id -> number of checks) is how many outcomes each cell needs: a cell with
+    fewer gets no score at all (its feedback says why). Returns the grade_ids of those cells.
+    """
     by_cell = defaultdict(list)
     for outcome in outcomes:
         by_cell[outcome.grade_id].append(outcome)
+    incomplete = []
     for cell in nb.cells:
         if not is_test_cell(cell):
             continue
-        max_points = points(cell)
-        mine = by_cell.get(grade_id(cell))
-        if unavailable or not mine:
-            score, text = 0.0, f"Not graded: {unavailable or 'no hidden checks are defined for this cell'}.\n"
+        max_points, gid = points(cell), grade_id(cell)
+        mine, needed = by_cell.get(gid, []), (expected or {}).get(gid, 0)
+        score = 0.0
+        if unavailable or not (mine or needed):
+            text = f"Not graded: {unavailable or 'no hidden checks are defined for this cell'}.\n"
+        elif len(mine) < needed:
+            incomplete.append(gid)
+            score, text = None, (f"Not graded: only {len(mine)} of its {needed} hidden checks ran before grading "
+                                 "was cut short, so this cell has no score.\n")
         else:
             score = score_of(sum(o.passed for o in mine), len(mine), max_points)
             text = feedback_text(mine, score, max_points)
-        cell.outputs = [
-            new_output("stream", name="stdout", text=text),
-            new_output("execute_result", data={"text/plain": f"{score:g}"}, execution_count=None),
-        ]
+        cell.outputs = [new_output("stream", name="stdout", text=text)]
+        if score is not None:
+            cell.outputs.append(new_output("execute_result", data={"text/plain": f"{score:g}"}, execution_count=None))
         cell.execution_count = None
+    return incomplete
 
 
-def cell_results(nb) -> list[CellResult]:
-    """Per graded cell, the score nbgrader records for it (manual cells: None)."""
+def cell_results(nb, released_nb, incomplete=()) -> list[CellResult]:
+    """Per graded cell of the release, in its order, the score nbgrader records for it (manual cells, and
+    the ``incomplete`` ones: None). Cells a submission added are not the release's: they are not here."""
+    submitted = {grade_id(c): c for c in nb.cells if utils.is_grade(c)}
     results = []
-    for cell in nb.cells:
-        if not utils.is_grade(cell):
+    for released in released_nb.cells:
+        if not utils.is_grade(released):
             continue
+        gid = grade_id(released)
+        cell = submitted.get(gid, released)  # restore put every graded cell back
         score, max_score = utils.determine_grade(cell)
         feedback = ""
         if is_test_cell(cell):
             feedback = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
         elif score is None:
             feedback = "graded by the instructor"
-        results.append(CellResult(grade_id(cell), score, max_score, feedback))
+        results.append(CellResult(gid, None if gid in incomplete else score, max_score, feedback))
     return results

@@ -1,12 +1,12 @@
 """Hidden checks for the CNN assignment.
 
-Convolution and pooling are compared with TensorFlow's own ops on random shapes,
-strides and both paddings. The Keras model is judged in the grader's process:
-the student's kernel builds and trains it, then sends back only its configuration
-(JSON) and weights (arrays); the grader rebuilds it from Keras's built-in layers
-and measures its accuracy on held-out digits that never enter the student's
-kernel. Training uses relabelled classes (``reference.relabelling``), so only a
-``train_cnn`` that trains on the data it is given can score.
+Convolution and pooling are compared with TensorFlow's own ops (run by the assignment's
+evaluator) on random shapes, strides and both paddings. The Keras model is judged from plain
+data: the student's kernel builds and trains it, then sends back only its configuration (JSON)
+and weights (arrays); the grader reads the configuration with an allowlist and computes its cost
+(``model_config``), and its evaluator rebuilds the model from that and predicts held-out digits
+whose labels never leave the grader. Training uses relabelled classes
+(``reference.relabelling``), so only a ``train_cnn`` that trains on the data it is given can score.
 """
 
 import math
@@ -15,9 +15,9 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
-from autograders.assignments.cnn import reference
-from autograders.checklib import (Attr, CallTimeout, Library, Ref, StudentError, expect_array, expect_close,
-                                  rel_error)
+from autograders.assignments.cnn import model_config, reference
+from autograders.checklib import (Attr, CallTimeout, Library, OutOfTime, Ref, StudentError, expect_array,
+                                  expect_close, rel_error)
 
 CONV, POOL, BUILD, TRAIN = "test_conv2d_forward", "test_max_pool_forward", "test_build_cnn", "test_train_cnn"
 TOL = 1e-5  # float32 arithmetic in the student's code is fine
@@ -49,29 +49,31 @@ def conv_outputs(student, cases):
 
 
 def _symmetric_same(x, w, b, stride):
-    """'same' with the extra padding row/column on the top/left: a common slip."""
+    """'same' with the extra padding row/column on the top/left (a common slip), as a 'valid' case."""
     h, wd = x.shape[1:3]
     pads = []
     for size, k in ((h, w.shape[0]), (wd, w.shape[1])):
         total = max((math.ceil(size / stride) - 1) * stride + k - size, 0)
         pads.append((total - total // 2, total // 2))
-    padded = np.pad(x, [(0, 0), pads[0], pads[1], (0, 0)])
-    return reference.conv2d_forward(padded, w, b, stride, "valid")
+    return np.pad(x, [(0, 0), pads[0], pads[1], (0, 0)]), w, b, stride, "valid"
 
 
-def expect_conv_matches_tensorflow(student, cases):
-    for (x, w, b, stride, padding), got in zip(cases, conv_outputs(student, cases)):
+def expect_conv_matches_tensorflow(student, evaluator, cases):
+    expected_all = reference.conv2d_forward(evaluator, cases)
+    for (x, w, b, stride, padding), got, expected in zip(cases, conv_outputs(student, cases), expected_all):
         what = (f"conv2d_forward(x, w, b, stride={stride}, padding={padding!r}) with x of shape {x.shape} "
                 f"and w of shape {w.shape}")
-        expected = reference.conv2d_forward(x, w, b, stride, padding)
         got = expect_array(got, what, shape=expected.shape)
         if np.all(rel_error(got, expected) <= TOL):
             continue
-        if np.all(rel_error(got, reference.conv2d_forward(x, w[::-1, ::-1], b, stride, padding)) <= TOL):
+        flipped, *alternative = reference.conv2d_forward(
+            evaluator, [(x, w[::-1, ::-1], b, stride, padding)] + ([_symmetric_same(x, w, b, stride)]
+                                                                   if padding == "same" else []))
+        if np.all(rel_error(got, flipped) <= TOL):
             raise AssertionError(f"{what} flips the kernel: that is textbook convolution, but convolution layers "
                                  "(and this contract) compute cross-correlation, with the kernel as it is")
-        if padding == "same":
-            alternative = _symmetric_same(x, w, b, stride)
+        if alternative:
+            alternative = alternative[0]
             if alternative.shape == expected.shape and np.all(rel_error(got, alternative) <= TOL):
                 raise AssertionError(f"{what} pads on the wrong side: when the total padding is odd, TensorFlow's "
                                      "'same' puts the extra row/column at the bottom/right")
@@ -79,43 +81,43 @@ def expect_conv_matches_tensorflow(student, cases):
 
 
 @pytest.mark.grades(CONV)
-def test_conv2d_matches_tensorflow_with_valid_padding(student, rng):
+def test_conv2d_matches_tensorflow_with_valid_padding(student, evaluator, rng):
     """'valid' convolution equals tf.nn.conv2d + b for kernels 1x1 to 5x5 and strides 1 to 3"""
     kernels = [(1, 1), (2, 2), (3, 3), (5, 5), (2, 3), (4, 1)]
-    expect_conv_matches_tensorflow(student, [conv_case(rng, k, s, "valid") for k in kernels for s in (1, 2, 3)])
+    cases = [conv_case(rng, k, s, "valid") for k in kernels for s in (1, 2, 3)]
+    expect_conv_matches_tensorflow(student, evaluator, cases)
 
 
 @pytest.mark.grades(CONV)
-def test_conv2d_same_padding_matches_tensorflow_for_odd_and_even_kernels(student, rng):
+def test_conv2d_same_padding_matches_tensorflow_for_odd_and_even_kernels(student, evaluator, rng):
     """'same' convolution with stride 1 keeps the size and equals tf.nn.conv2d, odd and even kernels alike"""
     kernels = [(1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (2, 3)]
-    expect_conv_matches_tensorflow(student, [conv_case(rng, k, 1, "same") for k in kernels])
+    expect_conv_matches_tensorflow(student, evaluator, [conv_case(rng, k, 1, "same") for k in kernels])
 
 
 @pytest.mark.grades(CONV)
-def test_conv2d_same_padding_with_strides_pads_like_tensorflow(student, rng):
+def test_conv2d_same_padding_with_strides_pads_like_tensorflow(student, evaluator, rng):
     """'same' convolution with strides 2 and 3 gives ceil(H / stride) rows, padded asymmetrically like TensorFlow"""
     kernels = [(2, 2), (3, 3), (4, 4), (5, 5), (3, 2)]
-    expect_conv_matches_tensorflow(student, [conv_case(rng, k, s, "same") for k in kernels for s in (2, 3)])
+    expect_conv_matches_tensorflow(student, evaluator, [conv_case(rng, k, s, "same") for k in kernels for s in (2, 3)])
 
 
 @pytest.mark.grades(CONV)
-def test_conv2d_is_cross_correlation_with_one_bias_per_output_channel(student, rng):
+def test_conv2d_is_cross_correlation_with_one_bias_per_output_channel(student, evaluator, rng):
     """an asymmetric kernel on a single bright pixel is not flipped, and each output channel gets its own bias"""
     x = np.zeros((1, 7, 7, 1))
     x[0, 3, 3, 0] = 1.0
     w = np.arange(1.0, 1.0 + 3 * 3 * 1 * 3).reshape(3, 3, 1, 3)
     b = np.array([10.0, -20.0, 30.0])
-    expect_conv_matches_tensorflow(student, [(x, w, b, 1, "valid"), (x, w, b, 2, "same")])
+    expect_conv_matches_tensorflow(student, evaluator, [(x, w, b, 1, "valid"), (x, w, b, 2, "same")])
 
 
 # ---- max pooling ---------------------------------------------------------------
 
-def expect_pool_matches_tensorflow(student, cases):
+def expect_pool_matches_tensorflow(student, evaluator, cases):
     values = student.starmap("max_pool_forward", cases)
-    for (x, size, stride), got in zip(cases, values):
+    for (x, size, stride), got, expected in zip(cases, values, reference.max_pool_forward(evaluator, cases)):
         what = f"max_pool_forward(x, pool_size={size}, stride={stride}) with x of shape {x.shape}"
-        expected = reference.max_pool_forward(x, size, stride)
         expect_close(expect_array(got, what, shape=expected.shape), expected, what, tol=TOL)
 
 
@@ -125,22 +127,22 @@ def pool_input(rng, low=4, high=12):
 
 
 @pytest.mark.grades(POOL)
-def test_max_pool_matches_tensorflow_for_2x2_windows_with_stride_2(student, rng):
+def test_max_pool_matches_tensorflow_for_2x2_windows_with_stride_2(student, evaluator, rng):
     """2x2 max pooling with stride 2 equals tf.nn.max_pool2d, odd sizes included (the last row/column is dropped)"""
-    expect_pool_matches_tensorflow(student, [(pool_input(rng), 2, 2) for _ in range(6)])
+    expect_pool_matches_tensorflow(student, evaluator, [(pool_input(rng), 2, 2) for _ in range(6)])
 
 
 @pytest.mark.grades(POOL)
-def test_max_pool_follows_pool_size_and_stride(student, rng):
+def test_max_pool_follows_pool_size_and_stride(student, evaluator, rng):
     """windows of 3x3 with stride 2, 2x2 with stride 1, 3x3 with stride 3 and 4x4 with stride 2 match TensorFlow"""
-    expect_pool_matches_tensorflow(student, [(pool_input(rng, 5), size, stride)
+    expect_pool_matches_tensorflow(student, evaluator, [(pool_input(rng, 5), size, stride)
                                              for size, stride in ((3, 2), (2, 1), (3, 3), (4, 2), (1, 1))])
 
 
 @pytest.mark.grades(POOL)
-def test_max_pool_works_on_negative_activations(student, rng):
+def test_max_pool_works_on_negative_activations(student, evaluator, rng):
     """the maximum of a window of negative values is negative, not 0"""
-    expect_pool_matches_tensorflow(student, [(-np.abs(pool_input(rng)) - 0.1, 2, 2),
+    expect_pool_matches_tensorflow(student, evaluator, [(-np.abs(pool_input(rng)) - 0.1, 2, 2),
                                              (-np.abs(pool_input(rng, 5)) - 0.1, 3, 2)])
 
 
@@ -160,14 +162,16 @@ def seeded(seed):
 
 
 def build(student, seed, *args):
-    """The configuration of ``build_cnn(*args)``'s model, rebuilt in the grader."""
+    """What ``build_cnn(*args)``'s model is, read from its configuration: a ``model_config.ModelSpec`` within the
+    contract's limits (a model above them is refused, whatever else it gets right)."""
     steps = seeded(seed) + [("build_cnn", args), (Attr(2, "to_json"), ())]
     try:
         (text,) = student.chain(steps, returns=[Ref(3)])
     except StudentError as err:
         raise _student_model_problem(err) from None
-    config = reference.parse_model_config(text)
-    return config, reference.rebuild(config)
+    spec = model_config.parse(text)
+    reference.expect_within_limits(spec)
+    return spec
 
 
 @pytest.fixture(scope="module")
@@ -178,54 +182,54 @@ def built(student, grading_seed):
 @pytest.mark.grades(BUILD)
 def test_build_cnn_returns_a_compiled_model_the_grader_can_rebuild(built):
     """build_cnn returns a compiled Keras model made of built-in layers"""
-    config, _ = built
-    assert config.get("compile_config"), \
+    assert built.compiled, \
         "build_cnn must compile the model (model.compile(optimizer=..., loss=..., metrics=[...])) before returning it"
 
 
 @pytest.mark.grades(BUILD)
 def test_model_has_convolution_pooling_and_dropout_layers(built):
     """the model has at least one Conv2D, one MaxPooling2D and one Dropout layer"""
-    kinds = reference.layer_kinds(built[1])
-    missing = [k for k in ("Conv2D", "MaxPooling2D", "Dropout") if k not in kinds]
-    assert not missing, f"the model has no {' and no '.join(missing)} layer; its layers are: {', '.join(kinds)}"
+    missing = [k for k in ("Conv2D", "MaxPooling2D", "Dropout") if k not in built.kinds]
+    assert not missing, f"the model has no {' and no '.join(missing)} layer; its layers are: {', '.join(built.kinds)}"
 
 
 @pytest.mark.grades(BUILD)
-def test_model_outputs_softmax_probabilities_for_ten_digits(built, rng):
+def test_model_outputs_softmax_probabilities_for_ten_digits(built, evaluator, rng):
     """on 28x28x1 images the model outputs 10 probabilities per image that sum to 1"""
-    probs = built[1].predict(rng.random((4, 28, 28, 1)).astype(np.float32), verbose=0)
-    assert probs.shape == (4, 10), f"for 4 images the model must output shape (4, 10); it outputs {probs.shape}"
+    assert built.input_shape == (28, 28, 1) and built.output_shape == (10,), \
+        f"for 28x28x1 images the model must output 10 values per image; it takes {built.input_shape} and outputs " \
+        f"{built.output_shape}"
+    probs = reference.predict(evaluator, built, None, rng.random((4, 28, 28, 1)).astype(np.float32))
     assert np.all(probs >= 0) and np.allclose(probs.sum(axis=1), 1, atol=1e-4), \
         "the model's outputs must be probabilities (>= 0, summing to 1 per image): end with a softmax activation"
 
 
 @pytest.mark.grades(BUILD)
 def test_model_has_at_most_100000_parameters(built):
-    """the model has at most 100,000 parameters"""
-    count = built[1].count_params()
-    assert count <= reference.MAX_PARAMETERS, \
-        f"the model has {count:,} parameters, more than 100,000: use fewer filters or pool before the Dense layer"
+    """the model has at most 100,000 parameters (and needs at most 20 million multiply-adds per image)"""
+    # ``built`` refuses a model over the limits, saying by how much: then this check fails with that message
+    assert built.parameters <= reference.MAX_PARAMETERS, "the model has more than 100,000 parameters"
 
 
 @pytest.mark.grades(BUILD)
-def test_build_cnn_follows_input_shape_and_num_classes(student, grading_seed, rng):
+def test_build_cnn_follows_input_shape_and_num_classes(student, grading_seed):
     """build_cnn(input_shape=(32, 32, 3), num_classes=5) takes 32x32 colour images and outputs 5 probabilities"""
-    _, model = build(student, grading_seed, (32, 32, 3), 5)
-    try:
-        probs = model.predict(rng.random((2, 32, 32, 3)).astype(np.float32), verbose=0)
-    except Exception:
-        raise AssertionError("build_cnn(input_shape=(32, 32, 3), num_classes=5) gives a model that does not take "
-                             "32x32x3 images: use input_shape for the model's input") from None
-    assert probs.shape == (2, 5), ("build_cnn(input_shape=(32, 32, 3), num_classes=5) must output 5 probabilities "
-                                   f"per image; for 2 images it outputs shape {probs.shape}")
+    spec = build(student, grading_seed, (32, 32, 3), 5)
+    assert spec.input_shape == (32, 32, 3), \
+        "build_cnn(input_shape=(32, 32, 3), num_classes=5) gives a model that does not take 32x32x3 images: use " \
+        "input_shape for the model's input"
+    assert spec.output_shape == (5,), ("build_cnn(input_shape=(32, 32, 3), num_classes=5) must output 5 probabilities "
+                                       f"per image; its model outputs shape {spec.output_shape}")
 
 
 # ---- training, judged on held-out digits -------------------------------------------
 
 @pytest.fixture(scope="module")
-def trained(student, grading_seed, assignment_dir):
-    """Build and train in the kernel, on relabelled digits; rebuild and predict the held-out digits here."""
+def trained(student, grading_seed, assignment_dir, evaluator, built):
+    """Build and train in the kernel, on relabelled digits; the evaluator predicts the held-out digits.
+
+    A model the grader refuses (``built`` fails) is not trained at all.
+    """
     (x_train, y_train), (x_held_out, y_held_out) = reference.training_and_held_out(assignment_dir)
     perm = reference.relabelling(grading_seed)
     steps = seeded(grading_seed) + [
@@ -235,14 +239,15 @@ def trained(student, grading_seed, assignment_dir):
     try:
         text, weights, history = student.chain(steps, returns=[Ref(4), Ref(5), Ref(6)],
                                                timeout=reference.TRAINING_LIMIT_S)
+    except OutOfTime:
+        raise
     except CallTimeout:
         raise AssertionError(f"building and training your model took longer than {reference.TRAINING_LIMIT_S:g} s "
                              "on the grading machine (2 CPU cores): train for fewer epochs or use a smaller model") \
             from None
     except StudentError as err:
         raise _student_model_problem(err) from None
-    model = reference.rebuild(reference.parse_model_config(text), weights)
-    predicted = reference.predict_classes(model, x_held_out)
+    predicted = reference.predict_classes(evaluator, model_config.parse(text), weights, x_held_out)
     return {"history": history, "accuracy": float(np.mean(predicted == perm[y_held_out])),
             "original_label_accuracy": float(np.mean(predicted == y_held_out))}
 

@@ -1,38 +1,44 @@
-"""The CNN assignment's references: TensorFlow itself, the held-out digits, and
-the grader's own copy of a student's model.
+"""The CNN assignment's references: TensorFlow itself, the held-out digits, and the grader's
+judgement of a student's model.
 
-Convolution and pooling are compared with ``tf.nn.conv2d`` and ``tf.nn.max_pool2d``,
-which the contract names as the definition. A trained model is judged here, in the
-grader's process: its configuration and weights come from the student's kernel as
-plain data (JSON text and arrays), the model is rebuilt from Keras's own built-in
-layers, and it predicts digits whose labels never reach the student's kernel.
+Convolution and pooling are compared with ``tf.nn.conv2d`` and ``tf.nn.max_pool2d``, which the
+contract names as the definition; they run in the assignment's evaluator (``evaluator_ops.py``),
+so the grader's own process never loads TensorFlow. A trained model is judged from plain data: its
+configuration (JSON text) is read by ``model_config`` (an allowlist; parameters and multiply-adds
+computed before anything is built), its weights are checked against that, and the evaluator
+rebuilds it from the checked description to predict digits whose labels stay here.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib.util
-import json
 import os
 
 import numpy as np
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from autograders.engine.evaluator import EvaluatorError, EvaluatorFailed
 
-import keras  # noqa: E402 (after the log level, which TensorFlow reads on import)
-import tensorflow as tf  # noqa: E402
+from .model_config import ModelProblem, ModelSpec
 
 MAX_PARAMETERS = 100_000
+# not in the contract's words, but implied by its 120 s of training on 2 CPU cores: a model that needs more
+# multiply-adds per image cannot train on 4,000 digits in that time (the course's CNNs need under 3 million)
+MAX_MULTIPLY_ADDS = 20_000_000
+# values per image in any layer: the evaluator predicts in batches, within the sandbox's memory
+MAX_ACTIVATION_VALUES = 1_000_000
 FULL_CREDIT_ACCURACY, PARTIAL_CREDIT_FROM = 0.95, 0.80
 TRAINING_LIMIT_S = 120.0
 
 
-def conv2d_forward(x, w, b, stride=1, padding="valid"):
-    return tf.nn.conv2d(x, w, strides=stride, padding=padding.upper()).numpy() + b
+def conv2d_forward(evaluator, cases) -> list:
+    """``tf.nn.conv2d(x, w, stride, padding) + b`` for each case ``(x, w, b, stride, padding)``."""
+    return evaluator.starmap("conv2d", cases)
 
 
-def max_pool_forward(x, pool_size=2, stride=2):
-    return tf.nn.max_pool2d(x, pool_size, stride, "VALID").numpy()
+def max_pool_forward(evaluator, cases) -> list:
+    """``tf.nn.max_pool2d(x, pool_size, stride, "VALID")`` for each case ``(x, pool_size, stride)``."""
+    return evaluator.starmap("max_pool", cases)
 
 
 # ---- data --------------------------------------------------------------------
@@ -68,68 +74,50 @@ def relabelling(seed) -> np.ndarray:
             return perm
 
 
-# ---- the student's model, rebuilt here -----------------------------------------
+# ---- the student's model, judged here -----------------------------------------
 
-class ModelProblem(AssertionError):
-    """The model's configuration or weights cannot be used: the message says why."""
-
-
-def _keras_objects(config):
-    """(module, class_name, registered_name) of every serialized object in a Keras config."""
-    stack, found = [config], []
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if "class_name" in node and "module" in node:
-                found.append((node.get("module"), node.get("class_name"), node.get("registered_name")))
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return found
+def expect_within_limits(spec: ModelSpec):
+    """The grader accepts no model above the contract's limits, and builds none: the message says by how much
+    and what to do."""
+    if spec.parameters > MAX_PARAMETERS:
+        raise ModelProblem(f"the model has {spec.parameters:,} parameters, more than {MAX_PARAMETERS:,}: use fewer "
+                           "filters or units, or pool before the Dense layer (the grader evaluates no model this size)")
+    if spec.multiply_adds > MAX_MULTIPLY_ADDS:
+        raise ModelProblem(f"the model needs {spec.multiply_adds:,} multiply-adds per image, more than "
+                           f"{MAX_MULTIPLY_ADDS:,}, so it could not train within {TRAINING_LIMIT_S:g} s: use fewer "
+                           "filters or pool earlier (the grader evaluates no model this costly)")
+    if spec.largest_activation > MAX_ACTIVATION_VALUES:
+        raise ModelProblem(f"one of the model's layers outputs {spec.largest_activation:,} values per image, more "
+                           f"than {MAX_ACTIVATION_VALUES:,}: pool earlier or use fewer filters (the grader evaluates "
+                           "no model this large)")
 
 
-def parse_model_config(text: str) -> dict:
-    """The model's JSON configuration, refusing anything but Keras's built-in objects."""
-    try:
-        config = json.loads(text)
-    except (TypeError, ValueError):
-        raise ModelProblem("model.to_json() did not return a model configuration") from None
-    if not isinstance(config, dict) or "config" not in config:
-        raise ModelProblem("model.to_json() did not return a model configuration")
-    for module, class_name, registered in _keras_objects(config):
-        builtin = isinstance(module, str) and (module == "keras" or module.startswith("keras."))
-        if not builtin or class_name in ("Lambda", "TFSMLayer") or registered not in (None, class_name):
-            raise ModelProblem(
-                f"the model uses {class_name!s:.60}, which is not one of Keras's built-in layers; the grader "
-                "rebuilds your model from its configuration, so use built-in layers (Conv2D, MaxPooling2D, "
-                "Dropout, Dense, ...) in a Sequential or functional model")
-    return config
+def _expect_weights_fit(spec: ModelSpec, weights):
+    shapes = spec.weight_shapes
+    if type(weights) is not list or len(weights) != len(shapes):
+        count = len(weights) if type(weights) is list else "no list of"
+        raise ModelProblem(f"the trained model has {count} weight arrays; its configuration needs {len(shapes)}")
+    for i, (array, shape) in enumerate(zip(weights, shapes), 1):
+        if not isinstance(array, np.ndarray) or array.shape != shape or array.dtype.kind != "f":
+            raise ModelProblem(f"weight array {i} of the trained model does not fit its configuration "
+                               f"(floats of shape {shape})")
 
 
-def rebuild(config: dict, weights=None):
-    """The student's model, rebuilt in the grader from its configuration (and trained weights)."""
-    try:
-        model = keras.models.model_from_json(json.dumps(config))
-    except Exception as exc:  # Keras's refusal, in its own words
-        raise ModelProblem(f"the grader could not rebuild your model from model.to_json(): "
-                           f"{type(exc).__name__}: {str(exc)[:200]}") from None
+def predict(evaluator, spec: ModelSpec, weights, x) -> np.ndarray:
+    """The model's outputs for images ``x`` (``weights`` None: freshly initialised), computed by the evaluator."""
+    expect_within_limits(spec)
     if weights is not None:
-        try:
-            model.set_weights([np.asarray(w) for w in weights])
-        except Exception as exc:
-            raise ModelProblem(f"the trained weights do not fit the model's configuration ({str(exc)[:200]})") from None
-    return model
+        _expect_weights_fit(spec, weights)
+    try:
+        out = evaluator.call("predict", list(spec.input_shape), spec.rebuilt_layers(), weights, x)
+    except EvaluatorError as exc:
+        raise ModelProblem(f"the grader could not rebuild your model from model.to_json() ({exc})") from None
+    except EvaluatorFailed as exc:
+        raise ModelProblem(f"the grader could not evaluate your model: {exc}") from None
+    if not isinstance(out, np.ndarray) or out.shape != (len(x), *spec.output_shape):
+        raise ModelProblem("the grader could not evaluate your model (its outputs did not have the expected shape)")
+    return out
 
 
-def layer_kinds(model) -> list[str]:
-    """Class names of every layer, nested models included."""
-    kinds = []
-    for layer in model.layers:
-        kinds.append(type(layer).__name__)
-        if hasattr(layer, "layers"):
-            kinds += layer_kinds(layer)
-    return kinds
-
-
-def predict_classes(model, x) -> np.ndarray:
-    return np.argmax(model.predict(x, batch_size=500, verbose=0), axis=1)
+def predict_classes(evaluator, spec: ModelSpec, weights, x) -> np.ndarray:
+    return np.argmax(predict(evaluator, spec, weights, x).reshape(len(x), -1), axis=1)
