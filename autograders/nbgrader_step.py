@@ -80,3 +80,9 @@ def use_grading_engine(c):
                                           RefuseLeakingRelease]
     # deleted test cells come back from the gradebook, as the engine restores them for dlcourse grade
     c.OverwriteCells.add_missing_cells = True
+    # formgrader shows a submission as HTML on its own origin, where a script acts as the instructor (its API,
+    # kernels and terminals of the grader account): the markup of a student's markdown and outputs is shown as
+    # text, scripts and SVG are dropped (formgrader's template renders markdown without nbconvert's sanitize_html)
+    from nbconvert.preprocessors.sanitize import SanitizeHTML
+
+    c.HTMLExporter.preprocessors = [SanitizeHTML]
