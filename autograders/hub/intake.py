@@ -65,7 +65,7 @@ class IntakeLimits:
     tree: TreeLimits = SUBMISSION  # one submission
     stored_megabytes: int = 500  # all of one student's submissions kept in the exchange, in MiB
     read_seconds: float = 120.0  # to read one student's folder
-    request_seconds: float = 10.0  # to send the request
+    request_seconds: float = 10.0  # to send the whole request
     request_bytes: int = 16 << 10
 
 
@@ -328,16 +328,24 @@ class IntakeServer(socketserver.ForkingMixIn, socketserver.UnixStreamServer):
             raise IntakeError(f"uid {uid} has no account") from None
         if account.pw_name not in self.students:
             raise IntakeError(f"{account.pw_name} is not a student of {self.intake.course_id}")
-        sock.settimeout(self.intake.limits.request_seconds)
+        # the whole request within request_seconds: a timeout per read would let one trickle in for hours
+        deadline = time.monotonic() + self.intake.limits.request_seconds
         raw = b""
         try:
-            while chunk := sock.recv(1 << 14):
+            while True:
+                if (left := deadline - time.monotonic()) <= 0:
+                    raise TimeoutError
+                sock.settimeout(left)
+                if not (chunk := sock.recv(1 << 14)):
+                    break
                 raw += chunk
                 if len(raw) > self.intake.limits.request_bytes:
                     raise IntakeError("the request is too long")
             request = json.loads(raw)
         except (TimeoutError, ValueError) as exc:
             raise IntakeError(f"not a request ({type(exc).__name__})") from None
+        finally:
+            sock.settimeout(self.intake.limits.request_seconds)  # for the reply
         receipt = self.intake.receive(request, account)
         log.warning("%s submitted %s: %d files, %d refused", receipt.student, receipt.assignment, receipt.files,
                     len(receipt.refused))
