@@ -17,7 +17,9 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import nbformat
 import pytest
+from conftest import ROOT, dlcourse
 from hub_client import COURSE, FORMGRADER, HubError, HubUser, forget_assignment, formgrader
 from test_class_grading import quiz_answers
 from test_hub_attacks import LOGIN, port_of
@@ -203,3 +205,20 @@ with open(os.path.expanduser("~/.jupyter/jupyter_server_config.json"), "w") as c
         shutil.rmtree(home / MARK, ignore_errors=True)
         # her server, started with that configuration, goes; the next test that needs it starts a plain one
         alice.hub_api("DELETE", "users/alice/server")
+
+
+def test_dlcourse_grade_prints_no_terminal_control_sequence_of_a_submission(tmp_path):
+    """A notebook's own strings (a cell's grade_id, its kernel's name) reach the instructor's terminal in the notes
+    of `dlcourse grade`: escape sequences there clear the screen, move the cursor over the results, or write the
+    terminal's clipboard (OSC 52), for the instructor to paste."""
+    nb = nbformat.read(ROOT / "course" / "source" / QUIZ / f"{QUIZ}.ipynb", as_version=4)
+    cell = nbformat.v4.new_markdown_cell("my notes")
+    cell.metadata["nbgrader"] = {"grade": False, "solution": True, "locked": False, "schema_version": 3,
+                                 "grade_id": "q\x1b[2J\x1b[H\x1b]52;c;ZWNobyBvd25lZA==\x1b\\"}
+    nb.cells.insert(0, cell)
+    nb.metadata["kernelspec"]["name"] = "python3\x1b[8m"
+    nbformat.write(nb, tmp_path / f"{QUIZ}.ipynb")
+    out = dlcourse("grade", tmp_path / f"{QUIZ}.ipynb", "--assignment", QUIZ, "--student", "mallory",
+                   "--course", ROOT / "course", "--no-sandbox").stdout
+    assert "is not part of this assignment" in out  # the note is printed ...
+    assert "\x1b" not in out, [line for line in out.splitlines() if "\x1b" in line]  # ... as text
