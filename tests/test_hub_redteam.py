@@ -126,6 +126,36 @@ def test_a_submission_of_folders_is_bounded_like_one_of_files(course_hub, submit
         f"alice's submission holds {entries} entries ({on_disk >> 20} MB on disk) in the exchange")
 
 
+@pytest.fixture(scope="module")
+def named_cell(course_hub, alice, instructor):
+    """alice submits her quiz again with one more cell, a graded one of her own, named with terminal control
+    sequences; collected and autograded in formgrader. What autograde answered."""
+    forget_assignment("alice", QUIZ)
+    alice.assignments("fetch", assignment_id=QUIZ, **COURSE)
+    path = f"api/contents/{QUIZ}/{QUIZ}.ipynb"
+    nb = alice.server_api("GET", path).json()["content"]
+    nb["cells"].insert(1, {"cell_type": "markdown", "id": "redteam-named", "source": "my notes", "metadata": {
+        "nbgrader": {"grade": False, "solution": True, "locked": False, "schema_version": 3,
+                     "grade_id": f"{MARK}\x1b[2J\x1b[H\x1b]52;c;ZWNobyBvd25lZA==\x1b\\"}}})
+    alice.server_api("PUT", path, json={"type": "notebook", "format": "json", "content": nb}).raise_for_status()
+    alice.assignments("submit", assignment_id=QUIZ, **COURSE)
+    formgrader(instructor, "POST", f"assignment/{QUIZ}/collect")
+    return instructor.api("POST", FORMGRADER, f"formgrader/api/submission/{QUIZ}/alice/autograde").json()
+
+
+def test_the_hubs_log_shows_a_submissions_strings_as_text(course_hub, named_cell):
+    """formgrader's log goes to the terminal of `dlcourse hub` (root's): alice's cell name must reach it as text,
+    not as sequences that clear root's screen or write its clipboard (nbgrader's own warning names the cell)."""
+    named = [line for line in course_hub.log_text().splitlines() if MARK in line]
+    assert named and not [line for line in named if "\x1b" in line], named
+
+
+def test_a_notebook_with_a_graded_cell_of_its_own_is_graded_on_the_hub(named_cell):
+    """`dlcourse grade` grades such a notebook (the cell loses its nbgrader metadata, with a note); on the hub
+    nbgrader's autograde fails on it before the engine runs (KeyError 'grade_id'), and alice's work gets no grade."""
+    assert named_cell.get("success"), (named_cell.get("error") or named_cell.get("log", ""))[-600:]
+
+
 def test_failed_logins_of_another_do_not_lock_the_instructor_out(course_hub, alice):
     """Five wrong passwords typed in alice's kernel for the instructor's name, from an address of hers: the instructor,
     from their own address and with their own password, still logs in."""
