@@ -50,7 +50,8 @@ def _armed_quiz(alice):
         if (gid := cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")) in answers:
             cell["source"] = answers[gid]
     nb["cells"].insert(1, {"cell_type": "markdown", "id": "redteam-markdown", "metadata": {},
-                           "source": f'My notes <img src="y" onerror="window.{MARK}_markdown = 1">'})
+                           "source": f'My notes <img src="y" onerror="window.{MARK}_markdown = 1"> and '
+                                     f'[{MARK} plot](javascript:window.{MARK}_link=1)'})
     alice.server_api("PUT", path, json={"type": "notebook", "format": "json", "content": nb}).raise_for_status()
 
 
@@ -98,6 +99,17 @@ def test_formgrader_runs_no_markup_of_a_students_notebook(course_hub, instructor
     page.wait_for_load_state("load")  # the broken images' onerror has fired by then
     ran = page.evaluate(f"[window.{MARK}_markdown, window.{MARK}_output]")
     assert ran == [None, None], f"alice's markup ran in formgrader's page (markdown, output): {ran}"
+
+
+def test_a_link_in_a_students_notebook_runs_nothing_in_formgrader(course_hub, instructor, submitted, browser):
+    """A markdown link of alice's (``[my plot](javascript:...)``) that the instructor clicks while grading: nbconvert's
+    markdown renderer keeps ``javascript:`` links, and formgrader's template does not clean the HTML it renders."""
+    page = _browser_of(browser, course_hub, instructor).new_page()
+    page.goto(f"{course_hub.url}{FORMGRADER}formgrader/submissions/{submitted['submission']}/")
+    link = page.get_by_text(f"{MARK} plot")
+    if link.count():
+        link.first.click()
+    assert page.evaluate(f"window.{MARK}_link") is None, "alice's link ran in formgrader's page"
 
 
 def test_formgrader_serves_no_page_of_a_students_files(course_hub, instructor, submitted, browser):
