@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 
+from autograders.formgrader_files import EXTENSIONS as FORMGRADER_EXTENSIONS
 from autograders.hub.settings import SETTINGS_ENV, HubSettings
 
 c = get_config()  # noqa: F821 (JupyterHub provides it)
@@ -113,7 +114,9 @@ c.JupyterHub.load_roles = [
 formgrader = {
     "name": course,
     "url": f"http://127.0.0.1:{hub.formgrader_port}",
-    "command": [str(Path(grader_bin) / "jupyterhub-singleuser"), IPC_KERNELS],
+    # formgrader serves a submission's own files sandboxed: a student's page there cannot act as the instructor
+    "command": [str(Path(grader_bin) / "jupyterhub-singleuser"), IPC_KERNELS,
+                f"--ServerApp.jpserver_extensions={FORMGRADER_EXTENSIONS!r}"],
     "cwd": str(layout.course_dir),
     "environment": {"JUPYTERHUB_DEFAULT_URL": "/formgrader", "PATH": f"{grader_bin}:/usr/local/bin:/usr/bin:/bin"},
     "oauth_no_confirm": True,

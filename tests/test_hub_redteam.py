@@ -29,7 +29,7 @@ from autograders.regular_files import SUBMISSION
 
 QUIZ = "concepts_quiz"
 MARK = f"redteam{secrets.token_hex(4)}"  # what the attacker's markup sets, when it runs
-FOLDERS = SUBMISSION.files + 100  # empty folders in the submission: each costs the exchange an inode and a block
+FOLDERS = SUBMISSION.entries + 100  # empty folders in the submission: each costs the exchange an inode and a block
 
 
 @pytest.fixture(scope="module")
@@ -127,14 +127,14 @@ def test_formgrader_serves_no_page_of_a_students_files(course_hub, instructor, s
 
 
 def test_a_submission_of_folders_is_bounded_like_one_of_files(course_hub, submitted):
-    """The intake takes at most SUBMISSION.files files; empty folders are not counted, and cost inodes and blocks
-    in the exchange (the grader account's, outside any quota of alice's), at every submission again."""
+    """The intake takes at most SUBMISSION.entries files and folders: empty folders cost inodes and blocks in the
+    exchange too (the grader account's, outside any quota of alice's), at every submission again."""
     inbound = course_hub.state / "exchange" / "dl-course" / "inbound"
     [folder] = [p for p in inbound.iterdir() if p.name.startswith(f"alice+{QUIZ}+")]
     entries = sum(len(folders) + len(files) for _, folders, files in os.walk(folder))
     on_disk = sum(os.lstat(os.path.join(top, name)).st_blocks * 512 for top, folders, files in os.walk(folder)
                   for name in folders + files)
-    assert entries <= SUBMISSION.files + len(RECORDS), (
+    assert entries <= SUBMISSION.entries + len(RECORDS), (
         f"alice's submission holds {entries} entries ({on_disk >> 20} MB on disk) in the exchange")
 
 

@@ -39,7 +39,7 @@ import socket
 import socketserver
 import struct
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -57,7 +57,7 @@ _STAGING = ".incoming-"  # a submission being received; nbgrader's patterns neve
 _ASSIGNMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 _REQUEST_FIELDS = {"course_id", "assignment_id", "folder"}
 _REPORT_LIMIT = 256 << 10
-_MEASURE = TreeLimits(files=1 << 30, megabytes=1 << 30)  # no limits: what is stored is only measured
+_MEASURE = TreeLimits(entries=1 << 30, megabytes=1 << 30)  # no limits: what is stored is only measured
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,7 @@ class Intake:
             raise IntakeError(f"your submissions already hold {stored >> 20} MB, all that a student may keep in the "
                               f"exchange ({self.limits.stored_megabytes} MB): ask your instructor to remove old ones")
         tree = self.limits.tree
-        return TreeLimits(tree.files, min(tree.megabytes, left >> 20), tree.depth)
+        return replace(tree, megabytes=min(tree.megabytes, left >> 20))
 
     def _write(self, folder: int, name: str, text: str):
         fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644, dir_fd=folder)
