@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from autograders.formgrader_files import EXTENSIONS as FORMGRADER_EXTENSIONS
+from autograders.hub.authenticator import TEMPLATES as HUB_TEMPLATES
 from autograders.hub.settings import SETTINGS_ENV, HubSettings
 
 c = get_config()  # noqa: F821 (JupyterHub provides it)
@@ -53,6 +54,8 @@ elif AUTHENTICATOR == "lti13":
 else:
     sys.exit(f"DLCOURSE_AUTHENTICATOR={AUTHENTICATOR!r}: use firstuse, oauth or lti13")
 c.Authenticator.allowed_users = set(hub.students) | set(hub.instructors)
+# the hub's own pages of the course: the change-password page asks for the current password
+c.JupyterHub.template_paths = [str(HUB_TEMPLATES)]
 c.Authenticator.admin_users = set(hub.instructors)
 
 # -- users' servers: JupyterLab from the students' environment ----------------------------------
