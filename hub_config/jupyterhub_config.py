@@ -9,6 +9,8 @@ import os
 import sys
 from pathlib import Path
 
+from jupyterhub.roles import get_default_roles
+
 from autograders.formgrader_files import EXTENSIONS as FORMGRADER_EXTENSIONS
 from autograders.hub.authenticator import TEMPLATES as HUB_TEMPLATES
 from autograders.hub.settings import SETTINGS_ENV, HubSettings
@@ -70,6 +72,9 @@ else:
 # any account on the machine could connect to (and so read a kernel's output or run code in it)
 IPC_KERNELS = "--KernelManager.transport=ipc"
 c.Spawner.cmd = [str(Path(hub.student_bin) / "jupyterhub-singleuser")]
+# a user's server ignores the configuration and extensions in their home (~/.jupyter, ~/.local/share/jupyter):
+# a student's own settings could make it serve pages of hers on the hub's origin (README: "One origin")
+c.Spawner.disable_user_config = True
 c.Spawner.args = [IPC_KERNELS]
 c.Spawner.default_url = "/lab"
 c.Spawner.environment = {
@@ -99,6 +104,7 @@ c.JupyterHub.concurrent_spawn_limit = 10
 
 # -- nbgrader: formgrader for instructors, the grading service, the idle culler ------------------
 course = hub.course_id
+[ADMIN_SCOPES] = [role["scopes"] for role in get_default_roles() if role["name"] == "admin"]
 # students get JupyterHub's default role, and the quiz game's: no read:services, which would show them
 # formgrader's internal URL, command and pid
 QUIZ_HOST_SCOPE = "custom:quiz:host"  # the quiz service (autograders/quiz_game/service.py) checks it
@@ -113,6 +119,11 @@ c.JupyterHub.load_roles = [
     {"name": "quiz-hosts", "groups": [f"formgrade-{course}"], "scopes": [QUIZ_HOST_SCOPE]},
     {"name": "idle-culler", "services": ["idle-culler"],
      "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
+    # instructors administer the hub (start and stop servers, users, tokens) but do not open students' servers,
+    # nor share servers: on the hub's one origin, any page a student's server served an instructor (her notebook,
+    # signed with her own key, her own process on her server's port) would act there as the instructor (README:
+    # "One origin"); with JupyterHub.subdomain_host each server gets an origin of its own
+    {"name": "admin", "scopes": [scope for scope in ADMIN_SCOPES if scope not in ("access:servers", "shares")]},
 ]
 formgrader = {
     "name": course,

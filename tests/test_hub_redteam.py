@@ -63,6 +63,9 @@ fetch("{FORMGRADER}formgrader/api/students", {{headers: {{"X-XSRFToken": xsrf}}}
 </script>"""
 
 
+PLOT_SVG = f"""<svg xmlns="http://www.w3.org/2000/svg"><script>document.title = "{MARK} svg"</script></svg>"""
+
+
 @pytest.fixture(scope="module")
 def submitted(course_hub, alice, instructor):
     """alice's armed quiz submitted, collected and autograded in formgrader: what the instructor opens next."""
@@ -73,6 +76,8 @@ import os
 folder = os.path.expanduser("~/{QUIZ}")
 with open(os.path.join(folder, "notes.html"), "w") as page:
     page.write({NOTES_PAGE!r})
+with open(os.path.join(folder, "plot.svg"), "w") as picture:
+    picture.write({PLOT_SVG!r})
 for i in range({FOLDERS}):
     os.makedirs(os.path.join(folder, "folders", str(i)))
 """)
@@ -124,6 +129,12 @@ def test_formgrader_serves_no_page_of_a_students_files(course_hub, instructor, s
     except BrowserError:
         pass  # not shown as a page (a download), or its script did not run
     assert page.title() != f"{MARK} 200", "alice's page read formgrader's API as the instructor"
+    # whatever the file, a browser runs none of it there: sandboxed, guessing no type
+    for name in ("notes.html", "plot.svg", f"{QUIZ}.ipynb"):
+        reply = instructor.http.get(f"{course_hub.url}{FORMGRADER}formgrader/submissions/{submitted['submission']}/{name}")
+        policy = reply.headers.get("Content-Security-Policy", "")
+        assert reply.status_code == 200 and "sandbox" in policy and "default-src 'none'" in policy, (name, policy)
+        assert reply.headers.get("X-Content-Type-Options") == "nosniff", name
 
 
 def test_a_submission_of_folders_is_bounded_like_one_of_files(course_hub, submitted):
@@ -209,7 +220,8 @@ with socket.socket(socket.AF_UNIX) as intake:
 
 def test_a_students_own_server_serves_no_page_that_acts_for_the_instructor(course_hub, alice, instructor, browser):
     """alice configures her own server (her ~/.jupyter) to serve a page of hers, and restarts it from the hub; the
-    instructor opens its link. On the hub's own origin, the page asks the hub for an API token of the instructor's."""
+    instructor opens its link. On the hub's own origin, the page would ask the hub for an API token of the
+    instructor's. Her configuration is not read, and no page of her server is the instructor's to open at all."""
     home = Path(pwd.getpwnam("alice").pw_dir)
     page_source = f"""<!doctype html><title>help</title><script>
 (async () => {{
@@ -236,9 +248,12 @@ with open(os.path.expanduser("~/.jupyter/jupyter_server_config.json"), "w") as c
             time.sleep(0.5)
         alice.start_server()
         page = _browser_of(browser, course_hub, instructor).new_page()
-        page.goto(f"{course_hub.url}/user/alice/static/help.html")
-        page.wait_for_function(f"document.title.startsWith('{MARK}')", timeout=15_000)
+        shown = page.goto(f"{course_hub.url}/user/alice/static/help.html")
+        assert shown.status == 404, "alice's server serves a page of her own configuration"
         assert page.title() != f"{MARK} 201", "alice's page made itself an API token of the instructor's"
+        # her server's own pages (her notebooks, signed trusted by her own key) are not the instructor's either
+        lab = page.goto(f"{course_hub.url}/user/alice/lab")
+        assert lab.status == 403 and urlsplit(page.url).path.startswith("/hub/"), (lab.status, page.url)
     finally:
         for token in instructor.hub_api("GET", "users/instructor/tokens").json().get("api_tokens", []):
             if token.get("note") == MARK:
@@ -247,6 +262,23 @@ with open(os.path.expanduser("~/.jupyter/jupyter_server_config.json"), "w") as c
         shutil.rmtree(home / MARK, ignore_errors=True)
         # her server, started with that configuration, goes; the next test that needs it starts a plain one
         alice.hub_api("DELETE", "users/alice/server")
+
+
+def test_the_hubs_log_shows_what_a_students_kernel_writes_there_as_text(course_hub, alice):
+    """Every student's server and kernel inherit the hub's stderr: what alice's kernel writes there (the stream it
+    started with, beneath ipykernel's capture) reaches root's terminal as text."""
+    alice.run_code(f"""
+import os, sys
+os.write(sys.__stderr__.fileno() if sys.__stderr__ else 2, b"{MARK} kernel \\x1b]52;c;ZWNobyBvd25lZA==\\x07\\x1b[2J\\n")
+stream = getattr(sys.stderr, "_original_stdstream_copy", None)
+if stream is not None:
+    os.write(stream, b"{MARK} kernel \\x1b]52;c;ZWNobyBvd25lZA==\\x07\\x1b[2J\\n")
+""")
+    deadline = time.monotonic() + 10
+    while not (written := [line for line in course_hub.log_text().splitlines() if f"{MARK} kernel" in line]):
+        assert time.monotonic() < deadline, "what alice's kernel wrote did not reach the hub's log"
+        time.sleep(0.5)
+    assert not [line for line in written if "\x1b" in line or "\x07" in line], written
 
 
 def test_dlcourse_grade_prints_no_terminal_control_sequence_of_a_submission(tmp_path):

@@ -10,6 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from .hub_log import relay
 from .prepare import CHECKOUT
 from .settings import SETTINGS_ENV, HubSettings
 
@@ -17,12 +18,17 @@ CONFIG = CHECKOUT / "hub_config" / "jupyterhub_config.py"
 
 
 def start(settings: HubSettings, authenticator: str) -> subprocess.Popen:
-    """JupyterHub on ``settings``, in its own process group (stopping it stops its services too)."""
+    """JupyterHub on ``settings``, in its own process group (stopping it stops its services too); its output, and
+    that of everything it starts, passed on to ours escaped (``hub_log.py``)."""
     env = dict(os.environ)
     env.update({SETTINGS_ENV: str(settings.layout.settings_file), "DLCOURSE_AUTHENTICATOR": authenticator,
                 "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"})
-    return subprocess.Popen([str(Path(sys.executable).parent / "jupyterhub"), "-f", str(CONFIG)],
-                            cwd=settings.layout.hub_dir, env=env, start_new_session=True, preexec_fn=_interruptible)
+    process = subprocess.Popen([str(Path(sys.executable).parent / "jupyterhub"), "-f", str(CONFIG)],
+                               cwd=settings.layout.hub_dir, env=env, start_new_session=True,
+                               preexec_fn=_interruptible, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    relay(process.stdout, sys.stdout)
+    relay(process.stderr, sys.stderr)
+    return process
 
 
 def _interruptible():
