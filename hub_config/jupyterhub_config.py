@@ -58,7 +58,6 @@ else:
 c.Authenticator.allowed_users = set(hub.students) | set(hub.instructors)
 # the hub's own pages of the course: the change-password page asks for the current password
 c.JupyterHub.template_paths = [str(HUB_TEMPLATES)]
-c.Authenticator.admin_users = set(hub.instructors)
 
 # -- users' servers: JupyterLab from the students' environment ----------------------------------
 if hub.multiuser:
@@ -119,11 +118,13 @@ c.JupyterHub.load_roles = [
     {"name": "quiz-hosts", "groups": [f"formgrade-{course}"], "scopes": [QUIZ_HOST_SCOPE]},
     {"name": "idle-culler", "services": ["idle-culler"],
      "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
-    # instructors administer the hub (start and stop servers, users, tokens) but do not open students' servers,
-    # nor share servers: on the hub's one origin, any page a student's server served an instructor (her notebook,
-    # signed with her own key, her own process on her server's port) would act there as the instructor (README:
-    # "One origin"); with JupyterHub.subdomain_host each server gets an origin of its own
-    {"name": "admin", "scopes": [scope for scope in ADMIN_SCOPES if scope not in ("access:servers", "shares")]},
+    # instructors administer the hub as JupyterHub's admins do (users, servers started and stopped, groups, tokens)
+    # but neither open students' servers nor share servers: on the hub's one origin, any page a student's server
+    # served an instructor (her notebook, trusted by her own key; her own process on her server's port) would act
+    # there as the instructor (README: "One origin"). JupyterHub's admin role cannot be changed, so nobody holds it
+    {"name": "instructors", "users": list(hub.instructors),
+     "scopes": [scope for scope in ADMIN_SCOPES if scope not in ("access:servers", "shares")]},
+    {"name": "admin", "users": []},
 ]
 formgrader = {
     "name": course,

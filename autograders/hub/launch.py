@@ -75,7 +75,7 @@ def banner(settings: HubSettings, authenticator: str) -> str:
         lines.append(f"Log in with a roster id and the password issued to it, in {settings.layout.initial_passwords} "
                      "(root only); `dlcourse new-password ID` issues a new one.")
     lines.append(f"  students:    {', '.join(settings.students) or '(none)'}")
-    lines.append(f"  instructors: {', '.join(settings.instructors) or '(none)'} (hub admins; formgrader is the "
+    lines.append(f"  instructors: {', '.join(settings.instructors) or '(none)'} (they administer the hub; formgrader is the "
                  f"'{settings.course_id}' service on the hub's home page)")
     if not settings.multiuser:
         lines += ["",
