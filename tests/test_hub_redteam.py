@@ -218,6 +218,23 @@ with socket.socket(socket.AF_UNIX) as intake:
     assert "does not exist" not in reply, f"the intake served a request sent over 12 s: {reply}"
 
 
+def test_the_hubs_log_shows_what_a_students_kernel_writes_there_as_text(course_hub, alice):
+    """Every student's server and kernel inherit the hub's stderr: what alice's kernel writes there (the stream it
+    started with, beneath ipykernel's capture) reaches root's terminal as text."""
+    alice.run_code(f"""
+import os, sys
+os.write(sys.__stderr__.fileno() if sys.__stderr__ else 2, b"{MARK} kernel \\x1b]52;c;ZWNobyBvd25lZA==\\x07\\x1b[2J\\n")
+stream = getattr(sys.stderr, "_original_stdstream_copy", None)
+if stream is not None:
+    os.write(stream, b"{MARK} kernel \\x1b]52;c;ZWNobyBvd25lZA==\\x07\\x1b[2J\\n")
+""")
+    deadline = time.monotonic() + 10
+    while not (written := [line for line in course_hub.log_text().splitlines() if f"{MARK} kernel" in line]):
+        assert time.monotonic() < deadline, "what alice's kernel wrote did not reach the hub's log"
+        time.sleep(0.5)
+    assert not [line for line in written if "\x1b" in line or "\x07" in line], written
+
+
 def test_a_students_own_server_serves_no_page_that_acts_for_the_instructor(course_hub, alice, instructor, browser):
     """alice configures her own server (her ~/.jupyter) to serve a page of hers, and restarts it from the hub; the
     instructor opens its link. On the hub's own origin, the page would ask the hub for an API token of the
@@ -262,23 +279,6 @@ with open(os.path.expanduser("~/.jupyter/jupyter_server_config.json"), "w") as c
         shutil.rmtree(home / MARK, ignore_errors=True)
         # her server, started with that configuration, goes; the next test that needs it starts a plain one
         alice.hub_api("DELETE", "users/alice/server")
-
-
-def test_the_hubs_log_shows_what_a_students_kernel_writes_there_as_text(course_hub, alice):
-    """Every student's server and kernel inherit the hub's stderr: what alice's kernel writes there (the stream it
-    started with, beneath ipykernel's capture) reaches root's terminal as text."""
-    alice.run_code(f"""
-import os, sys
-os.write(sys.__stderr__.fileno() if sys.__stderr__ else 2, b"{MARK} kernel \\x1b]52;c;ZWNobyBvd25lZA==\\x07\\x1b[2J\\n")
-stream = getattr(sys.stderr, "_original_stdstream_copy", None)
-if stream is not None:
-    os.write(stream, b"{MARK} kernel \\x1b]52;c;ZWNobyBvd25lZA==\\x07\\x1b[2J\\n")
-""")
-    deadline = time.monotonic() + 10
-    while not (written := [line for line in course_hub.log_text().splitlines() if f"{MARK} kernel" in line]):
-        assert time.monotonic() < deadline, "what alice's kernel wrote did not reach the hub's log"
-        time.sleep(0.5)
-    assert not [line for line in written if "\x1b" in line or "\x07" in line], written
 
 
 def test_dlcourse_grade_prints_no_terminal_control_sequence_of_a_submission(tmp_path):
