@@ -123,3 +123,13 @@ def use_grading_engine(c):
                                           RefuseLeakingRelease]
     # deleted test cells come back from the gradebook, as the engine restores them for dlcourse grade
     c.OverwriteCells.add_missing_cells = True
+    # formgrader shows a submission as HTML on its own origin, where a script acts as the instructor (its API,
+    # kernels and terminals of the grader account): the markup of a student's outputs and markdown source is shown
+    # as text, scripts and SVG are dropped; and the HTML that markdown renders to is cleaned too, since
+    # formgrader's template renders it without nbconvert's clean_html (links to javascript: ...)
+    from nbconvert.preprocessors.sanitize import SanitizeHTML
+
+    from .submission_markup import CleanMarkdown2HTML
+
+    c.HTMLExporter.preprocessors = [SanitizeHTML]
+    c.HTMLExporter.filters = {"markdown2html": CleanMarkdown2HTML}

@@ -8,9 +8,11 @@ sandbox and service as root) would otherwise read for the student what the stude
 
 So every name is opened relative to its folder's file descriptor with ``O_NOFOLLOW`` and judged by
 ``fstat`` on what was actually opened, never on a path that could be swapped in between. Only
-regular files and folders owned by the folder's owner are taken, within a number of files, a total
-size and a depth; everything else is named in the report with the reason, and the rest of the
-folder is still copied.
+regular files and folders owned by the folder's owner are taken, within a number of entries (folders
+count: each costs an inode and a block, empty or not), the disk they take (blocks, not sizes: a
+thousand one-byte files fill a thousand blocks, and a sparse file is copied whole), a depth and a
+length of names; everything else is named in the report with the reason, and the rest of the folder
+is still copied.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ _OPEN_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _OPEN_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 _CREATE_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 _CHUNK = 1 << 20
+BLOCK = 4096  # what the smallest entry takes on disk (ext4's, xfs's block), besides its inode
 REFUSALS_NAMED = 100  # refusals named one by one in a report; the rest are counted
 # what was not taken into a copied submission, one "path: reason" per line, kept beside its files
 REFUSALS_FILE = "refused.txt"
@@ -39,14 +42,15 @@ _KINDS = {stat.S_IFLNK: "a symbolic link (links are not followed)", stat.S_IFIFO
 class TreeLimits:
     """What one copied folder may hold."""
 
-    files: int = 500  # regular files, in all its folders together
-    megabytes: int = 100  # their total size, in MiB (nbgrader's own default for a submission's folder)
+    entries: int = 500  # files and folders, in all its folders together
+    megabytes: int = 100  # the disk they take (disk_bytes), in MiB (nbgrader's own default size for a submission)
     depth: int = 8  # folders within folders
+    name_length: int = 100  # characters of one file's or folder's name
 
 
 SUBMISSION = TreeLimits()
 # a submission as the course grades it: the student's files, the release's helper files, nbgrader's records
-WORK_FOLDER = TreeLimits(files=2 * SUBMISSION.files, megabytes=2 * SUBMISSION.megabytes)
+WORK_FOLDER = TreeLimits(entries=2 * SUBMISSION.entries, megabytes=2 * SUBMISSION.megabytes)
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,8 @@ class Refusal:
 @dataclass
 class CopyReport:
     files: list[str] = field(default_factory=list)  # relative paths of the files taken
-    bytes: int = 0
+    folders: int = 0  # folders taken
+    bytes: int = 0  # the disk the files and folders taken take (disk_bytes)
     refused: list[Refusal] = field(default_factory=list)
 
 
@@ -73,6 +78,12 @@ def shown(name: str, limit: int = 200) -> str:
     """A name as it may be printed: escaped unless printable, and bounded."""
     text = name if name.isprintable() else ascii(name)
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def disk_bytes(info: os.stat_result) -> int:
+    """The disk an entry takes once copied: its allocated blocks, or its size where that is more (a sparse file
+    is copied whole), in whole blocks, and at least one."""
+    return max(BLOCK, -(-max(info.st_size, info.st_blocks * 512) // BLOCK) * BLOCK)
 
 
 def open_folder(path: str | os.PathLike, *, dir_fd: int | None = None) -> int:
@@ -130,7 +141,8 @@ def copy_regular_files(source: str | os.PathLike | int, target: str | os.PathLik
             copier.report.refused.append(Refusal("(more)", f"{copier.unnamed} more entries refused"))
         if copier.not_taken:
             copier.report.refused.append(Refusal(
-                "(the rest)", f"{copier.not_taken} more entries not taken: {limits.files} files at most are taken"))
+                "(the rest)", f"{copier.not_taken} more entries not taken: {limits.entries} files and folders at most "
+                              "are taken"))
         return copier.report
     finally:
         if own_source:
@@ -164,6 +176,9 @@ class _Copier:
             if not name.isprintable():
                 self.refuse(path, "a name that is not printable text")
                 continue
+            if len(name) > self.limits.name_length:
+                self.refuse(path, f"a name longer than {self.limits.name_length} characters")
+                continue
             try:
                 kind = stat.S_IFMT(os.stat(name, dir_fd=src, follow_symlinks=False).st_mode)
             except FileNotFoundError:
@@ -175,7 +190,7 @@ class _Copier:
         # the notebooks first, then the other files, then the folders: the limits cost what matters least
         found.sort(key=lambda entry: (not (depth == 0 and entry[0].endswith(".ipynb")), entry[1] == stat.S_IFDIR))
         for name, kind in found:
-            if len(self.report.files) >= self.limits.files:
+            if len(self.report.files) + self.report.folders >= self.limits.entries:
                 self.not_taken += 1
             elif kind == stat.S_IFDIR:
                 self.folder(src, dst, name, f"{rel}{name}", depth)
@@ -193,9 +208,13 @@ class _Copier:
             return
         sub = None
         try:
-            if os.fstat(fd).st_uid != self.owner:
+            info = os.fstat(fd)
+            if info.st_uid != self.owner:
                 self.refuse(path, "a folder of another account")
                 return
+            if not self.take(path, disk_bytes(info)):
+                return
+            self.report.folders += 1
             if dst is not None:
                 os.mkdir(name, 0o755, dir_fd=dst)
                 sub = open_folder(name, dir_fd=dst)
@@ -217,19 +236,25 @@ class _Copier:
                 self.refuse(path, _KINDS.get(stat.S_IFMT(info.st_mode), "not a regular file"))
             elif info.st_uid != self.owner:
                 self.refuse(path, "a file of another account (a hard link to it is not your work)")
-            elif info.st_size > self.budget:
-                self.refuse(path, f"{_megabytes(info.st_size)}: over the {self.limits.megabytes} MB that are taken "
-                                  f"in all ({_megabytes(self.budget)} left)")
-            else:
-                size = info.st_size if dst is None else _copy_bytes(fd, name, dst, info.st_size)
-                self.budget -= size
-                self.report.bytes += size
+            elif self.take(path, disk_bytes(info)):
+                if dst is not None:
+                    _copy_bytes(fd, name, dst, info.st_size)
                 self.report.files.append(path)
         finally:
             os.close(fd)
 
+    def take(self, path: str, cost: int) -> bool:
+        """Whether ``cost`` bytes of disk are left for ``path``; they are spent if so."""
+        if cost > self.budget:
+            self.refuse(path, f"{_megabytes(cost)} on disk: over the {self.limits.megabytes} MB that are taken in all "
+                              f"({_megabytes(self.budget)} left)")
+            return False
+        self.budget -= cost
+        self.report.bytes += cost
+        return True
 
-def _copy_bytes(fd: int, name: str, dst: int, size: int) -> int:
+
+def _copy_bytes(fd: int, name: str, dst: int, size: int):
     """At most ``size`` bytes of ``fd`` (a file that grows meanwhile is cut there) into a new file ``name``."""
     out = os.open(name, _CREATE_FILE, 0o644, dir_fd=dst)
     copied = 0
@@ -243,7 +268,6 @@ def _copy_bytes(fd: int, name: str, dst: int, size: int) -> int:
                 chunk = chunk[os.write(out, chunk):]
     finally:
         os.close(out)
-    return copied
 
 
 def _megabytes(size: int) -> str:

@@ -9,6 +9,10 @@ import os
 import sys
 from pathlib import Path
 
+from jupyterhub.roles import get_default_roles
+
+from autograders.formgrader_files import EXTENSIONS as FORMGRADER_EXTENSIONS
+from autograders.hub.authenticator import TEMPLATES as HUB_TEMPLATES
 from autograders.hub.settings import SETTINGS_ENV, HubSettings
 
 c = get_config()  # noqa: F821 (JupyterHub provides it)
@@ -52,7 +56,8 @@ elif AUTHENTICATOR == "lti13":
 else:
     sys.exit(f"DLCOURSE_AUTHENTICATOR={AUTHENTICATOR!r}: use firstuse, oauth or lti13")
 c.Authenticator.allowed_users = set(hub.students) | set(hub.instructors)
-c.Authenticator.admin_users = set(hub.instructors)
+# the hub's own pages of the course: the change-password page asks for the current password
+c.JupyterHub.template_paths = [str(HUB_TEMPLATES)]
 
 # -- users' servers: JupyterLab from the students' environment ----------------------------------
 if hub.multiuser:
@@ -66,6 +71,9 @@ else:
 # any account on the machine could connect to (and so read a kernel's output or run code in it)
 IPC_KERNELS = "--KernelManager.transport=ipc"
 c.Spawner.cmd = [str(Path(hub.student_bin) / "jupyterhub-singleuser")]
+# a user's server ignores the configuration and extensions in their home (~/.jupyter, ~/.local/share/jupyter):
+# a student's own settings could make it serve pages of hers on the hub's origin (README: "One origin")
+c.Spawner.disable_user_config = True
 c.Spawner.args = [IPC_KERNELS]
 c.Spawner.default_url = "/lab"
 c.Spawner.environment = {
@@ -95,6 +103,7 @@ c.JupyterHub.concurrent_spawn_limit = 10
 
 # -- nbgrader: formgrader for instructors, the grading service, the idle culler ------------------
 course = hub.course_id
+[ADMIN_SCOPES] = [role["scopes"] for role in get_default_roles() if role["name"] == "admin"]
 # students get JupyterHub's default role, and the quiz game's: no read:services, which would show them
 # formgrader's internal URL, command and pid
 QUIZ_HOST_SCOPE = "custom:quiz:host"  # the quiz service (autograders/quiz_game/service.py) checks it
@@ -109,11 +118,20 @@ c.JupyterHub.load_roles = [
     {"name": "quiz-hosts", "groups": [f"formgrade-{course}"], "scopes": [QUIZ_HOST_SCOPE]},
     {"name": "idle-culler", "services": ["idle-culler"],
      "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
+    # instructors administer the hub as JupyterHub's admins do (users, servers started and stopped, groups, tokens)
+    # but neither open students' servers nor share servers: on the hub's one origin, any page a student's server
+    # served an instructor (her notebook, trusted by her own key; her own process on her server's port) would act
+    # there as the instructor (README: "One origin"). JupyterHub's admin role cannot be changed, so nobody holds it
+    {"name": "instructors", "users": list(hub.instructors),
+     "scopes": [scope for scope in ADMIN_SCOPES if scope not in ("access:servers", "shares")]},
+    {"name": "admin", "users": []},
 ]
 formgrader = {
     "name": course,
     "url": f"http://127.0.0.1:{hub.formgrader_port}",
-    "command": [str(Path(grader_bin) / "jupyterhub-singleuser"), IPC_KERNELS],
+    # formgrader serves a submission's own files sandboxed: a student's page there cannot act as the instructor
+    "command": [str(Path(grader_bin) / "jupyterhub-singleuser"), IPC_KERNELS,
+                f"--ServerApp.jpserver_extensions={FORMGRADER_EXTENSIONS!r}"],
     "cwd": str(layout.course_dir),
     "environment": {"JUPYTERHUB_DEFAULT_URL": "/formgrader", "PATH": f"{grader_bin}:/usr/local/bin:/usr/bin:/bin"},
     "oauth_no_confirm": True,

@@ -77,8 +77,12 @@ for name in ("instructor", "carol", "zed"):
     # the rightful user logs in with the password issued to her, and changes it to one of her own
     issued = course_hub.password("carol")
     carol = course_hub.logged_in("carol", server=False)
+    # a page acting in her browser (her session, its XSRF token) cannot set one: the current password is asked
+    seized = carol.http.post(f"{course_hub.url}/hub/auth/change-password", data={
+        "password": "a-page-chose-this", "_xsrf": carol.xsrf("/hub/")})
+    assert "current password is not right" in seized.text
     changed = carol.http.post(f"{course_hub.url}/hub/auth/change-password", data={
-        "password": "carol-chose-this", "_xsrf": carol.xsrf("/hub/")})
+        "current_password": issued, "password": "carol-chose-this", "_xsrf": carol.xsrf("/hub/")})
     assert changed.ok and "has been changed" in changed.text
     HubUser(course_hub.url, "carol").login("carol-chose-this")
     # she forgot it: the instructor's command issues a new one, and only that one works

@@ -57,6 +57,34 @@ def test_the_backoff_forgets_quiet_keys_and_keeps_a_bounded_number():
     assert backoff.wait("c") == 0
 
 
+def test_failures_under_a_name_lock_out_their_addresses_never_its_owner(tmp_path):
+    """Back-off per (name, address): wrong passwords typed under the instructor's name from other addresses never
+    refuse the instructor's own address; guessing from many addresses still gets one try per address per lock."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from autograders.hub.authenticator import CourseAuthenticator
+
+    auth = CourseAuthenticator(dbm_path=str(tmp_path / "passwords.dbm"), failures_per_user=5,
+                               failures_per_user_everywhere=8, hashing_threads=1)
+    credentials.PasswordStore(auth.dbm_path).set("prof", credentials.hash_password("right-password"))
+
+    def login(password, address):
+        handler = SimpleNamespace(request=SimpleNamespace(headers={"X-Forwarded-For": address}, remote_ip=address))
+        name = asyncio.run(auth.authenticate(handler, {"username": "prof", "password": password}))
+        return name or ("refused" if hasattr(handler, "custom_login_error") else "wrong")
+
+    assert [login(f"guess-{i}", "10.0.0.9") for i in range(6)] == ["wrong"] * 5 + ["refused"]
+    assert login("right-password", "10.0.0.9") == "refused"  # that address guessed: refused even the right one
+    assert login("right-password", "10.0.0.1") == "prof"  # the owner's address has not failed
+    # guessing from many addresses: 8 failures of the name in all lock it for every address that failed for it
+    assert [login("guess", f"10.0.1.{i}") for i in range(3)] == ["wrong"] * 3
+    assert login("guess", "10.0.1.0") == "refused"
+    assert login("guess", "10.0.2.1") == "wrong"  # a fresh address: one try, then it too is refused
+    assert login("guess", "10.0.2.1") == "refused"
+    assert login("right-password", "10.0.0.1") == "prof"  # and still the owner is not
+
+
 def test_passwords_are_issued_to_whoever_has_none_and_only_root_reads_them(tmp_path):
     layout = Layout(tmp_path)
     layout.hub_dir.mkdir()

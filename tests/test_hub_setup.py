@@ -97,9 +97,13 @@ def _authenticator(config):
 def test_the_hub_admits_the_roster_and_instructors_administer_and_grade(tmp_path, monkeypatch):
     c = hub_config(tmp_path, monkeypatch, "firstuse")
     assert c.Authenticator.allowed_users == {"alice", "bob", "instructor"}
-    assert c.Authenticator.admin_users == {"instructor"}
+    assert "admin_users" not in c.Authenticator
     assert c.JupyterHub.load_groups["formgrade-dl-course"]["users"] == ["instructor"]
     roles = {r["name"]: r for r in c.JupyterHub.load_roles}
+    # instructors administer, without opening students' servers (one origin: README), and nobody is admin
+    assert roles["instructors"]["users"] == ["instructor"] and roles["admin"]["users"] == []
+    assert {"admin-ui", "admin:users", "admin:servers"} <= set(roles["instructors"]["scopes"])
+    assert not {"access:servers", "shares"} & set(roles["instructors"]["scopes"])
     assert "access:services!service=dl-course" in roles["formgrade-dl-course"]["scopes"]
     # the only role that reaches a student is the quiz's: they keep JupyterHub's default, without read:services
     students = {"alice", "bob"}

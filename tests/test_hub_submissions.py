@@ -154,8 +154,8 @@ def test_what_is_not_bobs_own_regular_file_is_refused_and_told_to_the_instructor
     log = round_["collect_log"]
     for refused in ("key.py: a symbolic link", "solutions.ipynb: a symbolic link", "gradebook.db: a symbolic link",
                     "carols.ipynb: a symbolic link", "carols_notes.txt: a file of another account",
-                    "pipe: a named pipe", "big.bin: 1,024 MB: over the 100 MB",
-                    "(the rest): 99502 more entries not taken: 500 files at most are taken",  # the notebook first
+                    "pipe: a named pipe", "big.bin: 1,024 MB on disk: over the 100 MB",
+                    "(the rest): 99503 more entries not taken: 500 files and folders at most are taken",  # the notebook first
                     "timestamp.txt: a name the hub writes itself"):
         assert f"bob/{QUIZ}: refused at submission: {refused}" in log, (refused, log)
 

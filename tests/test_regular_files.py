@@ -48,7 +48,7 @@ def test_only_regular_files_are_copied_and_the_rest_is_named(folder, tmp_path):
     assert sorted(report.files) == ["helper.py", "quiz.ipynb", "sub/deeper/data.csv"]
     assert sorted(str(r) for r in report.refused) == [
         "'bad\\nname': a name that is not printable text",
-        "big.bin: 2 MB: over the 1 MB that are taken in all (1,024 KB left)",
+        "big.bin: 2 MB on disk: over the 1 MB that are taken in all (1,020 KB left)",
         "key.py: a symbolic link (links are not followed)",
         "linked_folder: a symbolic link (links are not followed)",
         "pipe: a named pipe",
@@ -62,12 +62,35 @@ def test_only_regular_files_are_copied_and_the_rest_is_named(folder, tmp_path):
 def test_the_limits_cost_the_notebook_last(folder, tmp_path):
     for i in range(20):
         (folder / "sub" / f"f{i:02d}").write_text("")
-    report = copy_regular_files(folder, None, limits=TreeLimits(files=3, depth=1))
+    report = copy_regular_files(folder, None, limits=TreeLimits(entries=3, depth=1))
     assert report.files == ["quiz.ipynb", "big.bin", "helper.py"]  # the notebook, the files, then the folders
     # not taken: timestamp.txt, .ipynb_checkpoints (nothing ignored here) and sub
-    assert "(the rest): 3 more entries not taken: 3 files at most are taken" in map(str, report.refused)
+    assert "(the rest): 3 more entries not taken: 3 files and folders at most are taken" in map(str, report.refused)
     deep = copy_regular_files(folder / "sub", None, limits=TreeLimits(depth=0))
     assert "deeper: folders nested deeper than 0" in map(str, deep.refused)
+
+
+def test_folders_empty_files_and_sparse_files_count_as_what_they_cost_the_disk(tmp_path):
+    """Each folder is an entry, each entry at least a block, a sparse file its whole size; long names refused."""
+    work = tmp_path / "work"
+    for i in range(30):
+        (work / "folders" / f"{i:02d}").mkdir(parents=True)
+    (work / "quiz.ipynb").write_text("{}")
+    (work / ("n" * 101)).write_text("")
+    (work / ("n" * 100)).write_text("")
+    report = copy_regular_files(work, tmp_path / "copy", limits=TreeLimits(entries=20, depth=2))
+    assert report.files == ["quiz.ipynb", "n" * 100] and report.folders == 18  # "folders" and 17 in it
+    taken = [p for p in (tmp_path / "copy").rglob("*")]
+    assert len(taken) == 20 and report.bytes == 20 * 4096
+    refused = list(map(str, report.refused))
+    assert f"{'n' * 101}: a name longer than 100 characters" in refused
+    assert "(the rest): 13 more entries not taken: 20 files and folders at most are taken" in refused
+
+    with open(tmp_path / "sparse", "wb") as sparse:
+        sparse.truncate(3 << 20)  # no block allocated, 3 MB once copied
+    (tmp_path / "sparse").rename(work / "sparse.bin")
+    report = copy_regular_files(work, None, limits=TreeLimits(megabytes=2))
+    assert "sparse.bin: 3 MB on disk: over the 2 MB that are taken in all (2 MB left)" in map(str, report.refused)
 
 
 def test_a_folder_that_is_a_link_or_reached_through_one_is_refused(folder, tmp_path):

@@ -2,8 +2,12 @@
 
 - Nobody sets a password by logging in first: a name without a password issued by ``dlcourse hub``
   (``credentials.py``) cannot log in, so no one claims an instructor's or a classmate's account.
-- After a few failures, a user, and separately a client address, is refused for a while, twice as
-  long at each further failure (``login_backoff.py``); refused attempts cost no hashing.
+- After a few failures of one name from one client address, that address is refused for that name for a
+  while, twice as long at each further failure (``login_backoff.py``); so is an address that failed for
+  many names, and, once a name failed many times from all addresses together, every address that failed
+  for it. An address that has not failed for a name is never refused for it: nobody keeps an instructor
+  out by typing wrong passwords under their name, and guessing one name from many addresses still gets
+  one try per address per lock. Refused attempts cost no hashing.
 - bcrypt runs in a small thread pool, not on JupyterHub's event loop: FirstUseAuthenticator hashes on
   the loop, where 32 clients guessing passwords made every request of the hub wait seconds. Attempts
   wait for a free thread on the loop, and are judged again when they get one, so that the failures
@@ -16,6 +20,7 @@ import asyncio
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from firstuseauthenticator import FirstUseAuthenticator
 from firstuseauthenticator.firstuseauthenticator import ResetPasswordHandler
@@ -24,6 +29,9 @@ from traitlets import Float, Integer, default
 
 from .credentials import PasswordStore, check_password, hash_password
 from .login_backoff import Backoff
+
+
+TEMPLATES = Path(__file__).parent / "templates"  # the hub's pages of ours (JupyterHub.template_paths)
 
 
 def client_address(request) -> str:
@@ -36,25 +44,38 @@ def client_address(request) -> str:
 
 
 class ChangePasswordHandler(ResetPasswordHandler):
-    """FirstUseAuthenticator's change-password page, with the new password hashed off the event loop."""
+    """FirstUseAuthenticator's change-password page, asking for the current password too (a page that acts in a
+    logged-in user's browser cannot take their account for good), and hashing off the event loop."""
+
+    @web.authenticated
+    async def get(self):
+        self.finish(await self.render_template("change_password.html"))
 
     @web.authenticated
     async def post(self):
-        self._register_template_path()
-        password = self.get_body_argument("password", strip=False)
-        problem = await self.authenticator.change_password(self.current_user.name, password)
-        html = await self.render_template("reset.html", result=True, alert="danger" if problem else "success",
+        name = self.current_user.name
+        current = self.get_body_argument("current_password", "", strip=False)
+        # judged as a login, back-off included: guessing the current password here is guessing a login
+        if await self.authenticator.authenticate(self, {"username": name, "password": current}) != name:
+            problem = getattr(self, "custom_login_error", "") or "The current password is not right."
+        else:
+            problem = await self.authenticator.change_password(name, self.get_body_argument("password", strip=False))
+        html = await self.render_template("change_password.html", result=True, alert="danger" if problem else "success",
                                           result_message=problem or "Your password has been changed.")
         self.finish(html)
 
 
 class CourseAuthenticator(FirstUseAuthenticator):
-    failures_per_user = Integer(5, help="""Failed logins of one user name after which its logins are refused
-        for `first_lock` seconds, twice as long at each further failure; a successful login starts afresh""",
-                                ).tag(config=True)
+    failures_per_user = Integer(5, help="""Failed logins of one user name from one client address after which
+        that address's logins of that name are refused for `first_lock` seconds, twice as long at each further
+        failure; a successful login from there starts afresh""").tag(config=True)
     failures_per_address = Integer(30, help="""Failed logins from one client address, whatever the names,
         after which its logins are refused in the same way. A class behind one NAT address shares it: raise this
         for such a class""").tag(config=True)
+    failures_per_user_everywhere = Integer(20, help="""Failed logins of one user name from all addresses together
+        after which every address that has failed for it is refused in the same way; addresses that have not
+        failed for it still may try (its owner is not locked out), each once before it too is refused""",
+                                           ).tag(config=True)
     first_lock = Float(10.0, help="Seconds of the first refusal after too many failures").tag(config=True)
     longest_lock = Float(900.0, help="Seconds a refusal lasts at most").tag(config=True)
     hashing_threads = Integer(help="""Threads that check and hash passwords (bcrypt costs about 0.25 s of CPU
@@ -76,8 +97,9 @@ class CourseAuthenticator(FirstUseAuthenticator):
         self._hashing = ThreadPoolExecutor(self.hashing_threads, thread_name_prefix="password-hashing")
         self._hashing_slots = asyncio.Semaphore(self.hashing_threads)
         limits = {"first_lock": self.first_lock, "longest_lock": self.longest_lock}
-        self._users = Backoff(allowed_failures=self.failures_per_user, **limits)
+        self._pairs = Backoff(allowed_failures=self.failures_per_user, **limits)  # keyed by (name, address)
         self._addresses = Backoff(allowed_failures=self.failures_per_address, **limits)
+        self._users = Backoff(allowed_failures=self.failures_per_user_everywhere, **limits)
 
     async def authenticate(self, handler, data):
         name = self.normalize_username(data.get("username", ""))
@@ -95,14 +117,17 @@ class CourseAuthenticator(FirstUseAuthenticator):
                 return None
             matches = await self._off_loop(check_password, password, hashed)
         if matches:
-            self._users.forgive(name)
+            self._pairs.forgive((name, address))
             return name
+        self._pairs.failed((name, address))
         self._users.failed(name)
         self._addresses.failed(address)
         return None
 
     def _refused(self, handler, name: str, address: str) -> bool:
-        wait = max(self._users.wait(name), self._addresses.wait(address))
+        pair = (name, address)
+        wait = max(self._pairs.wait(pair), self._addresses.wait(address),
+                   self._users.wait(name) if self._pairs.has_failed(pair) else 0.0)
         if wait:
             handler.custom_login_error = (f"Too many failed logins for this name or from this address: "
                                           f"try again in {math.ceil(wait)} s.")

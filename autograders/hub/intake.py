@@ -39,7 +39,7 @@ import socket
 import socketserver
 import struct
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -57,7 +57,7 @@ _STAGING = ".incoming-"  # a submission being received; nbgrader's patterns neve
 _ASSIGNMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 _REQUEST_FIELDS = {"course_id", "assignment_id", "folder"}
 _REPORT_LIMIT = 256 << 10
-_MEASURE = TreeLimits(files=1 << 30, megabytes=1 << 30)  # no limits: what is stored is only measured
+_MEASURE = TreeLimits(entries=1 << 30, megabytes=1 << 30)  # no limits: what is stored is only measured
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class IntakeLimits:
     tree: TreeLimits = SUBMISSION  # one submission
     stored_megabytes: int = 500  # all of one student's submissions kept in the exchange, in MiB
     read_seconds: float = 120.0  # to read one student's folder
-    request_seconds: float = 10.0  # to send the request
+    request_seconds: float = 10.0  # to send the whole request
     request_bytes: int = 16 << 10
 
 
@@ -192,7 +192,7 @@ class Intake:
             raise IntakeError(f"your submissions already hold {stored >> 20} MB, all that a student may keep in the "
                               f"exchange ({self.limits.stored_megabytes} MB): ask your instructor to remove old ones")
         tree = self.limits.tree
-        return TreeLimits(tree.files, min(tree.megabytes, left >> 20), tree.depth)
+        return replace(tree, megabytes=min(tree.megabytes, left >> 20))
 
     def _write(self, folder: int, name: str, text: str):
         fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644, dir_fd=folder)
@@ -328,16 +328,24 @@ class IntakeServer(socketserver.ForkingMixIn, socketserver.UnixStreamServer):
             raise IntakeError(f"uid {uid} has no account") from None
         if account.pw_name not in self.students:
             raise IntakeError(f"{account.pw_name} is not a student of {self.intake.course_id}")
-        sock.settimeout(self.intake.limits.request_seconds)
+        # the whole request within request_seconds: a timeout per read would let one trickle in for hours
+        deadline = time.monotonic() + self.intake.limits.request_seconds
         raw = b""
         try:
-            while chunk := sock.recv(1 << 14):
+            while True:
+                if (left := deadline - time.monotonic()) <= 0:
+                    raise TimeoutError
+                sock.settimeout(left)
+                if not (chunk := sock.recv(1 << 14)):
+                    break
                 raw += chunk
                 if len(raw) > self.intake.limits.request_bytes:
                     raise IntakeError("the request is too long")
             request = json.loads(raw)
         except (TimeoutError, ValueError) as exc:
             raise IntakeError(f"not a request ({type(exc).__name__})") from None
+        finally:
+            sock.settimeout(self.intake.limits.request_seconds)  # for the reply
         receipt = self.intake.receive(request, account)
         log.warning("%s submitted %s: %d files, %d refused", receipt.student, receipt.assignment, receipt.files,
                     len(receipt.refused))

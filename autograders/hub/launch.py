@@ -10,6 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from .hub_log import relay
 from .prepare import CHECKOUT
 from .settings import SETTINGS_ENV, HubSettings
 
@@ -17,12 +18,17 @@ CONFIG = CHECKOUT / "hub_config" / "jupyterhub_config.py"
 
 
 def start(settings: HubSettings, authenticator: str) -> subprocess.Popen:
-    """JupyterHub on ``settings``, in its own process group (stopping it stops its services too)."""
+    """JupyterHub on ``settings``, in its own process group (stopping it stops its services too); its output, and
+    that of everything it starts, passed on to ours escaped (``hub_log.py``)."""
     env = dict(os.environ)
     env.update({SETTINGS_ENV: str(settings.layout.settings_file), "DLCOURSE_AUTHENTICATOR": authenticator,
                 "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"})
-    return subprocess.Popen([str(Path(sys.executable).parent / "jupyterhub"), "-f", str(CONFIG)],
-                            cwd=settings.layout.hub_dir, env=env, start_new_session=True, preexec_fn=_interruptible)
+    process = subprocess.Popen([str(Path(sys.executable).parent / "jupyterhub"), "-f", str(CONFIG)],
+                               cwd=settings.layout.hub_dir, env=env, start_new_session=True,
+                               preexec_fn=_interruptible, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    relay(process.stdout, sys.stdout)
+    relay(process.stderr, sys.stderr)
+    return process
 
 
 def _interruptible():
@@ -69,7 +75,7 @@ def banner(settings: HubSettings, authenticator: str) -> str:
         lines.append(f"Log in with a roster id and the password issued to it, in {settings.layout.initial_passwords} "
                      "(root only); `dlcourse new-password ID` issues a new one.")
     lines.append(f"  students:    {', '.join(settings.students) or '(none)'}")
-    lines.append(f"  instructors: {', '.join(settings.instructors) or '(none)'} (hub admins; formgrader is the "
+    lines.append(f"  instructors: {', '.join(settings.instructors) or '(none)'} (they administer the hub; formgrader is the "
                  f"'{settings.course_id}' service on the hub's home page)")
     if not settings.multiuser:
         lines += ["",

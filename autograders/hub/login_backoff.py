@@ -1,5 +1,5 @@
-"""Back-off for failed logins: after a few failures, a key (a user name, a client address) is refused
-for a while, twice as long at each further failure.
+"""Back-off for failed logins: after a few failures, a key (a user name, a client address, the pair) is
+refused for a while, twice as long at each further failure.
 
 Kept in the hub's memory (a restart forgets it) and bounded in size: keys that have not failed for
 ``forget_after`` seconds are dropped, and at most ``max_keys`` are kept, the least recent going first.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 
@@ -28,14 +29,18 @@ class Backoff:
         self.forget_after = forget_after if forget_after is not None else 2 * longest_lock
         self.max_keys = max_keys
         self.clock = clock
-        self._records: OrderedDict[str, _Record] = OrderedDict()
+        self._records: OrderedDict[Hashable, _Record] = OrderedDict()
 
-    def wait(self, key: str) -> float:
+    def has_failed(self, key: Hashable) -> bool:
+        """Whether ``key`` has failed and is not forgiven or forgotten yet."""
+        return key in self._records
+
+    def wait(self, key: Hashable) -> float:
         """Seconds ``key`` is still refused (0: it may try)."""
         record = self._records.get(key)
         return max(0.0, record.locked_until - self.clock()) if record else 0.0
 
-    def failed(self, key: str):
+    def failed(self, key: Hashable):
         now = self.clock()
         self._forget_old(now)
         record = self._records.setdefault(key, _Record())
@@ -48,7 +53,7 @@ class Backoff:
         while len(self._records) > self.max_keys:
             self._records.popitem(last=False)
 
-    def forgive(self, key: str, failures: int | None = None):
+    def forgive(self, key: Hashable, failures: int | None = None):
         """Take back ``failures`` of ``key``'s failures (all of them, and its lock, when None)."""
         record = self._records.get(key)
         if record is None:
