@@ -6,8 +6,9 @@ import functools
 from pathlib import Path
 
 import nbformat
-from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
+from nbgrader.preprocessors import ClearHiddenTests
 
+from .answer_stubs import ClearSolutionsWithAnswerStubs
 from .engine.cells import grade_id, is_test_cell
 
 ASSIGNMENTS_PACKAGE = Path(__file__).parent / "assignments"
@@ -37,7 +38,7 @@ class Assignment:
         """The notebook as students receive it: solutions and hidden tests removed, as nbgrader releases it."""
         nb = nbformat.from_dict(self.source_nb)
         resources = {}
-        for step in (ClearSolutions(), ClearHiddenTests()):
+        for step in (ClearSolutionsWithAnswerStubs(), ClearHiddenTests()):
             nb, resources = step.preprocess(nb, resources)
         return nb
 

@@ -76,7 +76,14 @@ def use_grading_engine(c):
 
     from .audit import RefuseLeakingRelease
 
-    c.GenerateAssignment.preprocessors = [*GenerateAssignment.class_traits()["preprocessors"].default(),
-                                          RefuseLeakingRelease]
+    from nbgrader.preprocessors import ClearSolutions
+
+    from .answer_stubs import ClearSolutionsWithAnswerStubs
+
+    # answer cells are released as `q01 = ...`, so a fresh notebook runs top to bottom
+    c.GenerateAssignment.preprocessors = [
+        *(ClearSolutionsWithAnswerStubs if step is ClearSolutions else step
+          for step in GenerateAssignment.class_traits()["preprocessors"].default()),
+        RefuseLeakingRelease]
     # deleted test cells come back from the gradebook, as the engine restores them for dlcourse grade
     c.OverwriteCells.add_missing_cells = True

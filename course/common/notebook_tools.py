@@ -4,8 +4,8 @@ A freshly released notebook has a stub, ``raise NotImplementedError()``, in ever
 write. So that "Run all" goes through the whole notebook anyway, checks and demos that need a
 function you have not written yet say so in one line instead of stopping with a traceback;
 a check that finds a real mistake still stops, with a short message and no traceback.
-It also keeps TensorFlow's start-up log (CUDA, oneDNN) out of the notebooks: those lines are
-information for TensorFlow's developers and look like errors to everyone else.
+``start_tensorflow_quietly`` keeps TensorFlow's start-up log (CUDA, oneDNN) out of the notebooks:
+those lines are information for TensorFlow's developers and look like errors to everyone else.
 """
 
 import contextlib
@@ -13,10 +13,35 @@ import functools
 import os
 import sys
 
-# before anything imports TensorFlow: its C++ start-up log at INFO and WARNING level stays quiet
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
 MAX_MESSAGE = 2000  # characters of a check's message shown in the notebook
+
+
+def start_tensorflow_quietly():
+    """Import TensorFlow and let it find its devices with its start-up log kept out of the notebook.
+
+    TensorFlow's C++ side writes straight to the process's stderr (file descriptor 2), which the
+    notebook shows in red: "Could not find cuda drivers", "failed call to cuInit", oneDNN notices.
+    They go to a temporary file instead, and are shown only if TensorFlow fails to start.
+    """
+    import tempfile
+
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")  # and later warnings too
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            import tensorflow as tf
+
+            tf.config.list_physical_devices()
+        except BaseException:
+            os.dup2(saved, 2)
+            log.seek(0)
+            print(log.read()[-MAX_MESSAGE:], file=sys.stderr)
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 class CheckFailed(AssertionError):

@@ -9,7 +9,7 @@ digits you have never seen).
 import time
 
 import numpy as np
-from notebook_tools import public_check  # first: it quiets TensorFlow's start-up log
+from notebook_tools import public_check
 import tensorflow as tf
 from tensorflow import keras
 
