@@ -12,6 +12,7 @@ from .answer_stubs import ClearSolutionsWithAnswerStubs
 from .engine.cells import grade_id, is_test_cell
 
 ASSIGNMENTS_PACKAGE = Path(__file__).parent / "assignments"
+COURSE_PAGE = "00_course_page"  # released first, like an assignment, without checks: the schedule and the rules
 
 
 class CourseError(ValueError):

@@ -7,6 +7,7 @@ engine as ``dlcourse grade``, while the rest of nbgrader's pipeline
 """
 
 import dataclasses
+import os
 
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
@@ -79,11 +80,17 @@ def use_grading_engine(c):
     from nbgrader.preprocessors import ClearSolutions
 
     from .answer_stubs import ClearSolutionsWithAnswerStubs
+    from .schedule import FillCourseSchedule, read_schedule
 
-    # answer cells are released as `q01 = ...`, so a fresh notebook runs top to bottom
+    # answer cells are released as `q01 = ...`, so a fresh notebook runs top to bottom; the course page
+    # gets the schedule's table
     c.GenerateAssignment.preprocessors = [
         *(ClearSolutionsWithAnswerStubs if step is ClearSolutions else step
           for step in GenerateAssignment.class_traits()["preprocessors"].default()),
-        RefuseLeakingRelease]
+        FillCourseSchedule, RefuseLeakingRelease]
+    # late submissions as course/schedule.toml says (nbgrader runs in the course folder unless told its root)
+    root = c.CourseDirectory.root if "root" in c.CourseDirectory else os.getcwd()
+    course = Course(root)
+    c.LateSubmissionPlugin.penalty_method = read_schedule(course.root, course.assignment_names()).late_penalty
     # deleted test cells come back from the gradebook, as the engine restores them for dlcourse grade
     c.OverwriteCells.add_missing_cells = True

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograders.course import Course
+from autograders.course import COURSE_PAGE, Course
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -57,7 +57,7 @@ def course_copy(tmp_path_factory):
     shutil.copytree(ROOT / "course", course, ignore=shutil.ignore_patterns(
         "gradebook.db", "release", "submitted", "autograded", "feedback", "__pycache__", ".ipynb_checkpoints"))
     run([BIN / "nbgrader", "generate_assignment", "*", "--force"], cwd=course)  # all of them, in one process
-    assert sorted(p.name for p in (course / "release").iterdir()) == Course(course).assignment_names()
+    assert sorted(p.name for p in (course / "release").iterdir()) == [COURSE_PAGE, *Course(course).assignment_names()]
     return course
 
 

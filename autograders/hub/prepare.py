@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..course import Course
 from ..engine.sandbox import student_python
+from ..schedule import SCHEDULE_FILE
 from . import accounts
 from .roster import read_roster
 from .settings import COURSE_ID, GRADER_ACCOUNT, HubSettings, Layout
@@ -108,6 +109,7 @@ def _course_folder(course: Course, roster_path: Path, layout: Layout, grader, lo
     for path in accounts.copy_tree_as(course.source_dir, folder / "source", grader):
         log(f"course source updated: {path}")
     shutil.copyfile(roster_path, folder / "roster.csv")
+    shutil.copyfile(course.root / SCHEDULE_FILE, folder / SCHEDULE_FILE)
     lines = ['"""nbgrader configuration of the course on the hub (written by `dlcourse hub` at each start)."""',
              "from autograders.nbgrader_step import use_grading_engine", "",
              "c = get_config()  # noqa: F821",
@@ -120,7 +122,7 @@ def _course_folder(course: Course, roster_path: Path, layout: Layout, grader, lo
                   f"c.GradeWithHiddenChecks.grading_service = {str(layout.grading_socket)!r}"]
     (folder / "nbgrader_config.py").write_text("\n".join(lines) + "\n")
     if grader:
-        for name in ("roster.csv", "nbgrader_config.py"):
+        for name in ("roster.csv", SCHEDULE_FILE, "nbgrader_config.py"):
             accounts.own(folder / name, grader, 0o600)
 
 

@@ -15,7 +15,8 @@ from nbgrader.api import Gradebook
 from nbgrader.apps import NbGrader, NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
-from ..course import Course
+from ..course import COURSE_PAGE, Course
+from ..schedule import read_schedule
 from .roster import read_roster
 
 
@@ -58,13 +59,19 @@ def release_course(course_dir: Path, roster_csv: Path, log=print) -> None:
     config = course_config(course_dir)
     coursedir = CourseDirectory(config=config)
     roster = read_roster(roster_csv)
+    course = Course(course_dir)
+    due = read_schedule(course.root, course.assignment_names()).due_dates()
     with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
         for member in roster.students:
             gradebook.update_or_create_student(member.id, first_name=member.first_name,
                                                last_name=member.last_name, email=member.email)
+        # formgrader lists the assignments by due date, and nbgrader marks late submissions against it
+        for name, duedate in due.items():
+            gradebook.update_or_create_assignment(name, duedate=duedate)
     api = NbGraderAPI(coursedir=coursedir, config=config)
     outbound = Path(config.Exchange.root) / coursedir.course_id / "outbound"
-    for name in Course(course_dir).assignment_names():
+    # the course page first (it has no hidden checks), then the assignments in course order
+    for name in [COURSE_PAGE, *due]:
         source, release = course_dir / "source" / name, course_dir / "release" / name
         if not release.is_dir() or _newest_change(source) > _newest_change(release):
             _check(api.generate_assignment(name, force=True, create=True), f"generating {name}")
