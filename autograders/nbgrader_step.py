@@ -92,5 +92,9 @@ def use_grading_engine(c):
     root = c.CourseDirectory.root if "root" in c.CourseDirectory else os.getcwd()
     course = Course(root)
     c.LateSubmissionPlugin.penalty_method = read_schedule(course.root, course.assignment_names()).late_penalty
+    # feedback pages render their maths without the internet, plots fit the page, one score per check
+    from .feedback import use_offline_feedback
+
+    use_offline_feedback(c)
     # deleted test cells come back from the gradebook, as the engine restores them for dlcourse grade
     c.OverwriteCells.add_missing_cells = True

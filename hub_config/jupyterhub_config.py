@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 
+from autograders.hub.course_page import course_page_html
 from autograders.hub.settings import SETTINGS_ENV, HubSettings
 
 c = get_config()  # noqa: F821 (JupyterHub provides it)
@@ -80,6 +81,10 @@ c.Spawner.http_timeout = 90
 # at most 10 at once keeps a burst of logins from starving the running servers; the 11th is told
 # "too many users, try again in a few seconds" (HTTP 429)
 c.JupyterHub.concurrent_spawn_limit = 10
+
+# -- the home page: the course page (order, deadlines, how grading works) under the server buttons --
+c.JupyterHub.template_paths = [str(Path(__file__).parent / "templates")]
+c.JupyterHub.template_vars = {"course_page_html": course_page_html(layout.course_dir)}
 
 # -- nbgrader: formgrader for instructors, the grading service, the idle culler ------------------
 course = hub.course_id
