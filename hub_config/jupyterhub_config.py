@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 
+from autograders.feedback import FORMGRADER_JUPYTER_PATH
 from autograders.hub.course_page import course_page_html
 from autograders.hub.settings import SETTINGS_ENV, HubSettings
 
@@ -105,7 +106,9 @@ formgrader = {
     "url": f"http://127.0.0.1:{hub.formgrader_port}",
     "command": [str(Path(grader_bin) / "jupyterhub-singleuser")],
     "cwd": str(layout.course_dir),
-    "environment": {"JUPYTERHUB_DEFAULT_URL": "/formgrader", "PATH": f"{grader_bin}:/usr/local/bin:/usr/bin:/bin"},
+    "environment": {"JUPYTERHUB_DEFAULT_URL": "/formgrader", "PATH": f"{grader_bin}:/usr/local/bin:/usr/bin:/bin",
+                    # formgrader's pages load MathJax from this server, not from a CDN (autograders/feedback.py)
+                    "JUPYTER_PATH": str(FORMGRADER_JUPYTER_PATH)},
     "oauth_no_confirm": True,
 }
 services = [

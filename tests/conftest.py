@@ -1,6 +1,7 @@
 import contextlib
 import json
 import os
+import pwd
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,8 @@ import nbformat
 import pytest
 
 from autograders.course import COURSE_PAGE, Course
+from autograders.hub.roster import read_roster
+from autograders.hub.settings import GRADER_ACCOUNT
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -100,6 +103,47 @@ def running_hub(state: Path, *options):
         stop(process)
 
 
+def _paths_in(folder: Path) -> set[Path]:
+    return {p.relative_to(folder) for p in folder.rglob("*")} if folder.is_dir() else set()
+
+
+def _remove_all_but(root: Path, keep: set[Path], folder: Path | None = None):
+    """Remove what is below ``root`` but not in ``keep`` (paths relative to ``root``)."""
+    folder = folder or root
+    for entry in list(folder.iterdir()) if folder.is_dir() else []:
+        is_folder = entry.is_dir() and not entry.is_symlink()
+        if entry.relative_to(root) not in keep:
+            shutil.rmtree(entry, ignore_errors=True) if is_folder else entry.unlink(missing_ok=True)
+        elif is_folder:
+            _remove_all_but(root, keep, entry)
+
+
+@contextlib.contextmanager
+def homes_left_as_found(accounts):
+    """What the tests add to these real accounts' homes (fetched assignments, feedback, Jupyter's runtime and
+    caches) is removed afterwards, so that `make hub` shows a student nothing a test did. An account made
+    during the tests keeps only what a new account gets (/etc/skel)."""
+    before = {}
+    for name in accounts:
+        try:
+            home = Path(pwd.getpwnam(name).pw_dir)
+            before[name] = _paths_in(home)
+        except KeyError:
+            before[name] = None
+    try:
+        yield
+    finally:
+        for name, paths in before.items():
+            try:
+                home = Path(pwd.getpwnam(name).pw_dir)
+            except KeyError:
+                continue
+            keep = _paths_in(Path("/etc/skel")) if paths is None else paths
+            _remove_all_but(home, keep)
+            left = sorted(str(p) for p in _paths_in(home) - keep)
+            assert not left, f"the tests left files in {home} that could not be removed: {left[:10]}"
+
+
 @pytest.fixture(scope="session")
 def course_hub():
     """The course's hub, run as root with the demo roster (alice, bob, carol, instructor)."""
@@ -113,8 +157,9 @@ def course_hub():
     private = {d: d.stat().st_mode for d in ROOT.parents if not d.stat().st_mode & 0o001}
     for folder_above, mode in private.items():
         folder_above.chmod(mode | 0o001)
+    accounts = [m.id for m in read_roster(ROOT / "course" / "roster.csv").members] + [GRADER_ACCOUNT]
     try:
-        with running_hub(folder / "state") as hub:
+        with homes_left_as_found(accounts), running_hub(folder / "state") as hub:
             yield hub
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -1,32 +1,35 @@
-"""A student's first visit in a real browser: headless Chromium (Debian's, driven by Playwright)
-logs in to the hub, opens JupyterLab and nbgrader's assignment list."""
+"""A student's first visit in a real browser: headless Chromium (Debian's, driven by Playwright) logs in to
+the hub, opens JupyterLab and nbgrader's assignment list, then the hub's home page with the course page.
+Every request outside the hub is blocked; screenshots are kept in pytest's tmp folder (their paths are printed)."""
 
 from __future__ import annotations
 
-import shutil
+from urllib.parse import urlsplit
 
 import pytest
 from hub_client import DEMO_PASSWORDS
 
-CHROMIUM = shutil.which("chromium")
+from autograders.course import COURSE_PAGE, Course
+from autograders.schedule import read_schedule
+from browser import chromium, offline_page
+from conftest import ROOT
 
 
 @pytest.fixture
 def browser():
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (`make hub-setup` installs it as root)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        # Debian's build, never a browser of Playwright's own download; its sandbox needs user namespaces
-        # that a root-run CI container may not give
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
-def test_a_student_logs_in_and_sees_the_released_assignments(course_hub, browser, tmp_path):
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
+def screenshot(page, path):
+    page.screenshot(path=str(path), full_page=True)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
+    print(f"screenshot: {path}")
+
+
+def test_a_student_logs_in_and_sees_the_course_in_order_with_its_deadlines(course_hub, browser, tmp_path):
+    blocked = []
+    page = offline_page(browser, urlsplit(course_hub.url).netloc, blocked, viewport={"width": 1400, "height": 900})
     page.goto(f"{course_hub.url}/hub/login")
     page.fill("#username_input", "carol")
     page.fill("#password_input", DEMO_PASSWORDS["carol"])
@@ -40,10 +43,20 @@ def test_a_student_logs_in_and_sees_the_released_assignments(course_hub, browser
     assert not [item for item in items if "Formgrader" in item or "Create Assignment" in item], items
     page.get_by_role("menuitem", name="Assignment List").click()
     released = page.locator("#released_assignments_list")
-    for assignment in ("activations", "cnn", "concepts_quiz"):
-        released.get_by_text(assignment, exact=True).wait_for(timeout=60_000)
+    schedule = read_schedule(ROOT / "course", Course(ROOT / "course").assignment_names())
+    for name in (COURSE_PAGE, *(a.name for a in schedule.assignments)):
+        released.get_by_text(name, exact=True).wait_for(timeout=60_000)
+    # the course page comes first: it tells the order, which the list (alphabetical) cannot
+    assert released.locator(".item_name").first.inner_text().strip() == COURSE_PAGE
+    screenshot(page, tmp_path / "assignment-list.png")
 
-    screenshot = tmp_path / "assignment-list.png"
-    page.screenshot(path=str(screenshot))
-    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and screenshot.stat().st_size > 10_000
-    print(f"screenshot: {screenshot}")
+    # the hub's home page: the course page, its schedule numbered in course order with the due dates
+    page.goto(f"{course_hub.url}/hub/home")
+    rows = page.locator("#course-page table").first.locator("tbody tr")
+    shown = [rows.nth(i).inner_text() for i in range(rows.count())]
+    for entry, row in zip(schedule.assignments, shown):
+        assert row.startswith(f"{entry.number}\t") and entry.name in row and entry.due_text in row, row
+    assert len(shown) == len(schedule.assignments) + 1  # and the total time
+    assert "Hidden checks" in page.inner_text("#course-page")
+    screenshot(page, tmp_path / "hub-home.png")
+    assert blocked == [], f"the pages asked the internet for {blocked}"
