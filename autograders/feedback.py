@@ -18,6 +18,7 @@ from nbconvert.exporters import HTMLExporter
 from traitlets import default
 
 TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATE_NAME = "dlcourse_feedback"  # templates/dlcourse_feedback/
 # formgrader's template directories: with them on the path, our template extends nbgrader's feedback page
 NBGRADER_TEMPLATES = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
 # formgrader's pages: JUPYTER_PATH entries, searched before nbconvert's own templates
@@ -25,27 +26,24 @@ FORMGRADER_JUPYTER_PATH = TEMPLATES / "jupyter"
 
 
 class FeedbackExporter(HTMLExporter):
-    """nbgrader's feedback page, with the changes above (a class of its own, so that formgrader's exporter,
-    configured as HTMLExporter, keeps nbgrader's templates)."""
-
-    @default("template_name")
-    def _template_name_default(self):
-        return "dlcourse_feedback"
+    """nbgrader's feedback page, with the changes above: a class of its own, so that its settings are not
+    formgrader's, whose exporter nbgrader configures as HTMLExporter."""
 
     @default("template_file")
     def _template_file_default(self):
-        return "dlcourse_feedback.html.j2"
-
-    @default("extra_template_basedirs")
-    def _extra_template_basedirs_default(self):
-        return [str(TEMPLATES), str(NBGRADER_TEMPLATES)]
+        return f"{TEMPLATE_NAME}.html.j2"  # not index.html.j2, which names nbgrader's page that it extends
 
 
 def use_offline_feedback(c):
     """Point an nbgrader config ``c`` at the feedback page above."""
-    from nbgrader.converters import GenerateFeedback  # noqa: F401 (the class configured below)
+    from nbconvert.preprocessors.sanitize import SanitizeHTML
+    from nbgrader.converters import GenerateFeedback
 
     c.GenerateFeedback.exporter_class = FeedbackExporter
     # nbgrader sets these for HTMLExporter when they are not configured; ours, for our class, win
-    c.FeedbackExporter.template_name = "dlcourse_feedback"
+    c.FeedbackExporter.template_name = TEMPLATE_NAME
     c.FeedbackExporter.extra_template_basedirs = [str(TEMPLATES), str(NBGRADER_TEMPLATES)]
+    # a submission's markdown and HTML outputs are the student's: no script or event handler of theirs reaches
+    # the page (nbgrader's feedback template does not ask nbconvert to clean them, so a step before it does)
+    c.GenerateFeedback.preprocessors = [*GenerateFeedback.class_traits()["preprocessors"].default(), SanitizeHTML]
+    c.SanitizeHTML.enabled = True

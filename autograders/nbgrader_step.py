@@ -10,13 +10,16 @@ import dataclasses
 import os
 
 from nbgrader.coursedir import CourseDirectory
-from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.preprocessors import ClearSolutions, Execute, NbGraderPreprocessor
 from traitlets import Bool, Float, Integer, Unicode
 
 from . import gradebook_lock
+from .answer_stubs import ClearSolutionsWithAnswerStubs
 from .course import Course
 from .engine import GradingSettings, grade_notebook
+from .feedback import use_offline_feedback
 from .grading_service import grade_remotely
+from .schedule import FillCourseSchedule, read_schedule
 
 _DEFAULTS = GradingSettings()
 
@@ -77,11 +80,6 @@ def use_grading_engine(c):
 
     from .audit import RefuseLeakingRelease
 
-    from nbgrader.preprocessors import ClearSolutions
-
-    from .answer_stubs import ClearSolutionsWithAnswerStubs
-    from .schedule import FillCourseSchedule, read_schedule
-
     # answer cells are released as `q01 = ...`, so a fresh notebook runs top to bottom; the course page
     # gets the schedule's table
     c.GenerateAssignment.preprocessors = [
@@ -93,8 +91,6 @@ def use_grading_engine(c):
     course = Course(root)
     c.LateSubmissionPlugin.penalty_method = read_schedule(course.root, course.assignment_names()).late_penalty
     # feedback pages render their maths without the internet, plots fit the page, one score per check
-    from .feedback import use_offline_feedback
-
     use_offline_feedback(c)
     # deleted test cells come back from the gradebook, as the engine restores them for dlcourse grade
     c.OverwriteCells.add_missing_cells = True

@@ -55,19 +55,13 @@ def executed(course_copy, tmp_path_factory):
         return {key: future.result() for key, future in futures.items()}
 
 
+@pytest.mark.parametrize("kind", ["released", "source"])
 @pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_released_notebook_runs_top_to_bottom_without_an_error(executed, name):
-    nb = executed["released", name]
+def test_notebook_runs_top_to_bottom_without_an_error(executed, kind, name):
+    """Released: every check says what is missing; source (the instructor's): nothing is missing."""
+    nb = executed[kind, name]
     assert not isinstance(nb, str), nb
     assert problems(nb) == []
     printed = "\n".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
-    assert "not implemented yet" in printed or "still unanswered" in printed, "the checks should say what is missing"
-
-
-@pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_source_notebook_runs_without_an_error(executed, name):
-    nb = executed["source", name]
-    assert not isinstance(nb, str), nb
-    assert problems(nb) == []
-    printed = "\n".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
-    assert "not implemented yet" not in printed and "Implement " not in printed
+    says_missing = any(words in printed for words in ("not implemented yet", "still unanswered", "Implement "))
+    assert says_missing == (kind == "released"), printed[-2000:]

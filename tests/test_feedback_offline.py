@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import time
 
+import nbformat
 import pytest
 import requests
 from bs4 import BeautifulSoup
@@ -40,7 +41,11 @@ def course(course_copy, tmp_path_factory):
     shutil.copytree(course_copy, course)
     submission = course / "submitted" / "alice" / "activations"
     shutil.copytree(course / "release" / "activations", submission)
-    shutil.copy(ROOT / "course" / "source" / "activations" / "activations.ipynb", submission)
+    nb = nbformat.read(ROOT / "course" / "source" / "activations" / "activations.ipynb", as_version=4)
+    # what a student writes is theirs to show, never to run in the page
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell(
+        'My notes <script>window.PWNED = 1</script><img src="x" onerror="window.PWNED = 2"> $$x^2$$'))
+    nbformat.write(nb, submission / "activations.ipynb")
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gradebook:
         gradebook.update_or_create_student("alice")
         record_due_dates(gradebook, Course(course))
@@ -107,6 +112,7 @@ def test_feedback_renders_its_maths_offline_and_fits_the_page(course, server, br
         .filter(img => parseFloat(getComputedStyle(img).borderTopWidth) > 0).length""")
     assert borders == 0
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1")
+    assert page.evaluate("window.PWNED === undefined"), "a script from the student's notebook ran in the page"
     screenshot = tmp_path / "feedback.png"
     page.screenshot(path=str(screenshot), full_page=True)
     print(f"screenshot: {screenshot}")
