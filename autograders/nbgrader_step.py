@@ -7,7 +7,6 @@ engine as ``dlcourse grade``, while the rest of nbgrader's pipeline
 """
 
 import dataclasses
-import os
 
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import ClearSolutions, Execute, NbGraderPreprocessor
@@ -19,7 +18,7 @@ from .course import Course
 from .engine import GradingSettings, grade_notebook
 from .feedback import use_offline_feedback
 from .grading_service import grade_remotely
-from .schedule import FillCourseSchedule, read_schedule
+from .schedule import FillCourseSchedule, ScheduledLatePenalty
 
 _DEFAULTS = GradingSettings()
 
@@ -86,10 +85,8 @@ def use_grading_engine(c):
         *(ClearSolutionsWithAnswerStubs if step is ClearSolutions else step
           for step in GenerateAssignment.class_traits()["preprocessors"].default()),
         FillCourseSchedule, RefuseLeakingRelease]
-    # late submissions as course/schedule.toml says (nbgrader runs in the course folder unless told its root)
-    root = c.CourseDirectory.root if "root" in c.CourseDirectory else os.getcwd()
-    course = Course(root)
-    c.LateSubmissionPlugin.penalty_method = read_schedule(course.root, course.assignment_names()).late_penalty
+    # late submissions cost what course/schedule.toml says
+    c.AssignLatePenalties.plugin_class = ScheduledLatePenalty
     # feedback pages render their maths without the internet, plots fit the page, one score per check
     use_offline_feedback(c)
     # deleted test cells come back from the gradebook, as the engine restores them for dlcourse grade

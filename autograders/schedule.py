@@ -14,7 +14,9 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from nbgrader.plugins import LateSubmissionPlugin
 from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import default
 
 SCHEDULE_FILE = "schedule.toml"
 TABLE_MARKER = "<!-- schedule -->"  # where the course page gets its table
@@ -122,3 +124,16 @@ class FillCourseSchedule(NbGraderPreprocessor):
             if cell.cell_type == "markdown" and TABLE_MARKER in cell.source:
                 cell.source = cell.source.replace(TABLE_MARKER, table)
         return nb, resources
+
+
+class ScheduledLatePenalty(LateSubmissionPlugin):
+    """nbgrader's late-submission penalty, with the method the course's schedule names (``late_penalty``)."""
+
+    @default("penalty_method")
+    def _penalty_method_default(self):
+        from nbgrader.coursedir import CourseDirectory
+
+        from .course import Course
+
+        course = Course(CourseDirectory(config=self.config).root)
+        return read_schedule(course.root, course.assignment_names()).late_penalty

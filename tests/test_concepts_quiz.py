@@ -106,4 +106,4 @@ def test_an_answer_of_the_wrong_type_is_told_what_form_is_expected(results):
 def test_released_quiz_scores_zero_and_says_what_is_missing(results):
     r = results["released"]
     assert r["score"] == 0 and r["max_score"] == 20.0
-    assert "q01 is not defined in your notebook" in r["cells"][0]["feedback"]
+    assert "q01 has no answer the grader can read (still `...`?)" in r["cells"][0]["feedback"]

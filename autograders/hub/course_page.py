@@ -16,8 +16,11 @@ from ..schedule import TABLE_MARKER, read_schedule
 
 
 def course_page_html(course_dir: Path) -> str:
+    """The page as HTML; empty for a course that has none."""
+    notebook = course_dir / "source" / COURSE_PAGE / f"{COURSE_PAGE}.ipynb"
+    if not notebook.is_file():
+        return ""
     course = Course(course_dir)
-    notebook = course.source_dir / COURSE_PAGE / f"{COURSE_PAGE}.ipynb"
     schedule = read_schedule(course.root, course.assignment_names())
     text = "\n\n".join(cell.source for cell in nbformat.read(notebook, as_version=4).cells
                        if cell.cell_type == "markdown")
