@@ -20,10 +20,14 @@ CELL_TIMEOUT_S = 300
 
 
 def execute(folder, name):
-    """``folder/<name>.ipynb`` executed in place by nbconvert; the executed notebook, or the error that stopped it."""
+    """``folder/<name>.ipynb`` executed in place by nbconvert; the executed notebook, or the error that stopped it.
+
+    As the grader runs it (``NBGRADER_EXECUTION``): the CNN's and TensorFlow's demos then train on fewer examples.
+    """
     proc = subprocess.run([BIN / "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
                            f"--ExecutePreprocessor.timeout={CELL_TIMEOUT_S}", f"{name}.ipynb"],
-                          cwd=folder, capture_output=True, text=True, env=venv_env(), timeout=1200)
+                          cwd=folder, capture_output=True, text=True, timeout=1200,
+                          env={**venv_env(), "NBGRADER_EXECUTION": "autograde"})
     if proc.returncode != 0:
         return proc.stderr[-3000:]
     return nbformat.read(folder / f"{name}.ipynb", as_version=4)
