@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from . import batch, devices, k8s, reports, sharding
+from .quiz_game import cli as quiz_cli
 from .course import COURSE_PAGE, Course, CourseError
 from .engine import GradingSettings, NotebookResult, check_seeds
 from .progress import GradingProgress
@@ -88,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--course", default="course", metavar="DIR", help="the course folder (default: ./course)")
     audit.set_defaults(run=cmd_audit)
     k8s.add_parser(sub)
+    quiz_cli.add_parser(sub)
 
     hub = sub.add_parser("hub", help="serve the course on JupyterHub: real users (as root), the nbgrader exchange, "
                                      "formgrader for instructors")
@@ -99,18 +101,31 @@ def build_parser() -> argparse.ArgumentParser:
                      help="where the hub keeps its database, the course's gradebook, submissions and the exchange "
                           "(default: /srv/dlcourse as root, else ~/.local/share/dlcourse-hub)")
     hub.add_argument("--authenticator", choices=("firstuse", "oauth", "lti13"), default="firstuse",
-                     help="how people log in (default firstuse: students set their password at first login)")
+                     help="how people log in (default firstuse: with a password issued to each roster member, "
+                          "which they may change; see `dlcourse new-password`)")
     hub.set_defaults(run=cmd_hub)
+
+    password = sub.add_parser("new-password", help="issue a new password to roster members of the hub (the old one "
+                                                   "stops working), print it and add it to the hub's root-only file")
+    password.add_argument("ids", nargs="+", metavar="ID", help="roster ids")
+    password.add_argument("--state-dir", metavar="DIR", help="the hub's state folder (default: as for dlcourse hub)")
+    password.set_defaults(run=cmd_new_password)
 
     service = sub.add_parser("grading-service", help="grade notebooks for the hub's formgrader, as root in the "
                                                      "sandbox (the hub starts it; not for direct use)")
-    service.add_argument("--course", required=True, metavar="DIR", help="the hub's nbgrader course folder")
+    service.add_argument("--course", required=True, metavar="DIR",
+                         help="the course to grade against (root's, as given to dlcourse hub; not the grader's copy)")
     service.add_argument("--socket", required=True, metavar="PATH", help="the unix socket to listen on")
     service.add_argument("--allow-user", action="append", default=[], metavar="NAME",
                          help="an account that may ask for grading (root always may)")
     service.add_argument("--workers", type=_positive_int, default=devices.usable_cores(), metavar="N",
                          help="notebooks graded at once (default: the number of cores)")
     service.set_defaults(run=cmd_grading_service)
+
+    intake = sub.add_parser("intake-service", help="receive students' submissions into the hub's exchange, as root "
+                                                   "(the hub starts it; not for direct use)")
+    intake.add_argument("--settings", required=True, metavar="FILE", help="the hub's settings (<state>/hub/hub.json)")
+    intake.set_defaults(run=cmd_intake_service)
     return parser
 
 
@@ -162,9 +177,11 @@ def cmd_grade(args) -> int:
         course.assignment(args.assignment)  # unknown names are a usage error before any grading
     for option in ("json", "csv", "html"):
         check_writable(option, getattr(args, option))
-    jobs = batch.plan(find_notebooks(args.paths), course, args.assignment, args.student,
-                      use_gradebook=not args.no_gradebook)
-    jobs = sharding.select(jobs, args.shard)
+    planned = batch.plan(find_notebooks(args.paths), course, args.assignment, args.student,
+                         use_gradebook=not args.no_gradebook)
+    for line in planned.ignored:
+        print(f"dlcourse: {line}", file=sys.stderr)
+    jobs = sharding.select(planned.jobs, args.shard)
     settings = GradingSettings(args.kernel, args.cell_timeout, args.call_timeout, args.seed,
                                args.notebook_timeout, not args.no_sandbox, args.allow_network)
     with GradingProgress(len(jobs)) as progress:
@@ -175,7 +192,7 @@ def cmd_grade(args) -> int:
             _print_details(result)
     _print_table(results)
     if args.json:
-        reports.write_json(results, args.json)
+        reports.write_json(results, args.json, ignored=planned.ignored)
     if args.csv:
         reports.write_csv(results, args.csv)
     if args.html:
@@ -183,7 +200,7 @@ def cmd_grade(args) -> int:
     return 0
 
 def cmd_hub(args) -> int:
-    from .hub import launch
+    from .hub import credentials, launch
     from .hub.accounts import AccountError
     from .hub.prepare import HubSetupError, prepare
     from .hub.release import ReleaseError
@@ -191,18 +208,44 @@ def cmd_hub(args) -> int:
 
     course = Course(args.course)
     roster = Path(args.roster) if args.roster else course.root / "roster.csv"
-    if args.state_dir:
-        state = Path(args.state_dir)
-    elif os.geteuid() == 0:
-        state = Path("/srv/dlcourse")
-    else:
-        state = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "dlcourse-hub"
     try:
-        settings = prepare(course, roster, state, ip=args.ip, port=args.port)
+        settings = prepare(course, roster, _state_dir(args), ip=args.ip, port=args.port)
     except (RosterError, HubSetupError, AccountError, ReleaseError) as exc:
         print(f"dlcourse hub: {exc}", file=sys.stderr)
         return 1
+    if args.authenticator == "firstuse":
+        issued = credentials.issue_missing(settings.layout, settings.instructors + settings.students)
+        if issued:
+            print(f"New passwords for {', '.join(sorted(issued))}: in {settings.layout.initial_passwords} "
+                  "(root only). Hand each person theirs (README: Accounts).", flush=True)
     return launch.run(settings, args.authenticator)
+
+
+def _state_dir(args) -> Path:
+    if args.state_dir:
+        return Path(args.state_dir)
+    if os.geteuid() == 0:
+        return Path("/srv/dlcourse")
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "dlcourse-hub"
+
+
+def cmd_new_password(args) -> int:
+    from .hub import credentials
+    from .hub.settings import HubSettings, Layout
+
+    layout = Layout(_state_dir(args).resolve())
+    try:
+        settings = HubSettings.load(layout.settings_file)
+    except OSError as exc:
+        raise UsageError(f"cannot read {layout.settings_file} ({exc.strerror}): was a hub started with the state "
+                         f"folder {layout.state} (--state-dir), and are you root?") from None
+    members = settings.instructors + settings.students
+    if unknown := [name for name in args.ids if name not in members]:
+        raise UsageError(f"not on the hub's roster: {', '.join(unknown)} (it has: {', '.join(members)})")
+    for name, password in credentials.issue(layout, args.ids).items():
+        print(f"{name}: {password}")
+    print(f"(also in {layout.initial_passwords}, root only; the old passwords no longer work)")
+    return 0
 
 
 def cmd_grading_service(args) -> int:
@@ -220,6 +263,22 @@ def cmd_grading_service(args) -> int:
         gid = account.pw_gid
     logging.getLogger().setLevel(logging.INFO)
     serve(Path(args.socket), Path(args.course), allowed_uids=allowed, socket_gid=gid, workers=args.workers)
+    return 0
+
+
+def cmd_intake_service(args) -> int:
+    import pwd
+
+    from .hub.intake import Intake, serve
+    from .hub.settings import HubSettings
+
+    settings = HubSettings.load(args.settings)
+    if not settings.grader_account:
+        raise UsageError("the intake serves a hub run as root (one account per student); in the development mode "
+                         "students submit with nbgrader's own exchange")
+    intake = Intake(settings.layout.exchange, settings.course_id, pwd.getpwnam(settings.grader_account))
+    logging.getLogger().setLevel(logging.INFO)
+    serve(settings.layout.intake_socket, intake, set(settings.students))
     return 0
 
 

@@ -5,21 +5,29 @@ sandbox needs root (it runs each student kernel as a throwaway unprivileged user
 account's nbgrader therefore hands each notebook to this service, run by the hub as root, over
 a unix socket only that account can reach; the service grades it with the same engine and sends
 back the scored notebook, and nbgrader records the scores as usual. The service trusts the
-request no more than a submission: it grades against its own course's hidden checks, always in
-the sandbox, and reads only folders inside its course's ``autograded/`` tree.
+request no more than a submission: it grades against its own course's hidden checks (the course
+``dlcourse hub`` was started with, root's, not the grader account's copy), always in the sandbox.
+It reads no path of the grader account's, where links could lead root anywhere: the request
+carries the files of the submission's folder (regular files only), and the service unpacks them
+into a folder of its own.
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import io
 import json
 import logging
 import os
+import shutil
 import socket
 import socketserver
 import struct
+import tarfile
+import tempfile
 import threading
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import nbformat
 
@@ -28,7 +36,9 @@ from .engine import GradingSettings, NotebookResult, grade_notebook
 from .engine.verdict import CellResult
 
 log = logging.getLogger(__name__)
-REQUEST_LIMIT = 64 << 20  # a notebook of at most 50 MB is graded (batch.py); JSON adds a little
+FILES_LIMIT = 64 << 20  # the files of the submission's folder (its notebooks included), all together
+# a notebook of at most 50 MB is graded (batch.py); the files travel in base64, a third larger
+REQUEST_LIMIT = 50 * 2**20 + FILES_LIMIT * 4 // 3 + (1 << 20)
 _SETTINGS_FROM_CLIENT = ("kernel_name", "cell_timeout", "call_timeout", "seed", "notebook_timeout")
 
 
@@ -48,9 +58,12 @@ def _receive(sock: socket.socket) -> bytes:
 
 def grade_remotely(socket_path: str, nb, assignment: str, *, student: str, workdir: str | None,
                    settings: GradingSettings, notebook_name: str) -> NotebookResult:
-    """Grade ``nb`` (updated in place) through the service listening on ``socket_path``."""
-    request = {"assignment": assignment, "student": student, "workdir": workdir, "notebook_name": notebook_name,
-               "notebook": nb, "settings": {k: getattr(settings, k) for k in _SETTINGS_FROM_CLIENT}}
+    """Grade ``nb`` (updated in place) through the service listening on ``socket_path``; the files of
+    ``workdir``, the submission's folder, go with it."""
+    files = pack_folder(Path(workdir)) if workdir else b""
+    request = {"assignment": assignment, "student": student, "notebook_name": notebook_name, "notebook": nb,
+               "files": base64.b64encode(files).decode(),
+               "settings": {k: getattr(settings, k) for k in _SETTINGS_FROM_CLIENT}}
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.connect(socket_path)
@@ -67,6 +80,53 @@ def grade_remotely(socket_path: str, nb, assignment: str, *, student: str, workd
     nb.update(graded)
     fields = reply["result"]
     return NotebookResult(**{**fields, "cells": [CellResult(**c) for c in fields["cells"]]})
+
+
+def pack_folder(folder: Path) -> bytes:
+    """What is under ``folder`` as an archive, no link followed: links, pipes and devices travel as what they
+    are, so that the service, which grades only regular files and folders, refuses the folder and says why."""
+    out, size = io.BytesIO(), 0
+
+    def regular(info: tarfile.TarInfo):
+        nonlocal size
+        size += info.size if info.isfile() else 0
+        if size > FILES_LIMIT:
+            raise GradingServiceError(f"the files beside the notebook in {folder} hold more than "
+                                      f"{FILES_LIMIT >> 20} MB: too much to grade")
+        info.uid = info.gid = 0
+        info.uname = info.gname = ""
+        return info
+
+    with tarfile.open(fileobj=out, mode="w") as tar:
+        tar.add(folder, arcname=".", filter=regular)
+    return out.getvalue()
+
+
+def unpack_folder(archive: bytes, target: Path):
+    """Unpack what ``pack_folder`` made into ``target``: files and folders only, none of them outside it."""
+    try:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            members = tar.getmembers()
+            if sum(m.size for m in members) > FILES_LIMIT:
+                raise GradingServiceError(f"the submission's files hold more than {FILES_LIMIT >> 20} MB")
+            for member in members:
+                name = PurePosixPath(member.name)
+                if not (member.isfile() or member.isdir()):
+                    kind = "a link" if member.issym() or member.islnk() else "a pipe or a device"
+                    raise GradingServiceError(f"{member.name!r} in the submission's folder is {kind}: only regular "
+                                              "files and folders are graded")
+                if name.is_absolute() or ".." in name.parts:
+                    raise GradingServiceError(f"{member.name!r} in the submission's files leads outside its folder")
+                # made here one by one, never by tarfile's extraction (which makes links, devices, owners)
+                path = target.joinpath(*name.parts)
+                if member.isdir():
+                    path.mkdir(parents=True, exist_ok=True)
+                else:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_bytes(tar.extractfile(member).read())
+                    path.chmod(0o755 if member.mode & 0o100 else 0o644)
+    except (tarfile.TarError, OSError) as exc:
+        raise GradingServiceError(f"the submission's files could not be unpacked: {exc}") from None
 
 
 class _Handler(socketserver.BaseRequestHandler):
@@ -92,7 +152,6 @@ class GradingServer(socketserver.ThreadingUnixStreamServer):
 
     def __init__(self, socket_path: Path, course_root: Path, *, allowed_uids: set[int], workers: int):
         self.course = Course(course_root)
-        self.autograded = (self.course.root / "autograded").resolve()
         self.allowed_uids = allowed_uids
         self.slots = threading.BoundedSemaphore(workers)
         socket_path.unlink(missing_ok=True)
@@ -107,18 +166,22 @@ class GradingServer(socketserver.ThreadingUnixStreamServer):
 
     def grade(self, request: dict) -> dict:
         assignment = self.course.assignment(str(request["assignment"]))
-        workdir = request.get("workdir")
-        if workdir is not None:
-            resolved = Path(workdir).resolve()
-            if not resolved.is_relative_to(self.autograded) or not resolved.is_dir():
-                raise GradingServiceError(f"{workdir} is not a folder of this course's autograded/ tree")
-            workdir = str(resolved)
         asked = {k: request["settings"][k] for k in _SETTINGS_FROM_CLIENT if k in request.get("settings", {})}
         settings = dataclasses.replace(GradingSettings(), **asked, sandbox=True, allow_network=False)
         nb = nbformat.from_dict(request["notebook"])
-        with self.slots:
-            result = grade_notebook(nb, assignment, student=str(request["student"]), workdir=workdir,
-                                    settings=settings, notebook_name=str(request.get("notebook_name", "")))
+        files = base64.b64decode(str(request.get("files", "")), validate=True)
+        # without files, the engine gives the kernel the assignment's helper files, as for `dlcourse grade`
+        workdir = Path(tempfile.mkdtemp(prefix="dlcourse-submission-")) if files else None
+        try:
+            if workdir:
+                unpack_folder(files, workdir)
+            with self.slots:
+                result = grade_notebook(nb, assignment, student=str(request["student"]),
+                                        workdir=workdir and str(workdir), settings=settings,
+                                        notebook_name=str(request.get("notebook_name", "")))
+        finally:
+            if workdir:
+                shutil.rmtree(workdir, ignore_errors=True)
         log.info("%s/%s: %g of %g points (%.1f s)", result.student, result.assignment, result.score,
                  result.max_score, result.seconds)
         return {"notebook": nb, "result": result.to_json()}

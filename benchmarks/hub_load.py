@@ -16,28 +16,20 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import os
-import pwd
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+from simulated_class import simulated_class
 
-from conftest import running_hub  # noqa: E402
-from hub_client import HubUser  # noqa: E402
+from hub_client import HubUser  # noqa: E402 (tests/, on the path through simulated_class)
 
 CELL = "import numpy as np\nprint(np.arange(10).sum())"
-PASSWORD = "load-test-password"
 
 
-def one_student(url: str, name: str) -> tuple[float, float]:
+def one_student(url: str, name: str, password: str) -> tuple[float, float]:
     user = HubUser(url, name)
-    user.login(PASSWORD)
+    user.login(password)
     started = time.monotonic()
     user.start_server(timeout=300)
     to_server = time.monotonic() - started
@@ -69,47 +61,28 @@ def main():
     if os.geteuid() != 0:
         sys.exit("hub_load.py needs root: the hub it measures runs every student as their own unix account")
     biggest = max(args.users)
-    names = [f"hubload-{i:02d}" for i in range(1, biggest + 1)]
-    existed = set()
-    for name in names:
-        try:
-            pwd.getpwnam(name)
-            existed.add(name)
-        except KeyError:
-            pass
-    folder = Path(tempfile.mkdtemp(prefix="dlcourse-hub-load-"))
-    folder.chmod(0o755)
-    roster = folder / "roster.csv"
-    roster.write_text("id,first_name,last_name,email,role\n" + "".join(f"{n},,,,student\n" for n in names)
-                      + "loadadmin,,,,instructor\n")
     print(f"{os.cpu_count()} cores; starting the hub with {biggest} simulated students ...", flush=True)
     rows = []
-    try:
-        with running_hub(folder / "state", "--roster", str(roster)) as hub:
-            admin = HubUser(hub.url, "loadadmin")
-            admin.login(PASSWORD)
-            for n in args.users:
-                class_ = names[:n]
-                started = time.monotonic()
-                with concurrent.futures.ThreadPoolExecutor(max_workers=n) as pool:
-                    futures = {pool.submit(one_student, hub.url, name): name for name in class_}
-                    results, failures = [], []
-                    for future in concurrent.futures.as_completed(futures):
-                        try:
-                            results.append(future.result())
-                        except Exception as exc:  # a failed student is counted, the round goes on
-                            failures.append(f"{futures[future]}: {exc}")
-                wall = time.monotonic() - started
-                rows.append((n, results, failures, wall))
-                print(f"N={n}: done in {wall:.1f} s, {len(failures)} failure(s)", flush=True)
-                for failure in failures:
-                    print(f"  {failure}")
-                stop_servers(hub.url, admin, class_)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        for name in names:
-            if name not in existed:
-                subprocess.run(["userdel", "--remove", name], capture_output=True)
+    with simulated_class("hubload", biggest, "loadadmin") as (hub, names):
+        admin = HubUser(hub.url, "loadadmin")
+        admin.login(hub.password("loadadmin"))
+        for n in args.users:
+            class_ = names[:n]
+            started = time.monotonic()
+            with concurrent.futures.ThreadPoolExecutor(max_workers=n) as pool:
+                futures = {pool.submit(one_student, hub.url, name, hub.password(name)): name for name in class_}
+                results, failures = [], []
+                for future in concurrent.futures.as_completed(futures):
+                    try:
+                        results.append(future.result())
+                    except Exception as exc:  # a failed student is counted, the round goes on
+                        failures.append(f"{futures[future]}: {exc}")
+            wall = time.monotonic() - started
+            rows.append((n, results, failures, wall))
+            print(f"N={n}: done in {wall:.1f} s, {len(failures)} failure(s)", flush=True)
+            for failure in failures:
+                print(f"  {failure}")
+            stop_servers(hub.url, admin, class_)
     print(f"\n{'N':>4} {'server p50':>11} {'server p95':>11} {'cell p50':>9} {'cell p95':>9} {'failures':>9} {'wall':>7}")
     for n, results, failures, wall in rows:
         server = [r[0] for r in results] or [float("nan")]

@@ -31,9 +31,10 @@ c.JupyterHub.cookie_secret_file = str(layout.hub_dir / "cookie_secret")
 # the name it yields must be the person's id in course/roster.csv.
 AUTHENTICATOR = os.environ.get("DLCOURSE_AUTHENTICATOR", "firstuse")
 if AUTHENTICATOR == "firstuse":
-    # students choose their password at their first login; an admin can reset it from the admin page
-    c.JupyterHub.authenticator_class = "firstuseauthenticator.FirstUseAuthenticator"
-    c.FirstUseAuthenticator.dbm_path = str(layout.hub_dir / "passwords.dbm")
+    # FirstUseAuthenticator without its first use: `dlcourse hub` issues each roster member a password, handed
+    # out by the instructor (README: Accounts); failed logins back off per name and per address
+    c.JupyterHub.authenticator_class = "autograders.hub.authenticator.CourseAuthenticator"
+    c.FirstUseAuthenticator.dbm_path = str(layout.passwords)
     c.FirstUseAuthenticator.min_password_length = 8
 elif AUTHENTICATOR == "oauth":
     # any OpenID Connect / OAuth2 provider (a university's SSO, GitHub, Google ...): oauthenticator reads
@@ -63,7 +64,11 @@ else:
     # development mode: every server runs as the one account that started the hub
     c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
     c.SimpleLocalProcessSpawner.home_dir_template = str(layout.homes / "{username}")
+# kernels talk to their server over unix sockets in the user's private runtime folder, not over TCP ports that
+# any account on the machine could connect to (and so read a kernel's output or run code in it)
+IPC_KERNELS = "--KernelManager.transport=ipc"
 c.Spawner.cmd = [str(Path(hub.student_bin) / "jupyterhub-singleuser")]
+c.Spawner.args = [IPC_KERNELS]
 c.Spawner.default_url = "/lab"
 c.Spawner.environment = {
     # nbgrader's exchange and course for the assignment list; formgrader's extensions off
@@ -73,9 +78,16 @@ c.Spawner.environment = {
     "TF_FORCE_GPU_ALLOW_GROWTH": "true",
     "TF_CPP_MIN_LOG_LEVEL": "2",
 }
+if hub.multiuser:
+    # the hub's nbgrader exchange steps (submitting through the intake service), which the students' nbgrader
+    # config names, from a copy of their module in the state folder
+    c.Spawner.environment["PYTHONPATH"] = str(layout.student_python)
 # A server with a TensorFlow kernel training the course's CNN peaks near 1.5 GB; 3 GB leaves room
 # for a second kernel. Enforced by a memory cgroup per user when the hub runs as root.
 c.Spawner.mem_limit = "3G"
+# processes and threads per user (a fork bomb stops there, not at the machine's pid_max) and the largest file
+c.CourseSpawner.max_processes = 1024
+c.CourseSpawner.max_file_size = "2G"
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 90
 # a server start costs seconds of CPU (10 at once: 29 s median on 2 cores, benchmarks/hub_load.py):
@@ -89,38 +101,56 @@ c.JupyterHub.template_vars = {"course_page_html": course_page_html(layout.course
 
 # -- nbgrader: formgrader for instructors, the grading service, the idle culler ------------------
 course = hub.course_id
-c.JupyterHub.load_groups = {
-    f"formgrade-{course}": {"users": list(hub.instructors)},
-    f"nbgrader-{course}": {"users": list(hub.students) + list(hub.instructors)},
-}
+# students get JupyterHub's default role, and the quiz game's: no read:services, which would show them
+# formgrader's internal URL, command and pid
+QUIZ_HOST_SCOPE = "custom:quiz:host"  # the quiz service (autograders/quiz_game/service.py) checks it
+c.JupyterHub.custom_scopes = {QUIZ_HOST_SCOPE: {"description": "Run games of the course's live quiz"}}
+c.JupyterHub.load_groups = {f"formgrade-{course}": {"users": list(hub.instructors)}}
 c.JupyterHub.load_roles = [
     {"name": f"formgrade-{course}", "groups": [f"formgrade-{course}"],
      "scopes": [f"access:services!service={course}", f"read:services!service={course}", "list:services"]},
-    {"name": f"nbgrader-{course}", "groups": [f"nbgrader-{course}"],
-     "scopes": [f"read:services!service={course}", "list:services"]},
+    # the live quiz game: everyone in the course plays, instructors run games
+    {"name": "quiz-players", "users": list(hub.students) + list(hub.instructors),
+     "scopes": ["access:services!service=quiz"]},
+    {"name": "quiz-hosts", "groups": [f"formgrade-{course}"], "scopes": [QUIZ_HOST_SCOPE]},
     {"name": "idle-culler", "services": ["idle-culler"],
      "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
 ]
 formgrader = {
     "name": course,
     "url": f"http://127.0.0.1:{hub.formgrader_port}",
-    "command": [str(Path(grader_bin) / "jupyterhub-singleuser")],
+    "command": [str(Path(grader_bin) / "jupyterhub-singleuser"), IPC_KERNELS],
     "cwd": str(layout.course_dir),
     "environment": {"JUPYTERHUB_DEFAULT_URL": "/formgrader", "PATH": f"{grader_bin}:/usr/local/bin:/usr/bin:/bin",
                     # formgrader's pages load MathJax from this server, not from a CDN (autograders/feedback.py)
                     "JUPYTER_PATH": str(FORMGRADER_JUPYTER_PATH)},
     "oauth_no_confirm": True,
 }
+quiz = {
+    # the live quiz game (README: "The live quiz game"), as the account that owns the course and its gradebook
+    "name": "quiz",
+    "url": f"http://127.0.0.1:{hub.quiz_port}",
+    "command": [str(Path(grader_bin) / "dlcourse"), "quiz", "serve", "--course", str(layout.course_dir)],
+    "cwd": str(layout.course_dir),
+    "environment": {"PATH": f"{grader_bin}:/usr/local/bin:/usr/bin:/bin"},
+    "oauth_no_confirm": True,
+    "oauth_client_allowed_scopes": [QUIZ_HOST_SCOPE],  # in the tokens of those who hold it: the instructors
+}
 services = [
     formgrader,
+    quiz,
     {"name": "idle-culler", "command": [hub.grader_python, "-m", "jupyterhub_idle_culler",
                                          "--timeout=3600", "--cull-every=300"]},
 ]
 if hub.multiuser:
     # formgrader runs as the course's grader account, which owns the course; autograding goes
     # through the grading service, which runs as root to sandbox each student's kernel
-    formgrader["user"] = hub.grader_account
+    formgrader["user"] = quiz["user"] = hub.grader_account
     services.append({"name": "grading", "command": [
-        str(Path(grader_bin) / "dlcourse"), "grading-service", "--course", str(layout.course_dir),
+        str(Path(grader_bin) / "dlcourse"), "grading-service", "--course", hub.course_root,
         "--socket", str(layout.grading_socket), "--allow-user", hub.grader_account]})
+    # students submit through the intake, run as root: it knows who asks from the kernel, reads their folder as
+    # them and writes the submission into inbound/, which only the grader account can otherwise reach
+    services.append({"name": "intake", "command": [
+        str(Path(grader_bin) / "dlcourse"), "intake-service", "--settings", os.environ[SETTINGS_ENV]]})
 c.JupyterHub.services = services

@@ -15,9 +15,12 @@ import pytest
 from autograders.course import COURSE_PAGE, Course
 from autograders.hub.roster import read_roster
 from autograders.hub.settings import GRADER_ACCOUNT
+from browser import chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+# the real unix accounts a test's hub uses: the demo roster's and the grader's
+DEMO_ACCOUNTS = [member.id for member in read_roster(ROOT / "course" / "roster.csv").members] + [GRADER_ACCOUNT]
 
 
 def venv_env():
@@ -77,30 +80,22 @@ class RunningHub:
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
 
+    def password(self, name: str) -> str:
+        """The password ``dlcourse hub`` issued to ``name`` (from its root-only file)."""
+        from autograders.hub.credentials import issued
+        from autograders.hub.settings import Layout
 
-@contextlib.contextmanager
-def running_hub(state: Path, *options):
-    """The real hub (``dlcourse hub``) on a free port with its state in ``state``; stopped afterwards."""
-    from autograders.hub.launch import stop
-    from autograders.hub.prepare import free_port
+        return issued(Layout(self.state.resolve()))[name]
 
-    state.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    log = state.parent / f"{state.name}-hub.log"
-    with open(log, "w") as out:
-        process = subprocess.Popen([BIN / "dlcourse", "hub", "--port", str(port), "--state-dir", state, *options],
-                                   cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=venv_env(),
-                                   start_new_session=True)
-    hub = RunningHub(f"http://127.0.0.1:{port}", state, log, process)
-    try:
-        deadline = time.monotonic() + 300
-        while "The course is up" not in hub.log_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"the hub did not come up:\n{hub.log_text()[-6000:]}")
-            time.sleep(0.5)
-        yield hub
-    finally:
-        stop(process)
+    def logged_in(self, name: str, *, server: bool = True):
+        """``name`` logged in with their issued password, their server started unless ``server`` is False."""
+        from hub_client import HubUser
+
+        user = HubUser(self.url, name)
+        user.login(self.password(name))
+        if server:
+            user.start_server()
+        return user
 
 
 def _paths_in(folder: Path) -> set[Path]:
@@ -144,6 +139,33 @@ def homes_left_as_found(accounts):
             assert not left, f"the tests left files in {home} that could not be removed: {left[:10]}"
 
 
+@contextlib.contextmanager
+def running_hub(state: Path, *options):
+    """The real hub (``dlcourse hub``) on a free port with its state in ``state``; stopped afterwards."""
+    from autograders.hub.launch import stop
+    from autograders.hub.prepare import free_port
+
+    state.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log = state.parent / f"{state.name}-hub.log"
+    # the demo accounts' homes are cleaned after the hub (and every server it spawned) has stopped
+    with homes_left_as_found(DEMO_ACCOUNTS):
+        with open(log, "w") as out:
+            process = subprocess.Popen([BIN / "dlcourse", "hub", "--port", str(port), "--state-dir", state, *options],
+                                       cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=venv_env(),
+                                       start_new_session=True)
+        hub = RunningHub(f"http://127.0.0.1:{port}", state, log, process)
+        try:
+            deadline = time.monotonic() + 300
+            while "The course is up" not in hub.log_text():
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"the hub did not come up:\n{hub.log_text()[-6000:]}")
+                time.sleep(0.5)
+            yield hub
+        finally:
+            stop(process)
+
+
 @pytest.fixture(scope="session")
 def course_hub():
     """The course's hub, run as root with the demo roster (alice, bob, carol, instructor)."""
@@ -157,11 +179,26 @@ def course_hub():
     private = {d: d.stat().st_mode for d in ROOT.parents if not d.stat().st_mode & 0o001}
     for folder_above, mode in private.items():
         folder_above.chmod(mode | 0o001)
-    accounts = [m.id for m in read_roster(ROOT / "course" / "roster.csv").members] + [GRADER_ACCOUNT]
     try:
-        with homes_left_as_found(accounts), running_hub(folder / "state") as hub:
+        with running_hub(folder / "state") as hub:
             yield hub
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         for folder_above, mode in private.items():
             folder_above.chmod(mode)
+
+
+@pytest.fixture(scope="session")
+def instructor(course_hub):
+    """The demo instructor, logged in with formgrader open (its OAuth hand-shake and XSRF cookie done)."""
+    from hub_client import FORMGRADER, logged_in
+
+    user = logged_in(course_hub, "instructor", server=False)
+    user.open_page(FORMGRADER, "formgrader")
+    return user
+
+
+@pytest.fixture
+def browser():
+    with chromium() as headless:
+        yield headless

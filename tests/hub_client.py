@@ -6,18 +6,21 @@ to the user's server, the server's REST API with its XSRF token, a kernel's webs
 
 from __future__ import annotations
 
+import contextlib
 import json
+import pwd
+import shutil
 import time
 import uuid
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
 import websocket
 
 
-# the demo roster's passwords in the tests: the first login sets them (FirstUseAuthenticator)
-DEMO_PASSWORDS = {"alice": "alice-password", "bob": "bob-password", "carol": "carol-password",
-                  "instructor": "instructor-password"}
+COURSE = {"course_id": "dl-course"}
+FORMGRADER = "/services/dl-course/"
 
 
 class HubError(AssertionError):
@@ -32,12 +35,16 @@ class HubUser:
 
     # -- the hub -----------------------------------------------------------------------------
     def login(self, password: str):
-        self.http.get(f"{self.base}/hub/login").raise_for_status()
-        reply = self.http.post(f"{self.base}/hub/login", allow_redirects=False, data={
-            "username": self.name, "password": password, "_xsrf": self._xsrf("/hub/")})
+        reply = self.try_login(password)
         if reply.status_code != 302:
             raise HubError(f"{self.name} could not log in: HTTP {reply.status_code}")
         return reply
+
+    def try_login(self, password: str) -> requests.Response:
+        """The login form sent as a browser sends it; 302 when it worked."""
+        self.http.get(f"{self.base}/hub/login").raise_for_status()
+        return self.http.post(f"{self.base}/hub/login", allow_redirects=False, data={
+            "username": self.name, "password": password, "_xsrf": self.xsrf("/hub/")})
 
     def start_server(self, timeout: float = 180) -> float:
         """Ask for the server as the spawn page does, wait until it answers; returns the seconds taken."""
@@ -61,7 +68,7 @@ class HubUser:
 
     def hub_api(self, method: str, path: str, **kwargs) -> requests.Response:
         return self.http.request(method, f"{self.base}/hub/api/{path}",
-                                 headers={"X-XSRFToken": self._xsrf("/hub/")}, **kwargs)
+                                 headers={"X-XSRFToken": self.xsrf("/hub/")}, **kwargs)
 
     # -- the user's server, or a hub service (formgrader) ---------------------------------------
     def server_url(self, path: str = "", user: str | None = None) -> str:
@@ -75,7 +82,7 @@ class HubUser:
 
     def api(self, method: str, prefix: str, path: str, **kwargs) -> requests.Response:
         """A REST call under ``prefix`` with the XSRF token its pages set (open one first)."""
-        return self.http.request(method, f"{self.base}{prefix}{path}", headers={"X-XSRFToken": self._xsrf(prefix)},
+        return self.http.request(method, f"{self.base}{prefix}{path}", headers={"X-XSRFToken": self.xsrf(prefix)},
                                  **kwargs)
 
     def server_api(self, method: str, path: str, **kwargs) -> requests.Response:
@@ -95,11 +102,17 @@ class HubUser:
 
     def run_code(self, code: str, timeout: float = 120) -> str:
         """Start a kernel, run ``code`` in it over its websocket, return its stdout (errors raise)."""
+        with self.kernel() as run:
+            return run(code, timeout)
+
+    @contextlib.contextmanager
+    def kernel(self):
+        """A kernel of this user's server for several cells: yields ``run(code, timeout=120) -> stdout``."""
         kernel = self.server_api("POST", "api/kernels", json={"name": "python3"})
         kernel.raise_for_status()
         kernel_id = kernel.json()["id"]
         try:
-            return self._execute(kernel_id, code, timeout)
+            yield lambda code, timeout=120: self._execute(kernel_id, code, timeout)
         finally:
             self.server_api("DELETE", f"api/kernels/{kernel_id}")
 
@@ -139,8 +152,38 @@ class HubUser:
             raise HubError(f"{self.name}'s cell failed: {error}")
         return "".join(out)
 
-    def _xsrf(self, path: str) -> str:
+    def xsrf(self, path: str) -> str:
         for cookie in self.http.cookies:
             if cookie.name == "_xsrf" and cookie.path == path:
                 return cookie.value
         raise HubError(f"no XSRF cookie for {path} yet: open a page under it first")
+
+
+def logged_in(hub, name, *, server=True) -> HubUser:
+    """``name`` logged in to the test's ``hub`` with the password it issued (conftest's ``RunningHub``)."""
+    return hub.logged_in(name, server=server)
+
+
+def formgrader(instructor: HubUser, method: str, path: str):
+    """formgrader's REST API, as its pages call it (open a formgrader page first)."""
+    reply = instructor.api(method, FORMGRADER, f"formgrader/api/{path}")
+    reply.raise_for_status()
+    answer = reply.json()
+    if isinstance(answer, dict) and answer.get("success") is False:
+        raise AssertionError(f"formgrader {path}: {answer.get('error') or answer.get('log')}")
+    return answer
+
+
+def entries(listing, assignment, status):
+    """The assignment list's entries of ``assignment`` in ``status`` (one per submission once submitted)."""
+    return [a for a in listing["value"] if a["assignment_id"] == assignment and a["status"] == status]
+
+
+def forget_assignment(account: str, assignment: str):
+    """Remove a demo account's fetched copy of ``assignment`` and its nbgrader cache (submissions, feedback)."""
+    try:
+        home = Path(pwd.getpwnam(account).pw_dir)
+    except KeyError:
+        return
+    shutil.rmtree(home / assignment, ignore_errors=True)
+    shutil.rmtree(home / ".local" / "share" / "jupyter" / "nbgrader_cache", ignore_errors=True)

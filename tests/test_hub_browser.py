@@ -6,19 +6,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import pytest
-from hub_client import DEMO_PASSWORDS
-
 from autograders.course import COURSE_PAGE, Course
 from autograders.schedule import read_schedule
-from browser import chromium, offline_page
+from browser import offline_page
 from conftest import ROOT
-
-
-@pytest.fixture
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 def screenshot(page, path):
@@ -32,7 +23,7 @@ def test_a_student_logs_in_and_sees_the_course_in_order_with_its_deadlines(cours
     page = offline_page(browser, urlsplit(course_hub.url).netloc, blocked, viewport={"width": 1400, "height": 900})
     page.goto(f"{course_hub.url}/hub/login")
     page.fill("#username_input", "carol")
-    page.fill("#password_input", DEMO_PASSWORDS["carol"])
+    page.fill("#password_input", course_hub.password("carol"))
     page.click("#login_submit")
     page.wait_for_url("**/user/carol/lab**", timeout=180_000)  # the spawn page, then JupyterLab
     page.wait_for_selector("#jp-main-dock-panel", timeout=60_000)

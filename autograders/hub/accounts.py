@@ -7,9 +7,9 @@ to everyone else, except the students' environment their servers run from.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
-import shutil
 import stat
 import subprocess
 from pathlib import Path
@@ -36,15 +36,30 @@ def ensure_user(name: str, *, system: bool = False) -> pwd.struct_passwd:
     home = Path(account.pw_dir)
     if not home.is_dir():
         home.mkdir(parents=True)
-        os.chown(home, account.pw_uid, account.pw_gid)
+        own(home, account, 0o700)
     # an account made by an older setup, or by hand, may have a home others can read
-    home.chmod(stat.S_IMODE(home.stat().st_mode) & 0o700)
+    with _folder(home) as fd:
+        os.fchmod(fd, stat.S_IMODE(os.fstat(fd).st_mode) & 0o700)
     return account
 
 
 def own(path: Path, account: pwd.struct_passwd, mode: int):
-    os.chown(path, account.pw_uid, account.pw_gid)
-    path.chmod(mode)
+    """Give the folder ``path`` to ``account``; a link there is refused, not followed."""
+    with _folder(path) as fd:
+        os.fchown(fd, account.pw_uid, account.pw_gid)
+        os.fchmod(fd, mode)
+
+
+@contextlib.contextmanager
+def _folder(path: Path):
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError as exc:
+        raise AccountError(f"{path} is not a folder (a link is not followed): {exc.strerror}") from None
+    try:
+        yield fd
+    finally:
+        os.close(fd)
 
 
 def close_checkout(repo: Path, grader: pwd.struct_passwd) -> list[str]:
@@ -74,33 +89,25 @@ def close_checkout(repo: Path, grader: pwd.struct_passwd) -> list[str]:
     return changed
 
 
+def controlled_by_others(path: Path) -> str | None:
+    """Why an account other than root could replace ``path`` or what is in it, or None.
+
+    ``path`` must be root's and writable by root only; each folder above it root's and writable by
+    root only, or sticky (as /tmp: others cannot rename or remove what root made there).
+    """
+    for folder in [path, *path.parents]:
+        info = folder.lstat()
+        if info.st_uid != 0:
+            return f"{folder} belongs to uid {info.st_uid}"
+        open_to_others = stat.S_IMODE(info.st_mode) & 0o022
+        if open_to_others and (folder == path or not info.st_mode & stat.S_ISVTX):
+            return f"{folder} is writable by others (mode {oct(stat.S_IMODE(info.st_mode))})"
+    return None
+
+
 def unreachable_by_others(path: Path) -> str | None:
     """Why another user could not run ``path`` (a folder above it they cannot pass), or None."""
     for folder in reversed(path.resolve().parents):
         if not stat.S_IMODE(folder.stat().st_mode) & 0o001:
             return f"{folder} is not traversable by other users (mode {oct(stat.S_IMODE(folder.stat().st_mode))})"
     return None
-
-
-def copy_tree_as(source: Path, target: Path, account: pwd.struct_passwd | None) -> list[str]:
-    """Copy the files of ``source`` that ``target`` lacks or holds differently; returns their paths.
-
-    Files only in ``target`` stay: what the instructor added on the hub is theirs.
-    """
-    copied = []
-    for path in sorted(source.rglob("*")):
-        if "__pycache__" in path.parts or ".ipynb_checkpoints" in path.parts or not path.is_file():
-            continue
-        dest = target / path.relative_to(source)
-        if dest.is_file() and dest.read_bytes() == path.read_bytes():
-            continue
-        missing = [p for p in (dest.parent, *dest.parent.parents) if p.is_relative_to(target) and not p.is_dir()]
-        for made in reversed(missing):
-            made.mkdir()
-            if account:
-                own(made, account, 0o755)
-        shutil.copy2(path, dest)
-        if account:
-            os.chown(dest, account.pw_uid, account.pw_gid)
-        copied.append(str(dest.relative_to(target)))
-    return copied

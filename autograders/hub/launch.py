@@ -66,7 +66,8 @@ def _signal(process: subprocess.Popen, sig: int):
 def banner(settings: HubSettings, authenticator: str) -> str:
     lines = ["", f"The course is up: {settings.url}"]
     if authenticator == "firstuse":
-        lines.append("Log in with a roster id; the first login sets that person's password (8+ characters).")
+        lines.append(f"Log in with a roster id and the password issued to it, in {settings.layout.initial_passwords} "
+                     "(root only); `dlcourse new-password ID` issues a new one.")
     lines.append(f"  students:    {', '.join(settings.students) or '(none)'}")
     lines.append(f"  instructors: {', '.join(settings.instructors) or '(none)'} (hub admins; formgrader is the "
                  f"'{settings.course_id}' service on the hub's home page)")

@@ -7,6 +7,7 @@ the grader account. Run as anyone else it sets up the development mode: one acco
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -17,8 +18,11 @@ from pathlib import Path
 
 from ..course import Course
 from ..engine.sandbox import student_python
+from ..quiz_game.banks import FOLDER as QUIZ_BANKS
+from ..regular_files import TreeError, open_folder
 from ..schedule import SCHEDULE_FILE
-from . import accounts
+from . import accounts, course_files, exchange
+from .exchange import STUDENT_MODULE, STUDENT_STEPS
 from .roster import read_roster
 from .settings import COURSE_ID, GRADER_ACCOUNT, HubSettings, Layout
 
@@ -27,6 +31,9 @@ CHECKOUT = Path(__file__).resolve().parents[2]
 # prompt, which would ask every student to let their server fetch news from the internet
 _DISABLED_LAB_EXTENSIONS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
                             "@jupyter/nbgrader:course-list", "@jupyterlab/apputils-extension:announcements")
+# kernels that nbgrader starts itself (validate, in users' servers and in formgrader) talk over unix sockets in
+# the user's private runtime folder, not over TCP ports that any account on the machine may connect to
+IPC_KERNELS = 'c.KernelManager.transport = "ipc"'
 _INSTRUCTOR_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list")
 
 
@@ -65,6 +72,9 @@ def prepare(course: Course, roster_path: Path, state: Path, *, ip: str, port: in
     roster = read_roster(roster_path)
     layout = Layout(state.resolve())
     layout.state.mkdir(parents=True, exist_ok=True)
+    if multiuser and (reason := accounts.controlled_by_others(layout.state)):
+        raise HubSetupError(f"the state folder {layout.state} could be changed by another account than root: "
+                            f"{reason}. Choose another --state-dir")
     layout.state.chmod(0o755)
     if multiuser and (reason := accounts.unreachable_by_others(layout.state / "exchange")):
         raise HubSetupError(f"the state folder {layout.state} must be reachable by every user (their servers use "
@@ -82,19 +92,23 @@ def prepare(course: Course, roster_path: Path, state: Path, *, ip: str, port: in
         if not course.root.is_relative_to(CHECKOUT):
             course.root.chmod(course.root.stat().st_mode & 0o700)
     _course_folder(course, roster_path, layout, grader, log)
-    _exchange(layout)
-    _student_config(layout)
+    _exchange(layout, grader)
+    _student_config(layout, multiuser)
     if multiuser:
         layout.grading_dir.mkdir(exist_ok=True)
         os.chown(layout.grading_dir, 0, grader.pw_gid)
         layout.grading_dir.chmod(0o750)
+        layout.intake_dir.mkdir(exist_ok=True)  # its socket is for everyone: who asks is the kernel's to say
+        os.chown(layout.intake_dir, 0, 0)
+        layout.intake_dir.chmod(0o755)
     else:
         layout.homes.mkdir(exist_ok=True)
     _release(layout, grader, log)
 
     settings = HubSettings(
         state_dir=str(layout.state), ip=ip, port=port, hub_port=free_port(), proxy_api_port=free_port(),
-        formgrader_port=free_port(), multiuser=multiuser, students=[m.id for m in roster.students],
+        formgrader_port=free_port(), quiz_port=free_port(), multiuser=multiuser, course_root=str(course.root),
+        students=[m.id for m in roster.students],
         instructors=[m.id for m in roster.instructors], grader_python=sys.executable, student_bin=str(student_bin))
     settings.save()
     return settings
@@ -106,49 +120,102 @@ def _course_folder(course: Course, roster_path: Path, layout: Layout, grader, lo
     folder.mkdir(exist_ok=True)
     if grader:
         accounts.own(folder, grader, 0o700)
-    for path in accounts.copy_tree_as(course.source_dir, folder / "source", grader):
-        log(f"course source updated: {path}")
-    shutil.copyfile(roster_path, folder / "roster.csv")
-    shutil.copyfile(course.root / SCHEDULE_FILE, folder / SCHEDULE_FILE)
     lines = ['"""nbgrader configuration of the course on the hub (written by `dlcourse hub` at each start)."""',
              "from autograders.nbgrader_step import use_grading_engine", "",
              "c = get_config()  # noqa: F821",
              f"c.CourseDirectory.root = {str(folder)!r}",
              f"c.CourseDirectory.course_id = {COURSE_ID!r}",
              f"c.Exchange.root = {str(layout.exchange)!r}",
-             "use_grading_engine(c)"]
+             IPC_KERNELS,
+             "use_grading_engine(c)",
+             "from autograders.hub.grader_exchange import use_hub_exchange",
+             "use_hub_exchange(c)"]
     if grader:
         lines += ["# as the grader account this process cannot sandbox kernels: root's grading service does",
                   f"c.GradeWithHiddenChecks.grading_service = {str(layout.grading_socket)!r}"]
-    (folder / "nbgrader_config.py").write_text("\n".join(lines) + "\n")
-    if grader:
-        for name in ("roster.csv", SCHEDULE_FILE, "nbgrader_config.py"):
-            accounts.own(folder / name, grader, 0o600)
+    archive = course_files.pack({**course_files.folder_files(course.source_dir, "source"),
+                                 **course_files.folder_files(course.root / QUIZ_BANKS, QUIZ_BANKS),
+                                 "roster.csv": roster_path, SCHEDULE_FILE: course.root / SCHEDULE_FILE,
+                                 "nbgrader_config.py": ("\n".join(lines) + "\n").encode()})
+    # written by the grader account's own process: root follows no link the grader account put there
+    done = _as_grader(["-m", "autograders.hub.course_files", str(folder)], layout, grader, stdin=archive)
+    if done.returncode != 0:
+        raise HubSetupError(f"writing the course's files into {folder} failed:\n{done.stderr.decode().strip()[-4000:]}")
+    for line in done.stdout.decode().splitlines():
+        log(line)
 
 
-def _exchange(layout: Layout):
-    # nbgrader wants its exchange root world-writable; the sticky bit keeps anyone from
-    # renaming or deleting the course's folder in it, which the grader account creates
+def _exchange(layout: Layout, grader):
+    """nbgrader's exchange: its root is root's, so that nobody else can make a course's folder in it; the hub
+    makes this course's for the grader account, with ``outbound/`` and ``feedback/`` as nbgrader would make them
+    and ``inbound/`` the grader account's alone (students submit through the intake service)."""
     layout.exchange.mkdir(exist_ok=True)
-    layout.exchange.chmod(0o1777)
+    root = _folder(layout.exchange)
+    try:
+        if grader:
+            os.fchown(root, 0, 0)
+        os.fchmod(root, 0o755)
+        course = _owned_folder(root, COURSE_ID, grader, 0o755)
+        try:
+            for name, mode in (("outbound", 0o755), ("inbound", 0o700), ("feedback", 0o711)):
+                os.close(_owned_folder(course, name, grader, mode))
+        finally:
+            os.close(course)
+    finally:
+        os.close(root)
 
 
-def _student_config(layout: Layout):
+def _folder(path, dir_fd=None) -> int:
+    try:
+        return open_folder(path, dir_fd=dir_fd)
+    except TreeError as exc:
+        raise HubSetupError(f"the exchange: {exc}") from None
+
+
+def _owned_folder(parent: int, name: str, grader, mode: int) -> int:
+    """The folder ``name`` in ``parent``, made if missing, with ``mode``; never reached through a link. One the
+    grader account does not own was made by someone else (while the exchange was open to all): refused."""
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(name, mode, dir_fd=parent)
+        if grader:
+            os.chown(name, grader.pw_uid, grader.pw_gid, dir_fd=parent, follow_symlinks=False)
+    fd = _folder(name, dir_fd=parent)
+    owner = os.fstat(fd).st_uid
+    if owner != (grader.pw_uid if grader else os.geteuid()):
+        os.close(fd)
+        raise HubSetupError(f"the exchange's folder {name} belongs to uid {owner}, not to the course: someone made it "
+                            "while the exchange was open to everyone. Move it out of the exchange (it may hold "
+                            "submissions) and start the hub again")
+    os.fchmod(fd, mode)
+    return fd
+
+
+def _student_config(layout: Layout, multiuser: bool):
     folder = layout.student_config
     (folder / "labconfig").mkdir(parents=True, exist_ok=True)
     for path in (folder, folder / "labconfig"):
         path.chmod(0o755)
+    exchange_steps = []
+    if multiuser:
+        # the hub's exchange steps, from a copy of their module that students' servers import
+        layout.student_python.mkdir(exist_ok=True)
+        layout.student_python.chmod(0o755)
+        exchange_steps = [f"c.ExchangeFactory.{setting} = {f'{STUDENT_MODULE}.{name}'!r}"
+                          for setting, name in STUDENT_STEPS.items()]
+        exchange_steps.append(f"c.HubSubmit.intake_socket = {str(layout.intake_socket)!r}")
     files = {
         folder / "nbgrader_config.py": "\n".join([
             '"""nbgrader in users\' servers: the course and its exchange (written by `dlcourse hub`)."""',
             "c = get_config()  # noqa: F821",
             f"c.CourseDirectory.course_id = {COURSE_ID!r}",
-            f"c.Exchange.root = {str(layout.exchange)!r}", ""]),
+            f"c.Exchange.root = {str(layout.exchange)!r}", IPC_KERNELS, *exchange_steps, ""]),
         folder / "jupyter_server_config.json": json.dumps(
             {"ServerApp": {"jpserver_extensions": dict.fromkeys(_INSTRUCTOR_SERVER_EXTENSIONS, False)}}, indent=2),
         folder / "labconfig" / "page_config.json": json.dumps(
             {"disabledExtensions": dict.fromkeys(_DISABLED_LAB_EXTENSIONS, True)}, indent=2),
     }
+    if multiuser:
+        files[layout.student_python / f"{STUDENT_MODULE}.py"] = Path(exchange.__file__).read_text()
     for path, text in files.items():
         path.write_text(text)
         path.chmod(0o644)
@@ -156,17 +223,18 @@ def _student_config(layout: Layout):
 
 def _release(layout: Layout, grader, log):
     """Add the roster to the gradebook and release what changed, as the account that owns the course."""
-    env = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
-    as_grader = {}
-    if grader:
-        env["HOME"] = grader.pw_dir
-        as_grader = {"user": grader.pw_uid, "group": grader.pw_gid, "extra_groups": []}
-    else:
-        env["HOME"] = os.environ.get("HOME", str(layout.state))
-    done = subprocess.run([sys.executable, "-m", "autograders.hub.release", str(layout.course_dir),
-                           str(layout.course_dir / "roster.csv")], cwd=layout.course_dir, env=env,
-                          capture_output=True, text=True, **as_grader)
-    for line in done.stdout.splitlines():
+    done = _as_grader(["-m", "autograders.hub.release", str(layout.course_dir), str(layout.course_dir / "roster.csv")],
+                      layout, grader)
+    for line in done.stdout.decode().splitlines():
         log(line)
     if done.returncode != 0:
-        raise HubSetupError(f"releasing the assignments failed:\n{done.stderr.strip()[-4000:]}")
+        raise HubSetupError(f"releasing the assignments failed:\n{done.stderr.decode().strip()[-4000:]}")
+
+
+def _as_grader(args: list[str], layout: Layout, grader, stdin: bytes = b"") -> subprocess.CompletedProcess:
+    """This Python with ``args``, run as the grader account (as this account in the development mode)."""
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
+           "HOME": grader.pw_dir if grader else os.environ.get("HOME", str(layout.state))}
+    as_grader = {"user": grader.pw_uid, "group": grader.pw_gid, "extra_groups": []} if grader else {}
+    return subprocess.run([sys.executable, *args], cwd=layout.course_dir, env=env, input=stdin,
+                          capture_output=True, **as_grader)
