@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 CHROMIUM = shutil.which("chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"  # kept after the run, for a person to look at
 
 
 @contextlib.contextmanager
@@ -40,3 +42,13 @@ def offline_page(browser, allowed_netloc: str, blocked: list[str], **options):
 
     page.route("**/*", handle)
     return page
+
+
+def screenshot(page, folder: str, name: str) -> Path:
+    """The whole page as ``test-artifacts/<folder>/<name>.png``."""
+    path = ARTIFACTS / folder / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
+    print(f"screenshot: {path}")
+    return path

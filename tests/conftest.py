@@ -198,7 +198,8 @@ def instructor(course_hub):
     return user
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def browser():
+    """One headless Chromium for the session's browser tests (each opens its own pages or contexts)."""
     with chromium() as headless:
         yield headless

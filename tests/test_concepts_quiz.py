@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 from conftest import ROOT, grade, released
-from notebooks import student_notebook
+from notebooks import raised_cells, student_notebook
 
 VARIANTS = ["q06", "q11", "q12", "q13", "q14"]
 QUESTIONS = [f"q{i:02d}" for i in range(1, 16)]
@@ -69,6 +69,7 @@ def scores(result):
 def test_source_scores_full_marks_for_any_student(tmp_path, student):
     r = grade([ROOT / "course/source/concepts_quiz/concepts_quiz.ipynb"], tmp_path, "--student", student)[student]
     assert r["score"] == r["max_score"] == 20.0, r["cells"]
+    assert raised_cells(r) == []
 
 
 def test_neighbours_get_different_numbers():

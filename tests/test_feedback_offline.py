@@ -3,7 +3,7 @@
 A student's graded notebook gets its feedback from the real ``nbgrader generate_feedback``; a Jupyter
 server of the course (the grader's environment, with formgrader, as the hub's formgrader service runs it)
 serves the feedback where a student's fetched copy sits, and formgrader's own pages. Screenshots are kept
-in pytest's tmp folder (their paths are printed).
+in test-artifacts/feedback/.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from autograders.hub.prepare import free_port
 from autograders.hub.release import record_due_dates
 from autograders.hub.settings import COURSE_ID
 from autograders.schedule import read_schedule
-from browser import chromium, offline_page
+from browser import offline_page, screenshot
 from conftest import BIN, ROOT, run
 
 FETCHED = "activations/feedback/2027-01-18 09:00:00.000000 UTC"  # where fetch_feedback puts a student's copy
@@ -85,12 +85,6 @@ def server(course):
         log.close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
-
-
 def visit(browser, server, path, blocked):
     url, token = server
     page = offline_page(browser, url.removeprefix("http://"), blocked, viewport={"width": 1280, "height": 900})
@@ -98,7 +92,7 @@ def visit(browser, server, path, blocked):
     return page
 
 
-def test_feedback_renders_its_maths_offline_and_fits_the_page(course, server, browser, tmp_path):
+def test_feedback_renders_its_maths_offline_and_fits_the_page(course, server, browser):
     blocked = []
     page = visit(browser, server, f"files/{FETCHED}/activations.html", blocked)
     page.wait_for_function(MATHJAX_DONE, timeout=60_000)
@@ -113,9 +107,7 @@ def test_feedback_renders_its_maths_offline_and_fits_the_page(course, server, br
     assert borders == 0
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1")
     assert page.evaluate("window.PWNED === undefined"), "a script from the student's notebook ran in the page"
-    screenshot = tmp_path / "feedback.png"
-    page.screenshot(path=str(screenshot), full_page=True)
-    print(f"screenshot: {screenshot}")
+    screenshot(page, "feedback", "feedback")
     assert blocked == [], f"the feedback page asked the internet for {blocked}"
 
 
@@ -129,7 +121,7 @@ def test_feedback_names_each_check_and_scores_it_once(course):
         assert not cell.select(".output_execute_result") and "Out[" not in cell.get_text(), grade_id
 
 
-def test_formgrader_lists_the_assignments_in_course_order_with_due_dates(course, server, browser, tmp_path):
+def test_formgrader_lists_the_assignments_in_course_order_with_due_dates(course, server, browser):
     blocked = []
     page = visit(browser, server, "formgrader/manage_assignments", blocked)
     page.wait_for_selector("td.name", timeout=60_000)
@@ -141,9 +133,7 @@ def test_formgrader_lists_the_assignments_in_course_order_with_due_dates(course,
     assert [name for name, _ in rows] == [a.name for a in schedule.assignments] + [COURSE_PAGE], rows
     for entry, (_, shown) in zip(schedule.assignments, rows):
         assert entry.due.strftime("%Y-%m-%d") in shown, (entry.name, shown)
-    screenshot = tmp_path / "formgrader-assignments.png"
-    page.screenshot(path=str(screenshot), full_page=True)
-    print(f"screenshot: {screenshot}")
+    screenshot(page, "feedback", "formgrader-assignments")
     assert blocked == [], f"formgrader asked the internet for {blocked}"
 
 

@@ -1,6 +1,6 @@
 """A student's first visit in a real browser: headless Chromium (Debian's, driven by Playwright) logs in to
 the hub, opens JupyterLab and nbgrader's assignment list, then the hub's home page with the course page.
-Every request outside the hub is blocked; screenshots are kept in pytest's tmp folder (their paths are printed)."""
+Every request outside the hub is blocked; screenshots are kept in test-artifacts/hub/."""
 
 from __future__ import annotations
 
@@ -8,17 +8,11 @@ from urllib.parse import urlsplit
 
 from autograders.course import COURSE_PAGE, Course
 from autograders.schedule import read_schedule
-from browser import offline_page
+from browser import offline_page, screenshot
 from conftest import ROOT
 
 
-def screenshot(page, path):
-    page.screenshot(path=str(path), full_page=True)
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
-    print(f"screenshot: {path}")
-
-
-def test_a_student_logs_in_and_sees_the_course_in_order_with_its_deadlines(course_hub, browser, tmp_path):
+def test_a_student_logs_in_and_sees_the_course_in_order_with_its_deadlines(course_hub, browser):
     blocked = []
     page = offline_page(browser, urlsplit(course_hub.url).netloc, blocked, viewport={"width": 1400, "height": 900})
     page.goto(f"{course_hub.url}/hub/login")
@@ -39,7 +33,7 @@ def test_a_student_logs_in_and_sees_the_course_in_order_with_its_deadlines(cours
         released.get_by_text(name, exact=True).wait_for(timeout=60_000)
     # the course page comes first: it tells the order, which the list (alphabetical) cannot
     assert released.locator(".item_name").first.inner_text().strip() == COURSE_PAGE
-    screenshot(page, tmp_path / "assignment-list.png")
+    screenshot(page, "hub", "assignment-list")
 
     # the hub's home page: the course page, its schedule numbered in course order with the due dates
     page.goto(f"{course_hub.url}/hub/home")
@@ -49,5 +43,5 @@ def test_a_student_logs_in_and_sees_the_course_in_order_with_its_deadlines(cours
         assert row.startswith(f"{entry.number}\t") and entry.name in row and entry.due_text in row, row
     assert len(shown) == len(schedule.assignments) + 1  # and the total time
     assert "Hidden checks" in page.inner_text("#course-page")
-    screenshot(page, tmp_path / "hub-home.png")
+    screenshot(page, "hub", "hub-home")
     assert blocked == [], f"the pages asked the internet for {blocked}"

@@ -10,7 +10,8 @@ import nbformat
 import pytest
 
 from conftest import ROOT, grade, released
-from notebooks import CORPUS, assert_scores_as_expected, autograded_cells_full, expectations, write_submission
+from notebooks import (CORPUS, assert_scores_as_expected, autograded_cells_full, expectations, raised_cells,
+                       write_submission)
 
 ASSIGNMENT = "tensorflow_basics"
 CASES = sorted(p.stem for p in (CORPUS / ASSIGNMENT).glob("*.py"))
@@ -37,6 +38,7 @@ def test_corpus_submission_scores_what_it_says(graded, case):
 def test_instructors_notebook_scores_full_marks(graded):
     result = graded["source"]
     assert autograded_cells_full(result), [(c["grade_id"], c["feedback"]) for c in result["cells"]]
+    assert raised_cells(result) == []  # every cell of it runs without an error (its only execution in the tests)
 
 
 def test_released_notebook_scores_zero(graded):

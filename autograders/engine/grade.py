@@ -128,7 +128,7 @@ def grade_notebook(nb, assignment, *, student=None, workdir=None, settings=Gradi
                 write_verdicts(nb, outcomes)
                 result.device = _device(kernel)
                 result.checks = [{"grade_id": o.grade_id, "name": o.name, "passed": o.passed} for o in outcomes]
-            result.notes += runner.problems
+            result.notes += runner.problems + runner.raised()
         result.cells = cell_results(nb)
         result.score = round(sum(c.score or 0.0 for c in result.cells), 4)
     finally:
