@@ -5,7 +5,8 @@ the lines inside the source notebook's solution regions, and the code lines of t
 assignment's ``hidden_checks.py`` and ``reference.py`` (docstrings, comments and
 imports excluded: check descriptions are meant for students, and imports say
 nothing). A student-visible file leaks when one of its lines contains a
-fingerprint. Short lines are not fingerprints: ``return x`` is everyone's.
+fingerprint of its own assignment or of any other: the assignments are released
+together, so no notebook may carry another one's answers. Short lines are not fingerprints: ``return x`` is everyone's.
 
 Two entry points: ``dlcourse audit`` (released files and generated feedback), and
 ``RefuseLeakingRelease``, a step of nbgrader's ``generate_assignment`` that makes
@@ -36,7 +37,7 @@ _TAG = re.compile(r"<[^>]+>")
 @dataclass(frozen=True)
 class Leak:
     path: str
-    what: str  # "solution code", "hidden checks", "reference solution", "nbgrader marker"
+    what: str  # "solution code", "hidden checks", "reference solution", "nbgrader marker" (+ " of <assignment>")
     line: str
     number: int = 0  # the line's number in what the student sees (an HTML or text file's own line), 1 first
 
@@ -128,9 +129,21 @@ def _joined(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
+def course_fingerprints(assignment: Assignment) -> dict[str, str]:
+    """What students of ``assignment`` must not see: its own hidden material, and that of every other
+    assignment of the course (all are released together, so a later notebook must not answer an earlier one)."""
+    found = {}
+    for name in assignment.course.assignment_names():
+        if name != assignment.name:
+            other = assignment.course.assignment(name)
+            found.update({line: f"{what} of {name}" for line, what in fingerprints(other).items()})
+    found.update(fingerprints(assignment))
+    return found
+
+
 def leaks_in_lines(lines, label: str, assignment: Assignment, exempt: frozenset[str] = frozenset()) -> list[Leak]:
     """``exempt``: normalised lines that are no leak here (a student's own code, shown back to them)."""
-    prints = fingerprints(assignment)
+    prints = course_fingerprints(assignment)
     found = []
     for number, raw in enumerate(lines, start=1):
         line = normalise(raw)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .engine.bridge import Attr, CallTimeout, Library, OutOfTime, StudentError  # noqa: F401 (for checks)
+from .engine.bridge import Attr, CallTimeout, Library, NotPlainData, OutOfTime, StudentError  # noqa: F401 (for checks)
 from .engine.wire import Ref, Rng  # noqa: F401 (for checks: arguments that live in the student's kernel)
 
 

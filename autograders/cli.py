@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import batch, devices, k8s, reports, sharding, terminal_log
 from .quiz_game import cli as quiz_cli
-from .course import Course, CourseError
+from .course import COURSE_PAGE, Course, CourseError
 from .engine import GradingSettings, NotebookResult, check_seeds
 from .progress import GradingProgress
 
@@ -149,7 +149,9 @@ def find_notebooks(paths) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            inside = sorted(p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+            # the course page is released like an assignment but has nothing to grade
+            inside = sorted(p for p in path.rglob("*.ipynb")
+                            if ".ipynb_checkpoints" not in p.parts and COURSE_PAGE not in p.parts)
             if not inside:
                 raise UsageError(f"no notebooks in {raw}")
             found += inside

@@ -6,11 +6,13 @@ import functools
 from pathlib import Path
 
 import nbformat
-from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
+from nbgrader.preprocessors import ClearHiddenTests
 
+from .answer_stubs import ClearSolutionsWithAnswerStubs
 from .engine.cells import grade_id, is_test_cell
 
 ASSIGNMENTS_PACKAGE = Path(__file__).parent / "assignments"
+COURSE_PAGE = "00_course_page"  # released first, like an assignment, without checks: the schedule and the rules
 
 
 class CourseError(ValueError):
@@ -40,7 +42,7 @@ class Assignment:
         """The notebook as students receive it: solutions and hidden tests removed, as nbgrader releases it."""
         nb = nbformat.from_dict(self.source_nb)
         resources = {}
-        for step in (ClearSolutions(), ClearHiddenTests()):
+        for step in (ClearSolutionsWithAnswerStubs(), ClearHiddenTests()):
             nb, resources = step.preprocess(nb, resources)
         return nb
 

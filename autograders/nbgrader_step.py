@@ -10,16 +10,19 @@ import dataclasses
 
 from nbconvert.exporters import NotebookExporter
 from nbgrader.coursedir import CourseDirectory
-from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.preprocessors import ClearSolutions, Execute, NbGraderPreprocessor
 from traitlets import Bool, Dict, Float, Integer, Unicode
 
 from . import gradebook_lock
+from .answer_stubs import ClearSolutionsWithAnswerStubs
 from .course import Course
 from .engine import GradingInterrupted, GradingSettings, grade_notebook
 from .engine.restore import restore_cells
 from .engine.sanitize import read_notebook, sanitize
+from .feedback import use_offline_feedback
 from .grading_service import grade_remotely
 from .reports import plain
+from .schedule import FillCourseSchedule, ScheduledLatePenalty
 
 _DEFAULTS = GradingSettings()
 
@@ -119,8 +122,16 @@ def use_grading_engine(c):
 
     from .audit import RefuseLeakingRelease
 
-    c.GenerateAssignment.preprocessors = [*GenerateAssignment.class_traits()["preprocessors"].default(),
-                                          RefuseLeakingRelease]
+    # answer cells are released as `q01 = ...`, so a fresh notebook runs top to bottom; the course page
+    # gets the schedule's table
+    c.GenerateAssignment.preprocessors = [
+        *(ClearSolutionsWithAnswerStubs if step is ClearSolutions else step
+          for step in GenerateAssignment.class_traits()["preprocessors"].default()),
+        FillCourseSchedule, RefuseLeakingRelease]
+    # late submissions cost what course/schedule.toml says
+    c.AssignLatePenalties.plugin_class = ScheduledLatePenalty
+    # feedback pages render their maths without the internet, plots fit the page, one score per check
+    use_offline_feedback(c)
     # deleted test cells come back from the gradebook, as the engine restores them for dlcourse grade
     c.OverwriteCells.add_missing_cells = True
     # formgrader shows a submission as HTML on its own origin, where a script acts as the instructor (its API,

@@ -11,8 +11,10 @@ from pathlib import Path
 
 from jupyterhub.roles import get_default_roles
 
+from autograders.feedback import FORMGRADER_JUPYTER_PATH
 from autograders.formgrader_files import EXTENSIONS as FORMGRADER_EXTENSIONS
 from autograders.hub.authenticator import TEMPLATES as HUB_TEMPLATES
+from autograders.hub.course_page import course_page_html
 from autograders.hub.settings import SETTINGS_ENV, HubSettings
 
 c = get_config()  # noqa: F821 (JupyterHub provides it)
@@ -101,6 +103,10 @@ c.Spawner.http_timeout = 90
 # "too many users, try again in a few seconds" (HTTP 429)
 c.JupyterHub.concurrent_spawn_limit = 10
 
+# -- the home page: the course page (order, deadlines, how grading works) under the server buttons --
+c.JupyterHub.template_paths.append(str(Path(__file__).parent / "templates"))
+c.JupyterHub.template_vars = {"course_page_html": course_page_html(layout.course_dir)}
+
 # -- nbgrader: formgrader for instructors, the grading service, the idle culler ------------------
 course = hub.course_id
 [ADMIN_SCOPES] = [role["scopes"] for role in get_default_roles() if role["name"] == "admin"]
@@ -133,7 +139,9 @@ formgrader = {
     "command": [str(Path(grader_bin) / "jupyterhub-singleuser"), IPC_KERNELS,
                 f"--ServerApp.jpserver_extensions={FORMGRADER_EXTENSIONS!r}"],
     "cwd": str(layout.course_dir),
-    "environment": {"JUPYTERHUB_DEFAULT_URL": "/formgrader", "PATH": f"{grader_bin}:/usr/local/bin:/usr/bin:/bin"},
+    "environment": {"JUPYTERHUB_DEFAULT_URL": "/formgrader", "PATH": f"{grader_bin}:/usr/local/bin:/usr/bin:/bin",
+                    # formgrader's pages load MathJax from this server, not from a CDN (autograders/feedback.py)
+                    "JUPYTER_PATH": str(FORMGRADER_JUPYTER_PATH)},
     "oauth_no_confirm": True,
 }
 quiz = {

@@ -1,6 +1,7 @@
 import contextlib
 import json
 import os
+import pwd
 import shutil
 import subprocess
 import sys
@@ -11,10 +12,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograders.course import Course
+from autograders.course import COURSE_PAGE, Course
+from autograders.hub.roster import read_roster
+from autograders.hub.settings import GRADER_ACCOUNT
+from browser import chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+# the real unix accounts a test's hub uses: the demo roster's and the grader's
+DEMO_ACCOUNTS = [member.id for member in read_roster(ROOT / "course" / "roster.csv").members] + [GRADER_ACCOUNT]
 
 
 def venv_env():
@@ -57,7 +63,7 @@ def course_copy(tmp_path_factory):
     shutil.copytree(ROOT / "course", course, ignore=shutil.ignore_patterns(
         "gradebook.db", "release", "submitted", "autograded", "feedback", "__pycache__", ".ipynb_checkpoints"))
     run([BIN / "nbgrader", "generate_assignment", "*", "--force"], cwd=course)  # all of them, in one process
-    assert sorted(p.name for p in (course / "release").iterdir()) == Course(course).assignment_names()
+    assert sorted(p.name for p in (course / "release").iterdir()) == [COURSE_PAGE, *Course(course).assignment_names()]
     return course
 
 
@@ -92,6 +98,47 @@ class RunningHub:
         return user
 
 
+def _paths_in(folder: Path) -> set[Path]:
+    return {p.relative_to(folder) for p in folder.rglob("*")} if folder.is_dir() else set()
+
+
+def _remove_all_but(root: Path, keep: set[Path], folder: Path | None = None):
+    """Remove what is below ``root`` but not in ``keep`` (paths relative to ``root``)."""
+    folder = folder or root
+    for entry in list(folder.iterdir()) if folder.is_dir() else []:
+        is_folder = entry.is_dir() and not entry.is_symlink()
+        if entry.relative_to(root) not in keep:
+            shutil.rmtree(entry, ignore_errors=True) if is_folder else entry.unlink(missing_ok=True)
+        elif is_folder:
+            _remove_all_but(root, keep, entry)
+
+
+@contextlib.contextmanager
+def homes_left_as_found(accounts):
+    """What the tests add to these real accounts' homes (fetched assignments, feedback, Jupyter's runtime and
+    caches) is removed afterwards, so that `make hub` shows a student nothing a test did. An account made
+    during the tests keeps only what a new account gets (/etc/skel)."""
+    before = {}
+    for name in accounts:
+        try:
+            home = Path(pwd.getpwnam(name).pw_dir)
+            before[name] = _paths_in(home)
+        except KeyError:
+            before[name] = None
+    try:
+        yield
+    finally:
+        for name, paths in before.items():
+            try:
+                home = Path(pwd.getpwnam(name).pw_dir)
+            except KeyError:
+                continue
+            keep = _paths_in(Path("/etc/skel")) if paths is None else paths
+            _remove_all_but(home, keep)
+            left = sorted(str(p) for p in _paths_in(home) - keep)
+            assert not left, f"the tests left files in {home} that could not be removed: {left[:10]}"
+
+
 @contextlib.contextmanager
 def running_hub(state: Path, *options):
     """The real hub (``dlcourse hub``) on a free port with its state in ``state``; stopped afterwards."""
@@ -101,20 +148,22 @@ def running_hub(state: Path, *options):
     state.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log = state.parent / f"{state.name}-hub.log"
-    with open(log, "w") as out:
-        process = subprocess.Popen([BIN / "dlcourse", "hub", "--port", str(port), "--state-dir", state, *options],
-                                   cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=venv_env(),
-                                   start_new_session=True)
-    hub = RunningHub(f"http://127.0.0.1:{port}", state, log, process)
-    try:
-        deadline = time.monotonic() + 300
-        while "The course is up" not in hub.log_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"the hub did not come up:\n{hub.log_text()[-6000:]}")
-            time.sleep(0.5)
-        yield hub
-    finally:
-        stop(process)
+    # the demo accounts' homes are cleaned after the hub (and every server it spawned) has stopped
+    with homes_left_as_found(DEMO_ACCOUNTS):
+        with open(log, "w") as out:
+            process = subprocess.Popen([BIN / "dlcourse", "hub", "--port", str(port), "--state-dir", state, *options],
+                                       cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=venv_env(),
+                                       start_new_session=True)
+        hub = RunningHub(f"http://127.0.0.1:{port}", state, log, process)
+        try:
+            deadline = time.monotonic() + 300
+            while "The course is up" not in hub.log_text():
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"the hub did not come up:\n{hub.log_text()[-6000:]}")
+                time.sleep(0.5)
+            yield hub
+        finally:
+            stop(process)
 
 
 @pytest.fixture(scope="session")
@@ -149,16 +198,8 @@ def instructor(course_hub):
     return user
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def browser():
-    chromium_path = shutil.which("chromium")
-    if chromium_path is None:
-        pytest.skip("Debian's chromium is not installed (`make hub-setup` installs it as root)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        # Debian's build, never a browser of Playwright's own download; its sandbox needs user namespaces
-        # that a root-run CI container may not give
-        chromium = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
+    """One headless Chromium for the session's browser tests (each opens its own pages or contexts)."""
+    with chromium() as headless:
+        yield headless

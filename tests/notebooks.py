@@ -76,3 +76,8 @@ def assert_scores_as_expected(result, corpus_file: Path):
         cell = cells[grade_id]
         assert cell["score"] < cell["max_score"], f"{corpus_file.stem} should lose points in {grade_id}"
         assert phrase in cell["feedback"], f"{grade_id} feedback should say {phrase!r}:\n{cell['feedback']}"
+
+
+def raised_cells(result) -> list[str]:
+    """The notes of a graded notebook that name a student cell ending in an error."""
+    return [note for note in result["notes"] if re.match(r"cell \d+ raised ", note)]

@@ -4,7 +4,7 @@ import nbformat
 import pytest
 
 from conftest import ROOT, cell_scores, grade, released
-from notebooks import CORPUS, corpus_cells, student_notebook, write_submission
+from notebooks import CORPUS, corpus_cells, raised_cells, student_notebook, write_submission
 
 FULL = {"test_sigmoid": 3.0, "test_tanh": 2.0, "test_relu": 2.0, "test_leaky_relu": 3.0}
 ZERO = dict.fromkeys(FULL, 0.0)
@@ -37,6 +37,7 @@ def results(course_copy, tmp_path_factory):
 def test_source_notebook_scores_full_marks(tmp_path):
     result = grade([ROOT / "course/source/activations/activations.ipynb"], tmp_path)["source"]
     assert (result["score"], result["max_score"], result["error"]) == (10.0, 10.0, None)
+    assert raised_cells(result) == []
     assert cell_scores(result) == FULL
     assert all(c["feedback"].startswith("All ") for c in result["cells"])
 
@@ -83,6 +84,8 @@ def test_endless_loop_in_a_cell_costs_only_what_it_blocks(results):
     assert cell_scores(r) == {**FULL, "test_leaky_relu": 0.0}
     feedback = {c["grade_id"]: c["feedback"] for c in r["cells"]}
     assert "leaky_relu is not defined in your notebook" in feedback["test_leaky_relu"]
+    # the instructor reads which cell stopped first (later cells using leaky_relu then fail too)
+    assert " raised CellTimeoutError: " in raised_cells(r)[0], r["notes"]
 
 
 def test_endless_loop_in_a_function_is_cut_by_the_call_timeout(results):

@@ -94,3 +94,16 @@ def test_a_release_that_would_leak_is_refused(course):
     assert proc.returncode != 0
     assert "refusing to release" in proc.stdout + proc.stderr
     assert not (course / "release" / "activations" / "activations.ipynb").exists()
+
+
+def test_another_assignments_solution_in_a_released_notebook_is_found(course):
+    """All assignments are released together: dropout's notebook must not answer backprop's."""
+    prints = fingerprints(Course(course).assignment("backprop"))
+    line = next(line for line, kind in sorted(prints.items()) if kind == "solution code")
+    path = course / "release" / "dropout" / "dropout.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(f"def helper(scores):\n    {line}"))
+    nbformat.write(nb, path)
+    proc = dlcourse("audit", "dropout", "--course", course, check=False)
+    assert proc.returncode == 1, proc.stdout
+    assert f"release/dropout/dropout.ipynb: solution code of backprop: {line[:60]}" in proc.stdout

@@ -10,7 +10,8 @@ import nbformat
 import pytest
 
 from conftest import ROOT, grade, released
-from notebooks import CORPUS, assert_scores_as_expected, autograded_cells_full, expectations, write_submission
+from notebooks import (CORPUS, assert_scores_as_expected, autograded_cells_full, expectations, raised_cells,
+                       write_submission)
 
 CASES = sorted(p.stem for p in (CORPUS / "cnn").glob("*.py"))
 SOURCE = ROOT / "course" / "source" / "cnn" / "cnn.ipynb"
@@ -45,6 +46,7 @@ def test_source_scores_full_marks_within_the_time_limit(graded):
     for result in runs:
         assert result["error"] is None and autograded_cells_full(result), \
             [(c["grade_id"], c["feedback"]) for c in result["cells"] if c["score"] != c["max_score"]]
+        assert raised_cells(result) == []  # every cell of the instructor's notebook runs without an error
         assert result["seconds"] < 120, result["seconds"]
         assert result["device"] == "cpu"
     assert len({tuple((c["grade_id"], c["score"]) for c in r["cells"]) for r in runs}) == 1

@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 from conftest import ROOT, grade, released
-from notebooks import student_notebook
+from notebooks import raised_cells, student_notebook
 
 VARIANTS = ["q06", "q11", "q12", "q13", "q14"]
 QUESTIONS = [f"q{i:02d}" for i in range(1, 16)]
@@ -69,6 +69,7 @@ def scores(result):
 def test_source_scores_full_marks_for_any_student(tmp_path, student):
     r = grade([ROOT / "course/source/concepts_quiz/concepts_quiz.ipynb"], tmp_path, "--student", student)[student]
     assert r["score"] == r["max_score"] == 20.0, r["cells"]
+    assert raised_cells(r) == []
 
 
 def test_neighbours_get_different_numbers():
@@ -106,4 +107,4 @@ def test_an_answer_of_the_wrong_type_is_told_what_form_is_expected(results):
 def test_released_quiz_scores_zero_and_says_what_is_missing(results):
     r = results["released"]
     assert r["score"] == 0 and r["max_score"] == 20.0
-    assert "q01 is not defined in your notebook" in r["cells"][0]["feedback"]
+    assert "q01 has no answer the grader can read (still `...`?)" in r["cells"][0]["feedback"]

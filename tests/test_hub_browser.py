@@ -1,10 +1,20 @@
-"""A student's first visit in a real browser: headless Chromium (Debian's, driven by Playwright)
-logs in to the hub, opens JupyterLab and nbgrader's assignment list."""
+"""A student's first visit in a real browser: headless Chromium (Debian's, driven by Playwright) logs in to
+the hub, opens JupyterLab and nbgrader's assignment list, then the hub's home page with the course page.
+Every request outside the hub is blocked; screenshots are kept in test-artifacts/hub/."""
 
 from __future__ import annotations
 
-def test_a_student_logs_in_and_sees_the_released_assignments(course_hub, browser, tmp_path):
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
+from urllib.parse import urlsplit
+
+from autograders.course import COURSE_PAGE, Course
+from autograders.schedule import read_schedule
+from browser import offline_page, screenshot
+from conftest import ROOT
+
+
+def test_a_student_logs_in_and_sees_the_course_in_order_with_its_deadlines(course_hub, browser):
+    blocked = []
+    page = offline_page(browser, urlsplit(course_hub.url).netloc, blocked, viewport={"width": 1400, "height": 900})
     page.goto(f"{course_hub.url}/hub/login")
     page.fill("#username_input", "carol")
     page.fill("#password_input", course_hub.password("carol"))
@@ -18,10 +28,20 @@ def test_a_student_logs_in_and_sees_the_released_assignments(course_hub, browser
     assert not [item for item in items if "Formgrader" in item or "Create Assignment" in item], items
     page.get_by_role("menuitem", name="Assignment List").click()
     released = page.locator("#released_assignments_list")
-    for assignment in ("activations", "cnn", "concepts_quiz"):
-        released.get_by_text(assignment, exact=True).wait_for(timeout=60_000)
+    schedule = read_schedule(ROOT / "course", Course(ROOT / "course").assignment_names())
+    for name in (COURSE_PAGE, *(a.name for a in schedule.assignments)):
+        released.get_by_text(name, exact=True).wait_for(timeout=60_000)
+    # the course page comes first: it tells the order, which the list (alphabetical) cannot
+    assert released.locator(".item_name").first.inner_text().strip() == COURSE_PAGE
+    screenshot(page, "hub", "assignment-list")
 
-    screenshot = tmp_path / "assignment-list.png"
-    page.screenshot(path=str(screenshot))
-    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and screenshot.stat().st_size > 10_000
-    print(f"screenshot: {screenshot}")
+    # the hub's home page: the course page, its schedule numbered in course order with the due dates
+    page.goto(f"{course_hub.url}/hub/home")
+    rows = page.locator("#course-page table").first.locator("tbody tr")
+    shown = [rows.nth(i).inner_text() for i in range(rows.count())]
+    for entry, row in zip(schedule.assignments, shown):
+        assert row.startswith(f"{entry.number}\t") and entry.name in row and entry.due_text in row, row
+    assert len(shown) == len(schedule.assignments) + 1  # and the total time
+    assert "Hidden checks" in page.inner_text("#course-page")
+    screenshot(page, "hub", "hub-home")
+    assert blocked == [], f"the pages asked the internet for {blocked}"

@@ -8,7 +8,6 @@ report says how severe each is and how it could be closed.
 
 from __future__ import annotations
 
-import json
 import os
 import pwd
 import secrets
@@ -20,7 +19,7 @@ from urllib.parse import urlsplit
 import nbformat
 import pytest
 from conftest import ROOT, dlcourse
-from hub_client import COURSE, FORMGRADER, HubError, HubUser, forget_assignment, formgrader
+from hub_client import COURSE, FORMGRADER, HubUser, forget_assignment, formgrader
 from test_class_grading import quiz_answers
 from test_hub_attacks import LOGIN, port_of
 

@@ -8,7 +8,8 @@ import nbformat
 import pytest
 
 from conftest import ROOT, dlcourse, grade, grade_all, released
-from notebooks import CORPUS, assert_scores_as_expected, autograded_cells_full, expectations, write_submission
+from notebooks import (CORPUS, assert_scores_as_expected, autograded_cells_full, expectations, raised_cells,
+                       write_submission)
 
 ASSIGNMENTS = ["gradient_descent", "softmax", "backprop", "dropout"]
 CASES = [(a, p.stem) for a in ASSIGNMENTS for p in sorted((CORPUS / a).glob("*.py"))]
@@ -57,6 +58,7 @@ def test_source_notebooks_score_full_marks_in_under_30_seconds(tmp_path):
     for r in results:
         assert autograded_cells_full(r), (r["assignment"], [(c["grade_id"], c["feedback"])
                                                             for c in r["cells"] if c["score"] != c["max_score"]])
+        assert raised_cells(r) == [], r["assignment"]  # every cell of the instructor's notebook runs
         assert r["seconds"] < 30, (r["assignment"], r["seconds"])
 
 

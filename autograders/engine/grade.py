@@ -170,7 +170,7 @@ def grade_notebook(nb, assignment, *, student=None, workdir=None, settings=Gradi
                 result.device = _device(kernel)
                 result.checks = [{"grade_id": o.grade_id, "name": o.name, "passed": o.passed} for o in outcomes]
             runner.note_full_space()
-            result.notes += runner.problems
+            result.notes += runner.problems + runner.raised()
             if deadline.passed():
                 result.notes.append(f"{deadline.note()}: what had not run by then scored 0")
         result.cells = cell_results(nb, assignment.released_nb, incomplete)

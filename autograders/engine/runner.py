@@ -40,6 +40,7 @@ _nbclient_log = log.getChild("nbclient")
 _nbclient_log.setLevel(logging.CRITICAL)
 
 TIMEOUT_ENAME = "CellTimeoutError"
+MAX_NOTE_CHARS = 160  # of an exception's name or message quoted in a note
 
 
 class KernelUnavailable(RuntimeError):
@@ -129,7 +130,7 @@ class NotebookRunner:
         self._nbclient = None
         self._socket_dir = None
         self._stderr = None
-        self.client: BlockingKernelClient | None = None
+        self.client: BoundedKernelClient | None = None
 
     # -- kernel lifecycle -------------------------------------------------
     def _start(self):
@@ -328,6 +329,17 @@ class NotebookRunner:
                     return
         self.cells_done()
 
+    def raised(self) -> list[str]:
+        """One line per student cell that ended in an error, for the result's notes: a cell that crashed
+        explains points lost further down. Skipped and unrun cells are told in ``problems`` already."""
+        found = []
+        for index in self._ran:
+            errors = [o for o in self.nb.cells[index].get("outputs", []) if o.get("output_type") == "error"]
+            if errors and index not in self.poisoned:
+                last = errors[-1]  # a timeout's own error follows the interrupt's KeyboardInterrupt
+                found.append(f"cell {index + 1} raised {_one_line(last.get('ename'))}: {_one_line(last.get('evalue'))}")
+        return found
+
     def _skip(self, index, what, ename=None, evalue=None) -> bool:
         """Poison cell ``index`` (it ``what``), restart the kernel and replay the other cells.
 
@@ -353,6 +365,12 @@ def _record_reply_error(cell, cell_index, execute_reply):
     if content.get("status") == "error" and not any(
             o.get("output_type") == "error" and o.get("ename") == content.get("ename") for o in cell.outputs):
         cell.outputs.append(_error_output(content.get("ename", "Error"), content.get("evalue", "")))
+
+
+def _one_line(text, limit=MAX_NOTE_CHARS) -> str:
+    """The student's exception text as one bounded, printable line (it reaches terminals and logs)."""
+    line = str(text or "").strip().split("\n", 1)[0][:limit]
+    return line if line.isprintable() else ascii(line)
 
 
 def _timed_out(cell) -> bool:

@@ -2,7 +2,7 @@
 
 The course folder is the grader account's: whoever acts as it (formgrader's terminal, any
 instructor) may put links there. Root therefore never writes into it: it packs what the folder
-should receive (the course's sources, the roster, nbgrader's config) into an archive, from files
+should receive (the course's sources, the roster, the schedule, nbgrader's config) into an archive, from files
 that are root's, and the grader account's own process (``python -m autograders.hub.course_files
 COURSE_DIR``, archive on stdin) writes them. That process can reach nothing the grader account could
 not, and it follows no link either: a link where a file or folder of the course belongs is replaced,

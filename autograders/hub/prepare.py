@@ -20,6 +20,7 @@ from ..course import Course
 from ..engine.sandbox import student_python
 from ..quiz_game.banks import FOLDER as QUIZ_BANKS
 from ..regular_files import TreeError, open_folder
+from ..schedule import SCHEDULE_FILE
 from . import accounts, course_files, exchange
 from .exchange import STUDENT_MODULE, STUDENT_STEPS
 from .roster import read_roster
@@ -134,7 +135,8 @@ def _course_folder(course: Course, roster_path: Path, layout: Layout, grader, lo
                   f"c.GradeWithHiddenChecks.grading_service = {str(layout.grading_socket)!r}"]
     archive = course_files.pack({**course_files.folder_files(course.source_dir, "source"),
                                  **course_files.folder_files(course.root / QUIZ_BANKS, QUIZ_BANKS),
-                                 "roster.csv": roster_path, "nbgrader_config.py": ("\n".join(lines) + "\n").encode()})
+                                 "roster.csv": roster_path, SCHEDULE_FILE: course.root / SCHEDULE_FILE,
+                                 "nbgrader_config.py": ("\n".join(lines) + "\n").encode()})
     # written by the grader account's own process: root follows no link the grader account put there
     done = _as_grader(["-m", "autograders.hub.course_files", str(folder)], layout, grader, stdin=archive)
     if done.returncode != 0:

@@ -15,7 +15,8 @@ from nbgrader.api import Gradebook
 from nbgrader.apps import NbGrader, NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
-from ..course import Course
+from ..course import COURSE_PAGE, Course
+from ..schedule import read_schedule
 from .roster import read_roster
 
 
@@ -54,17 +55,29 @@ def _check(outcome: dict, what: str):
         raise ReleaseError(f"{what} failed:\n{outcome.get('error') or outcome.get('log')}")
 
 
+def record_due_dates(gradebook: Gradebook, course: Course) -> list[str]:
+    """The schedule's due dates into nbgrader's gradebook: formgrader lists the assignments by due date, and
+    nbgrader marks late submissions against it. Returns the assignments in course order."""
+    due = read_schedule(course.root, course.assignment_names()).due_dates()
+    for name, duedate in due.items():
+        gradebook.update_or_create_assignment(name, duedate=duedate)
+    return list(due)
+
+
 def release_course(course_dir: Path, roster_csv: Path, log=print) -> None:
     config = course_config(course_dir)
     coursedir = CourseDirectory(config=config)
     roster = read_roster(roster_csv)
+    course = Course(course_dir)
     with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
         for member in roster.students:
             gradebook.update_or_create_student(member.id, first_name=member.first_name,
                                                last_name=member.last_name, email=member.email)
+        order = record_due_dates(gradebook, course)
     api = NbGraderAPI(coursedir=coursedir, config=config)
     outbound = Path(config.Exchange.root) / coursedir.course_id / "outbound"
-    for name in Course(course_dir).assignment_names():
+    # the course page first (it has no hidden checks), then the assignments in course order
+    for name in [COURSE_PAGE, *order]:
         source, release = course_dir / "source" / name, course_dir / "release" / name
         if not release.is_dir() or _newest_change(source) > _newest_change(release):
             _check(api.generate_assignment(name, force=True, create=True), f"generating {name}")

@@ -12,6 +12,7 @@ import numbers
 import pytest
 
 from autograders.assignments.concepts_quiz import reference
+from autograders.checklib import NotPlainData
 
 QUESTIONS = [*reference.CHOICES, *reference.MULTI, *reference.TOLERANCE]
 FORMS = {
@@ -40,6 +41,10 @@ def letter(value):
     return None
 
 
+def form_of(question):
+    return "choice" if question in reference.CHOICES else "multi" if question in reference.MULTI else "number"
+
+
 def wrong_form(question, form, value):
     return AssertionError(f"{question} should be {FORMS[form]}; you wrote {value!r} "
                           f"({type(value).__name__}), so it could not be marked")
@@ -48,7 +53,11 @@ def wrong_form(question, form, value):
 @pytest.mark.parametrize("question", questions())
 def test_answer_is_right(student, student_id, quiz, question):
     """the answer is right"""
-    value = student.get(question)
+    try:
+        value = student.get(question)
+    except NotPlainData:  # the released `q01 = ...`, or an object that is no answer
+        raise AssertionError(f"{question} has no answer the grader can read (still `...`?): write "
+                             f"{FORMS[form_of(question)]}") from None
     if question in reference.CHOICES:
         if letter(value) is None:
             raise wrong_form(question, "choice", value)

@@ -7,6 +7,7 @@ the grader runs stricter hidden checks on random inputs.
 import warnings
 
 import numpy as np
+from notebook_tools import public_check
 
 
 def _check(name, f, known, *, slope_of=None):
@@ -40,21 +41,25 @@ def _check(name, f, known, *, slope_of=None):
     print(f"{name}: public checks passed")
 
 
+@public_check
 def check_sigmoid(sigmoid, sigmoid_grad):
     _check("sigmoid", sigmoid, [(0.0, 0.5), ([-1.0, 1.0], [0.26894142, 0.73105858])])
     _check("sigmoid_grad", sigmoid_grad, [(0.0, 0.25)], slope_of=sigmoid)
 
 
+@public_check
 def check_tanh(tanh, tanh_grad):
     _check("tanh", tanh, [(0.0, 0.0), ([-1.0, 1.0], [-0.76159416, 0.76159416])])
     _check("tanh_grad", tanh_grad, [(0.0, 1.0)], slope_of=tanh)
 
 
+@public_check
 def check_relu(relu, relu_grad):
     _check("relu", relu, [([-2.0, 0.0, 3.0], [0.0, 0.0, 3.0])])
     _check("relu_grad", relu_grad, [([-2.0, 0.0, 3.0], [0.0, 0.0, 1.0])], slope_of=relu)
 
 
+@public_check
 def check_leaky_relu(leaky_relu, leaky_relu_grad):
     _check("leaky_relu", leaky_relu, [([-2.0, 0.0, 3.0], [-0.02, 0.0, 3.0])])
     _check("leaky_relu_grad", leaky_relu_grad, [([-2.0, 3.0], [0.01, 1.0])], slope_of=leaky_relu)

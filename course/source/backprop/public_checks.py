@@ -9,15 +9,19 @@ numerical gradients of your own functions, training on data you have not seen).
 import time
 
 import numpy as np
+from notebook_tools import public_check
 
+
+GRADIENT_TOLERANCE = 1e-6  # the largest relative error of a correct gradient, here and in the hidden checks
 
 # ---- tools for checking gradients -------------------------------------------------------
 
 def rel_error(x, y):
     """The largest relative error |x - y| / (|x| + |y|) between two arrays (CS231n's definition).
 
-    As a rule of thumb for float64: below 1e-7 your gradient is right, around 1e-4 something is
-    off (or you are sitting on a kink such as relu's at 0), above 1e-2 it is wrong.
+    For float64: below GRADIENT_TOLERANCE (1e-6) your gradient is right (a correct one is usually far
+    below), around 1e-4 something is off (or you sit on a kink such as relu's at 0), above 1e-2 it is wrong.
+    The public and the hidden checks use this same limit.
     """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
@@ -81,13 +85,14 @@ def _shape(value, shape, what):
         raise AssertionError(f"{what} should have shape {shape}, got {np.shape(value)}")
 
 
-def _gradient(value, numeric, what, tol=1e-6):
+def _gradient(value, numeric, what, tol=GRADIENT_TOLERANCE):
     err = rel_error(value, numeric)
     if err > tol:
         raise AssertionError(f"{what} does not match the numerical gradient: relative error {err:.1e} "
                              f"(should be below {tol:.0e})")
 
 
+@public_check
 def check_affine(affine_forward, affine_backward):
     x = np.linspace(-0.1, 0.5, 8).reshape(2, 4)
     W = np.linspace(-0.2, 0.3, 12).reshape(4, 3)
@@ -114,6 +119,7 @@ def check_affine(affine_forward, affine_backward):
     print("affine layer: public checks passed")
 
 
+@public_check
 def check_relu(relu_forward, relu_backward):
     x = np.array([[-2.0, 0.0, 3.0], [0.5, -0.1, 1.0]])
     out, cache = _pair(relu_forward(x), "relu_forward")
@@ -145,6 +151,7 @@ def _small_net():
     return params, X, np.array([0, 1, 2])
 
 
+@public_check
 def check_two_layer_net(two_layer_net_loss):
     params, X, y = _small_net()
     scores = two_layer_net_loss(params, X)
@@ -171,6 +178,7 @@ def check_two_layer_net(two_layer_net_loss):
     print("two-layer net: public checks passed")
 
 
+@public_check
 def check_train(train_two_layer_net):
     rng = np.random.default_rng(7)
     angle = rng.uniform(0, 2 * np.pi, 120)

@@ -9,6 +9,7 @@ digits you have never seen).
 import time
 
 import numpy as np
+from notebook_tools import public_check
 import tensorflow as tf
 from tensorflow import keras
 
@@ -24,6 +25,7 @@ def _worst(got, expected):
     return i, np.asarray(got)[i], np.asarray(expected)[i]
 
 
+@public_check
 def check_conv2d_forward(conv2d_forward):
     # 1. by hand: one 3x3 image, one 2x2 kernel, bias 1
     x = np.arange(9.0).reshape(1, 3, 3, 1)           # [[0 1 2] [3 4 5] [6 7 8]]
@@ -68,6 +70,16 @@ def check_conv2d_forward(conv2d_forward):
                                  f"tf.nn.conv2d(x, w, 1, {padding.upper()!r}) + b, e.g. at out{list(i)}: "
                                  f"expected {e:.6f}, got {g:.6f}")
 
+    # 4. even kernels and strides: the total "same" padding is odd, and its extra row goes at the bottom
+    for kernel, stride in ((4, 1), (2, 2)):
+        w = rng.normal(size=(kernel, kernel, 2, 3))
+        expected = tf.nn.conv2d(x, w, strides=stride, padding="SAME").numpy() + b
+        out = conv2d_forward(x, w, b, stride=stride, padding="same")
+        if _shape(out) != expected.shape or not np.allclose(out, expected, rtol=1e-6, atol=1e-9):
+            raise AssertionError(f"x (2, 6, 5, 2), a {kernel}x{kernel} kernel, stride={stride}, padding='same': differs "
+                                 f"from tf.nn.conv2d(x, w, {stride}, 'SAME') + b. When the total padding is odd, "
+                                 "the extra row goes at the bottom and the extra column on the right")
+
     try:
         conv2d_forward(x, w, b, stride=1, padding="full")
     except ValueError:
@@ -78,6 +90,7 @@ def check_conv2d_forward(conv2d_forward):
     print("conv2d_forward: public checks passed")
 
 
+@public_check
 def check_max_pool_forward(max_pool_forward):
     x = np.array([[1.0, 3.0, 2.0, 0.0],
                   [4.0, 2.0, 1.0, 5.0],
@@ -113,6 +126,7 @@ def _all_layers(model):
             yield from _all_layers(layer)
 
 
+@public_check
 def check_build_cnn(build_cnn):
     model = build_cnn()
     if not isinstance(model, keras.Model):
@@ -148,10 +162,14 @@ def check_build_cnn(build_cnn):
     if not any("acc" in key for key in result):
         raise AssertionError(f"compile the model with metrics=['accuracy']; evaluate() reports only {list(result)}")
 
-    five = build_cnn(num_classes=5)
-    if tuple(five.output_shape) != (None, 5):
-        raise AssertionError(f"build_cnn(num_classes=5) should have the output shape (None, 5), "
-                             f"got {tuple(five.output_shape)}")
+    # the grader builds other models too: build_cnn must honour both of its arguments
+    other = build_cnn(input_shape=(32, 32, 3), num_classes=5)
+    call = "build_cnn(input_shape=(32, 32, 3), num_classes=5)"
+    if tuple(other.input_shape) != (None, 32, 32, 3):
+        raise AssertionError(f"{call} should take 32x32 colour images, input shape (None, 32, 32, 3); its input "
+                             f"shape is {tuple(other.input_shape)}: pass input_shape to keras.Input")
+    if tuple(other.output_shape) != (None, 5):
+        raise AssertionError(f"{call} should have the output shape (None, 5), got {tuple(other.output_shape)}")
 
     try:
         rebuilt = keras.models.model_from_json(model.to_json())
@@ -165,6 +183,7 @@ def check_build_cnn(build_cnn):
     print(f"build_cnn: public checks passed ({n_params:,} parameters)")
 
 
+@public_check
 def check_train_cnn(build_cnn, train_cnn, x, y):
     model = build_cnn()
     start = time.perf_counter()

@@ -8,6 +8,7 @@ many units, several forward passes before a backward pass).
 import warnings
 
 import numpy as np
+from notebook_tools import public_check
 
 
 def _strict(f, *args):
@@ -19,6 +20,7 @@ def _strict(f, *args):
             raise AssertionError(f"a warning or division by zero: {exc!r}") from None
 
 
+@public_check
 def check_dropout_forward(dropout_forward):
     x = np.arange(1.0, 21.0).reshape(4, 5)
     out, _ = dropout_forward(x, 0.5, "test", np.random.default_rng(0))
@@ -52,6 +54,7 @@ def check_dropout_forward(dropout_forward):
     print("dropout_forward: public checks passed")
 
 
+@public_check
 def check_dropout_edge_cases(dropout_forward):
     x = np.array([[1.0, -2.0, 3.0], [0.5, 4.0, -1.5]])
     out, _ = dropout_forward(x, 0.0, "train", np.random.default_rng(0))
@@ -69,6 +72,7 @@ def check_dropout_edge_cases(dropout_forward):
     print("dropout edge cases: public checks passed")
 
 
+@public_check
 def check_dropout_backward(dropout_forward, dropout_backward):
     rng = np.random.default_rng(1)
     x = rng.uniform(0.5, 2.0, size=(3, 4))

@@ -5,6 +5,7 @@ guarantee full marks: the grader runs stricter hidden checks on random inputs.
 """
 
 import numpy as np
+from notebook_tools import public_check
 
 
 def _fail(message):
@@ -26,6 +27,7 @@ def _history(history, expected_len, name):
     return h
 
 
+@public_check
 def check_predict_loss(predict, mse_loss):
     X = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
     w, b = np.array([0.5, -1.0]), 2.0
@@ -43,6 +45,7 @@ def check_predict_loss(predict, mse_loss):
     print("predict, mse_loss: public checks passed")
 
 
+@public_check
 def check_mse_gradients(mse_gradients, mse_loss):
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(6, 3)), rng.normal(size=6)
@@ -62,6 +65,7 @@ def check_mse_gradients(mse_gradients, mse_loss):
     print("mse_gradients: public checks passed")
 
 
+@public_check
 def check_gradient_descent(gradient_descent, mse_loss):
     X, y = np.array([[1.0], [2.0], [3.0]]), np.array([2.0, 4.0, 6.0])
     w, b, history = gradient_descent(X, y, 0.1, 1)
@@ -80,6 +84,7 @@ def check_gradient_descent(gradient_descent, mse_loss):
     print("gradient_descent: public checks passed")
 
 
+@public_check
 def check_minibatch_sgd(minibatch_sgd, mse_loss):
     X = np.array([[0.5], [1.5], [-1.0], [2.0], [0.0]])
     y = np.array([1.0, 3.5, -1.0, 5.0, 1.0])

@@ -7,6 +7,7 @@ the grader runs stricter hidden checks on random inputs.
 import warnings
 
 import numpy as np
+from notebook_tools import public_check
 
 
 def _strictly(f, *args):
@@ -24,6 +25,7 @@ def _close(got, expected, what, tol=1e-7):
         raise AssertionError(f"{what} should be {np.asarray(expected)}, got {got}")
 
 
+@public_check
 def check_softmax(softmax):
     _close(softmax(np.array([1.0, 2.0, 3.0])), [0.09003057317, 0.24472847105, 0.66524095578],
            "softmax([1, 2, 3])")
@@ -35,11 +37,22 @@ def check_softmax(softmax):
     except (FloatingPointError, RuntimeWarning) as exc:
         raise AssertionError(f"softmax is not stable for large logits: {exc}") from None
     _close(out, [[1.0, 0.0, 0.0]], "softmax([[1000, 0, -1000]])")
+    # rows on very different scales: one maximum for the whole batch leaves the low row at 0 / 0
+    rows = np.array([[1000.0, 999.0], [-1000.0, -999.0]])
+    per_row = ("subtract each row's own maximum (np.max(logits, axis=-1, keepdims=True)), not one maximum of "
+               "the whole batch")
+    try:
+        out = _strictly(softmax, rows)
+    except (FloatingPointError, RuntimeWarning, ZeroDivisionError):
+        raise AssertionError(f"softmax([[1000, 999], [-1000, -999]]) overflows or divides by 0: {per_row}") from None
+    _close(out, [[0.73105857863, 0.26894142137], [0.26894142137, 0.73105857863]],
+           f"softmax([[1000, 999], [-1000, -999]]) ({per_row})")
     if softmax(np.ones((2, 3), dtype=np.float32)).dtype != np.float32:
         raise AssertionError("softmax should keep float32 logits as float32")
     print("softmax: public checks passed")
 
 
+@public_check
 def check_softmax_cross_entropy(softmax_cross_entropy):
     result = softmax_cross_entropy(np.array([[1.0, 2.0, 3.0]]), np.array([2]))
     if not isinstance(result, tuple) or len(result) != 2:
@@ -67,6 +80,7 @@ def check_softmax_cross_entropy(softmax_cross_entropy):
     print("softmax_cross_entropy: public checks passed")
 
 
+@public_check
 def check_classifier(train_softmax_classifier, predict_classes):
     rng = np.random.default_rng(0)
     centres = np.array([[0.0, 4.0], [4.0, -2.0], [-4.0, -2.0]])

@@ -31,6 +31,8 @@ ENV PATH=/opt/dlcourse/grader-env/bin:$PATH
 # the course as the formgrader's pod first copies it onto the course's volume
 COPY course/nbgrader_config.py /opt/dlcourse/course/nbgrader_config.py
 COPY course/roster.csv /opt/dlcourse/course/roster.csv
+COPY course/schedule.toml /opt/dlcourse/course/schedule.toml
+COPY course/common/ /opt/dlcourse/course/common/
 COPY course/source/ /opt/dlcourse/course/source/
 
 WORKDIR /course
