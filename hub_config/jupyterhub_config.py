@@ -99,6 +99,9 @@ c.JupyterHub.load_roles = [
      "scopes": [f"access:services!service={course}", f"read:services!service={course}", "list:services"]},
     {"name": "idle-culler", "services": ["idle-culler"],
      "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
+    # starts students' servers before a class and reports them active until its window ends; no one else's
+    {"name": "warm-up", "services": ["warm-up"], "scopes": ["list:users", "read:servers"] + [
+        f"{scope}!user={student}" for student in hub.students for scope in ("servers", "users:activity")]},
 ]
 formgrader = {
     "name": course,
@@ -108,10 +111,16 @@ formgrader = {
     "environment": {"JUPYTERHUB_DEFAULT_URL": "/formgrader", "PATH": f"{grader_bin}:/usr/local/bin:/usr/bin:/bin"},
     "oauth_no_confirm": True,
 }
+# often enough that warm servers are reported active well within the culler's timeout
+cull_every = max(1, min(300, hub.idle_timeout // 4))
 services = [
     formgrader,
     {"name": "idle-culler", "command": [hub.grader_python, "-m", "jupyterhub_idle_culler",
-                                         "--timeout=3600", "--cull-every=300"]},
+                                         f"--timeout={hub.idle_timeout}", f"--cull-every={cull_every}"]},
+    # the roster's servers before a scheduled class (course/classes.toml) or now (dlcourse hub --warm)
+    {"name": "warm-up", "environment": {SETTINGS_ENV: os.environ[SETTINGS_ENV]},
+     "command": [hub.grader_python, "-m", "autograders.hub.warmup", f"--every={cull_every}",
+                 f"--start-timeout={c.Spawner.start_timeout}", *(["--now"] if hub.warm_now else [])]},
 ]
 if hub.multiuser:
     # formgrader runs as the course's grader account, which owns the course; autograding goes

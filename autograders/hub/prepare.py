@@ -17,19 +17,26 @@ from pathlib import Path
 
 from ..course import Course
 from ..engine.sandbox import student_python
-from . import accounts, course_files
+from . import accounts, classes, course_files
 from .roster import read_roster
 from .settings import COURSE_ID, GRADER_ACCOUNT, HubSettings, Layout
 
 CHECKOUT = Path(__file__).resolve().parents[2]
-# lab extensions users' servers do not load: nbgrader's for instructors, and JupyterLab's news
-# prompt, which would ask every student to let their server fetch news from the internet
+# lab extensions users' servers do not load: nbgrader's for instructors; JupyterLab's news prompt, which
+# would ask every student to let their server fetch news from the internet; the extension manager (it
+# lists extensions from PyPI; students install none); the front ends of the server extensions below
 _DISABLED_LAB_EXTENSIONS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
-                            "@jupyter/nbgrader:course-list", "@jupyterlab/apputils-extension:announcements")
+                            "@jupyter/nbgrader:course-list", "@jupyterlab/apputils-extension:announcements",
+                            "@jupyterlab/extensionmanager-extension", "@jupyterlab/lsp-extension",
+                            "@jupyter-notebook/lab-extension")
 # kernels that nbgrader starts itself (validate, in users' servers and in formgrader) talk over unix sockets in
 # the user's private runtime folder, not over TCP ports that any account on the machine may connect to
 IPC_KERNELS = 'c.KernelManager.transport = "ipc"'
-_INSTRUCTOR_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list")
+# server extensions users' servers do not load, each an import at every server start (README, Load):
+# nbgrader's for instructors; language servers (none is installed); Notebook 7's pages and the classic
+# notebook's shim (users work in JupyterLab). Terminals stay: a student has a shell.
+_UNUSED_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list",
+                             "jupyter_lsp", "notebook", "notebook_shim")
 
 
 class HubSetupError(RuntimeError):
@@ -61,10 +68,12 @@ def preflight(multiuser: bool) -> Path:
     return student_bin
 
 
-def prepare(course: Course, roster_path: Path, state: Path, *, ip: str, port: int, log=print) -> HubSettings:
+def prepare(course: Course, roster_path: Path, state: Path, *, ip: str, port: int, idle_timeout: int = 3600,
+            warm: bool = False, log=print) -> HubSettings:
     multiuser = os.geteuid() == 0
     student_bin = preflight(multiuser)
     roster = read_roster(roster_path)
+    classes.load(course.root)  # a schedule the warm-up service could not read is refused now
     layout = Layout(state.resolve())
     layout.state.mkdir(parents=True, exist_ok=True)
     if multiuser and (reason := accounts.controlled_by_others(layout.state)):
@@ -101,7 +110,8 @@ def prepare(course: Course, roster_path: Path, state: Path, *, ip: str, port: in
         state_dir=str(layout.state), ip=ip, port=port, hub_port=free_port(), proxy_api_port=free_port(),
         formgrader_port=free_port(), multiuser=multiuser, course_root=str(course.root),
         students=[m.id for m in roster.students],
-        instructors=[m.id for m in roster.instructors], grader_python=sys.executable, student_bin=str(student_bin))
+        instructors=[m.id for m in roster.instructors], grader_python=sys.executable, student_bin=str(student_bin),
+        idle_timeout=idle_timeout, warm_now=warm)
     settings.save()
     return settings
 
@@ -153,7 +163,7 @@ def _student_config(layout: Layout):
             f"c.Exchange.root = {str(layout.exchange)!r}",
             IPC_KERNELS, ""]),
         folder / "jupyter_server_config.json": json.dumps(
-            {"ServerApp": {"jpserver_extensions": dict.fromkeys(_INSTRUCTOR_SERVER_EXTENSIONS, False)}}, indent=2),
+            {"ServerApp": {"jpserver_extensions": dict.fromkeys(_UNUSED_SERVER_EXTENSIONS, False)}}, indent=2),
         folder / "labconfig" / "page_config.json": json.dumps(
             {"disabledExtensions": dict.fromkeys(_DISABLED_LAB_EXTENSIONS, True)}, indent=2),
     }
