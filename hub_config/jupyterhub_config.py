@@ -69,8 +69,10 @@ c.Spawner.cmd = [str(Path(hub.student_bin) / "jupyterhub-singleuser")]
 c.Spawner.args = [IPC_KERNELS]
 c.Spawner.default_url = "/lab"
 c.Spawner.environment = {
-    # nbgrader's exchange and course for the assignment list; formgrader's extensions off
-    "JUPYTER_CONFIG_PATH": str(layout.student_config),
+    # nbgrader's exchange and course for the assignment list; formgrader's extensions off, and for
+    # instructors a Nbgrader menu whose Formgrader opens the course's formgrader service
+    "JUPYTER_CONFIG_PATH": lambda spawner: str(
+        layout.instructor_config if spawner.user.name in hub.instructors else layout.student_config),
     "PATH": f"{hub.student_bin}:/usr/local/bin:/usr/bin:/bin",
     # kernels on a shared GPU take memory as they need it, not all of it at start
     "TF_FORCE_GPU_ALLOW_GROWTH": "true",

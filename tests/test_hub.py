@@ -3,12 +3,14 @@ browser drives it, and who may reach what."""
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import re
 import shutil
 import stat
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from conftest import ROOT
@@ -168,3 +170,23 @@ def test_the_instructor_administers_the_hub(course_hub, instructor):
     assert users["instructor"]["admin"] and not users["alice"]["admin"]
     services = {s["name"] for s in instructor.hub_api("GET", "services").json().values()}
     assert {"dl-course", "grading", "idle-culler"} <= services
+
+
+def _lab_page_config(user) -> dict:
+    html = user.http.get(user.server_url("lab")).text
+    found = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', html, re.S)
+    return json.loads(found[1])
+
+
+def test_the_instructors_nbgrader_menu_opens_formgrader_and_students_have_none(course_hub, instructor, alice):
+    instructor.start_server()
+    disabled = {user.name: _lab_page_config(user)["disabledExtensions"] for user in (instructor, alice)}
+    assert "@jupyter/nbgrader:formgrader" not in disabled["instructor"]  # the menu's Formgrader item
+    assert "@jupyter/nbgrader:formgrader" in disabled["alice"]
+    # what the item opens, <server>/formgrader, is the course's formgrader service
+    page = instructor.http.get(instructor.server_url("formgrader/manage_students"))
+    assert page.ok and urlsplit(page.url).path == f"{FORMGRADER}formgrader/manage_students", page.url
+    assert alice.http.get(alice.server_url("formgrader")).status_code == 404
+    # nothing but a path below formgrader travels through the link
+    page = instructor.http.get(instructor.server_url("formgrader//example.org/x"), allow_redirects=False)
+    assert page.headers["Location"] == f"{FORMGRADER}formgrader/example.org/x"

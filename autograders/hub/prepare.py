@@ -17,15 +17,17 @@ from pathlib import Path
 
 from ..course import Course
 from ..engine.sandbox import student_python
-from . import accounts, classes, course_files
+from . import accounts, classes, course_files, formgrader_link
 from .roster import read_roster
 from .settings import COURSE_ID, GRADER_ACCOUNT, HubSettings, Layout
 
 CHECKOUT = Path(__file__).resolve().parents[2]
+_FORMGRADER_LAB_EXTENSION = "@jupyter/nbgrader:formgrader"
+_FORMGRADER_LINK = "dlcourse_formgrader_link"  # formgrader_link.py, as instructors' servers import it
 # lab extensions users' servers do not load: nbgrader's for instructors; JupyterLab's news prompt, which
 # would ask every student to let their server fetch news from the internet; the extension manager (it
 # lists extensions from PyPI; students install none); the front ends of the server extensions below
-_DISABLED_LAB_EXTENSIONS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
+_DISABLED_LAB_EXTENSIONS = (_FORMGRADER_LAB_EXTENSION, "@jupyter/nbgrader:create-assignment",
                             "@jupyter/nbgrader:course-list", "@jupyterlab/apputils-extension:announcements",
                             "@jupyterlab/extensionmanager-extension", "@jupyterlab/lsp-extension",
                             "@jupyter-notebook/lab-extension")
@@ -97,7 +99,7 @@ def prepare(course: Course, roster_path: Path, state: Path, *, ip: str, port: in
             course.root.chmod(course.root.stat().st_mode & 0o700)
     _course_folder(course, roster_path, layout, grader, log)
     _exchange(layout)
-    _student_config(layout)
+    _server_configs(layout, f"/services/{COURSE_ID}/formgrader")
     if multiuser:
         layout.grading_dir.mkdir(exist_ok=True)
         os.chown(layout.grading_dir, 0, grader.pw_gid)
@@ -150,26 +152,40 @@ def _exchange(layout: Layout):
     layout.exchange.chmod(0o1777)
 
 
-def _student_config(layout: Layout):
-    folder = layout.student_config
-    (folder / "labconfig").mkdir(parents=True, exist_ok=True)
-    for path in (folder, folder / "labconfig"):
-        path.chmod(0o755)
-    files = {
-        folder / "nbgrader_config.py": "\n".join([
-            '"""nbgrader in users\' servers: the course and its exchange (written by `dlcourse hub`)."""',
-            "c = get_config()  # noqa: F821",
-            f"c.CourseDirectory.course_id = {COURSE_ID!r}",
-            f"c.Exchange.root = {str(layout.exchange)!r}",
-            IPC_KERNELS, ""]),
-        folder / "jupyter_server_config.json": json.dumps(
-            {"ServerApp": {"jpserver_extensions": dict.fromkeys(_UNUSED_SERVER_EXTENSIONS, False)}}, indent=2),
-        folder / "labconfig" / "page_config.json": json.dumps(
-            {"disabledExtensions": dict.fromkeys(_DISABLED_LAB_EXTENSIONS, True)}, indent=2),
-    }
-    for path, text in files.items():
-        path.write_text(text)
-        path.chmod(0o644)
+def _server_configs(layout: Layout, instructors_url: str):
+    """JUPYTER_CONFIG_PATH of students' servers, and of instructors' (their Nbgrader menu leads to formgrader)."""
+    nbgrader_config = "\n".join([
+        '"""nbgrader in users\' servers: the course and its exchange (written by `dlcourse hub`)."""',
+        "c = get_config()  # noqa: F821",
+        f"c.CourseDirectory.course_id = {COURSE_ID!r}",
+        f"c.Exchange.root = {str(layout.exchange)!r}",
+        IPC_KERNELS, ""])
+    for folder, instructor in ((layout.student_config, False), (layout.instructor_config, True)):
+        (folder / "labconfig").mkdir(parents=True, exist_ok=True)
+        lab_disabled = [name for name in _DISABLED_LAB_EXTENSIONS
+                        if not (instructor and name == _FORMGRADER_LAB_EXTENSION)]
+        server = {"ServerApp": {"jpserver_extensions": {**dict.fromkeys(_UNUSED_SERVER_EXTENSIONS, False),
+                                                        **({_FORMGRADER_LINK: True} if instructor else {})}}}
+        if instructor:
+            server["FormgraderLink"] = {"url": instructors_url}
+        files = {
+            folder / "nbgrader_config.py": nbgrader_config,
+            folder / "jupyter_server_config.json": json.dumps(server, indent=2),
+            # their servers run the students' environment, which holds nothing of this package: the extension
+            # lies beside this configuration, which puts its folder on the server's path
+            **({folder / "python" / f"{_FORMGRADER_LINK}.py": Path(formgrader_link.__file__).read_text(),
+                folder / "jupyter_server_config.py": "\n".join([
+                    '"""Instructors\' servers: the formgrader link\'s folder on the path (written by `dlcourse hub`)."""',
+                    "import sys", "", f"sys.path.append({str(folder / 'python')!r})", ""])} if instructor else {}),
+            folder / "labconfig" / "page_config.json": json.dumps(
+                {"disabledExtensions": dict.fromkeys(lab_disabled, True)}, indent=2),
+        }
+        for path, text in files.items():
+            path.parent.mkdir(exist_ok=True)
+            path.parent.chmod(0o755)
+            path.write_text(text)
+            path.chmod(0o644)
+        folder.chmod(0o755)
 
 
 def _release(layout: Layout, grader, log):

@@ -47,6 +47,10 @@ class Layout:
         return self.state / "jupyter-config"
 
     @property
+    def instructor_config(self) -> Path:  # JUPYTER_CONFIG_PATH of instructors' own servers
+        return self.state / "jupyter-config-instructors"
+
+    @property
     def grading_dir(self) -> Path:  # the grading service's socket, reachable by the grader account only
         return self.state / "grading"
 
