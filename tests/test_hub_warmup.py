@@ -97,7 +97,6 @@ def warm_hub():
                          "--idle-timeout", "8") as hub:
             yield hub
     finally:
-        shutil.copy(folder / "state-hub.log", "/tmp/wt21/warm-hub.log")  # TEMP
         shutil.rmtree(folder, ignore_errors=True)
         for account in (*STUDENTS, INSTRUCTOR):
             subprocess.run(["userdel", "--remove", account], capture_output=True)
