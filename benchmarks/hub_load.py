@@ -51,7 +51,7 @@ STUDENT_BIN = str(ROOT / ".venv-student" / "bin")
 class Outcome:
     name: str
     logins: int
-    results: list[tuple[float, float]] = field(default_factory=list)
+    results: list[tuple[float, float, float]] = field(default_factory=list)  # login, to server, to cell
     failures: list[str] = field(default_factory=list)
     wall: float = 0.0
     machine_cpu: float = 0.0
@@ -59,16 +59,17 @@ class Outcome:
     memory: tuple[float, float] = (float("nan"), float("nan"))
 
 
-def one_student(url: str, name: str, password: str, delay: float) -> tuple[float, float]:
+def one_student(url: str, name: str, password: str, delay: float) -> tuple[float, float, float]:
     time.sleep(delay)
     user = HubUser(url, name)
+    at_the_door = time.monotonic()
     user.login(password)
     started = time.monotonic()
     user.start_server(timeout=300)
     to_server = time.monotonic() - started
     if user.run_code(CELL, timeout=180).strip() != "45":
         raise AssertionError("the cell printed the wrong result")
-    return to_server, time.monotonic() - started
+    return started - at_the_door, to_server, time.monotonic() - started
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -98,7 +99,8 @@ def scenario(name: str, hub, names: list[str], spread: float) -> Outcome:
     """Every student of ``names`` logs in, starts their server and runs a cell; arrivals spread over ``spread`` s."""
     outcome = Outcome(name, len(names))
     started = time.monotonic()
-    with PhaseCPU(hub.process.pid, STUDENT_BIN) as meter, concurrent.futures.ThreadPoolExecutor(max_workers=len(names)) as pool:
+    with PhaseCPU(hub.process.pid, STUDENT_BIN) as meter, \
+            concurrent.futures.ThreadPoolExecutor(max_workers=len(names)) as pool:
         futures = {pool.submit(one_student, hub.url, student, hub.password(student), i * spread / len(names)): student
                    for i, student in enumerate(names)}
         for future in concurrent.futures.as_completed(futures):
@@ -162,17 +164,19 @@ def run(scenarios: list[str], names: list[str], folder: Path) -> list[Outcome]:
 
 
 def report(outcomes: list[Outcome]):
-    print(f"\n{'scenario':<9} {'server p50':>10} {'p95':>6} {'cell p50':>9} {'p95':>6} {'fail':>5} "
+    print(f"\n{'scenario':<9} {'login p95':>9} {'server p50':>10} {'p95':>6} {'cell p50':>9} {'p95':>6} {'fail':>5} "
           f"{'CPU-s/login':>12} {'(hub procs)':>11} {'MB/idle server':>15} {'wall':>6}")
     for o in outcomes:
-        server = [r[0] for r in o.results]
-        cell = [r[1] for r in o.results]
+        login = [r[0] for r in o.results]
+        server = [r[1] for r in o.results]
+        cell = [r[2] for r in o.results]
         hub_cpu = sum(v for k, v in o.by_kind.items() if k != "clients")
-        print(f"{o.name:<9} {statistics.median(server) if server else float('nan'):>9.1f}s "
+        print(f"{o.name:<9} {percentile(login, 95):>8.1f}s {statistics.median(server) if server else float('nan'):>9.1f}s "
               f"{percentile(server, 95):>5.1f}s {statistics.median(cell) if cell else float('nan'):>8.1f}s "
               f"{percentile(cell, 95):>5.1f}s {len(o.failures):>5} {o.machine_cpu / o.logins:>12.2f} "
               f"{hub_cpu / o.logins:>11.2f} {o.memory[0]:>7.0f} ({o.memory[1]:.0f}) {o.wall:>5.0f}s")
-    print("server: from asking for the server to JupyterLab answering; cell: to the result of a cell in a new "
+    print("login: the login form's answer (password hashing, one core fewer than the machine's at a time); "
+          "server: from asking for the server to JupyterLab answering; cell: to the result of a cell in a new "
           "kernel. CPU-s/login: the machine's busy CPU time during the scenario / logins (other work on the "
           "machine included); (hub procs): the hub's processes' part. MB/idle server: PSS (RSS) of a server "
           "after its kernel closed.")
