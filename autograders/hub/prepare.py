@@ -152,40 +152,47 @@ def _exchange(layout: Layout):
     layout.exchange.chmod(0o1777)
 
 
-def _server_configs(layout: Layout, instructors_url: str):
-    """JUPYTER_CONFIG_PATH of students' servers, and of instructors' (their Nbgrader menu leads to formgrader)."""
+def _server_configs(layout: Layout, formgrader_url: str):
+    """JUPYTER_CONFIG_PATH of users' servers: students', and instructors' (whose Nbgrader menu opens formgrader)."""
     nbgrader_config = "\n".join([
         '"""nbgrader in users\' servers: the course and its exchange (written by `dlcourse hub`)."""',
         "c = get_config()  # noqa: F821",
         f"c.CourseDirectory.course_id = {COURSE_ID!r}",
         f"c.Exchange.root = {str(layout.exchange)!r}",
         IPC_KERNELS, ""])
-    for folder, instructor in ((layout.student_config, False), (layout.instructor_config, True)):
-        (folder / "labconfig").mkdir(parents=True, exist_ok=True)
-        lab_disabled = [name for name in _DISABLED_LAB_EXTENSIONS
-                        if not (instructor and name == _FORMGRADER_LAB_EXTENSION)]
-        server = {"ServerApp": {"jpserver_extensions": {**dict.fromkeys(_UNUSED_SERVER_EXTENSIONS, False),
-                                                        **({_FORMGRADER_LINK: True} if instructor else {})}}}
-        if instructor:
-            server["FormgraderLink"] = {"url": instructors_url}
-        files = {
-            folder / "nbgrader_config.py": nbgrader_config,
-            folder / "jupyter_server_config.json": json.dumps(server, indent=2),
-            # their servers run the students' environment, which holds nothing of this package: the extension
-            # lies beside this configuration, which puts its folder on the server's path
-            **({folder / "python" / f"{_FORMGRADER_LINK}.py": Path(formgrader_link.__file__).read_text(),
-                folder / "jupyter_server_config.py": "\n".join([
-                    '"""Instructors\' servers: the formgrader link\'s folder on the path (written by `dlcourse hub`)."""',
-                    "import sys", "", f"sys.path.append({str(folder / 'python')!r})", ""])} if instructor else {}),
-            folder / "labconfig" / "page_config.json": json.dumps(
-                {"disabledExtensions": dict.fromkeys(lab_disabled, True)}, indent=2),
-        }
-        for path, text in files.items():
-            path.parent.mkdir(exist_ok=True)
-            path.parent.chmod(0o755)
-            path.write_text(text)
-            path.chmod(0o644)
-        folder.chmod(0o755)
+    unused = dict.fromkeys(_UNUSED_SERVER_EXTENSIONS, False)
+
+    def lab(disabled) -> str:
+        return json.dumps({"disabledExtensions": dict.fromkeys(sorted(disabled), True)}, indent=2)
+
+    _write_files(layout.student_config, {
+        "nbgrader_config.py": nbgrader_config,
+        "jupyter_server_config.json": json.dumps({"ServerApp": {"jpserver_extensions": unused}}, indent=2),
+        "labconfig/page_config.json": lab(_DISABLED_LAB_EXTENSIONS)})
+    # instructors' servers run the students' environment, which holds nothing of this package: the formgrader
+    # link lies beside their configuration, which puts its folder on the server's path
+    link_folder = layout.instructor_config / "python"
+    _write_files(layout.instructor_config, {
+        "nbgrader_config.py": nbgrader_config,
+        "jupyter_server_config.json": json.dumps({
+            "ServerApp": {"jpserver_extensions": {**unused, _FORMGRADER_LINK: True}},
+            "FormgraderLink": {"url": formgrader_url}}, indent=2),
+        "jupyter_server_config.py": "\n".join([
+            '"""Instructors\' servers: the formgrader link on the path (written by `dlcourse hub`)."""',
+            "import sys", "", f"sys.path.append({str(link_folder)!r})", ""]),
+        f"python/{_FORMGRADER_LINK}.py": Path(formgrader_link.__file__).read_text(),
+        "labconfig/page_config.json": lab(set(_DISABLED_LAB_EXTENSIONS) - {_FORMGRADER_LAB_EXTENSION})})
+
+
+def _write_files(folder: Path, files: dict[str, str]):
+    """Files every user's server reads, root's and readable by all."""
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for directory in (folder, path.parent):
+            directory.chmod(0o755)
+        path.write_text(text)
+        path.chmod(0o644)
 
 
 def _release(layout: Layout, grader, log):
