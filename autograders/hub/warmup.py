@@ -113,9 +113,8 @@ class WarmUp:
         if not starts:
             self.warmed.clear()
             return
-        states = self.api.servers(self.students)
+        states = self.report_ready()
         running = [n for n, state in states.items() if state != "stopped"]
-        self.api.report_active([n for n in running if states[n] == "ready"])
         started = set().union(*(self.warmed.setdefault(s, set()) for s in starts))
         cold = [n for n in self.students if states[n] == "stopped" and n not in started]
         for first in range(0, len(cold), self.batch):
@@ -129,8 +128,15 @@ class WarmUp:
                 self.warmed[start].update(batch)
             self.wait_for(batch)
             running += batch
+            self.report_ready()  # a long warm-up outlasts a short culler timeout
         if cold:
             log.info("warm-up: %d of %d students' servers running", len(running), len(self.students))
+
+    def report_ready(self) -> dict[str, str]:
+        """Tell the hub the students' running servers are active (the idle culler leaves them); their states."""
+        states = self.api.servers(self.students)
+        self.api.report_active([n for n, state in states.items() if state == "ready"])
+        return states
 
     def wait_for(self, names: list[str]):
         deadline = time.monotonic() + self.start_timeout
@@ -145,8 +151,9 @@ class WarmUp:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Start the roster's servers before a class (a hub service).")
     parser.add_argument("--now", action="store_true", help="a class starts now (dlcourse hub --warm)")
-    parser.add_argument("--batch", type=int, default=os.cpu_count() or 1,
-                        help="servers started at once (default: one per core, so running servers keep a share)")
+    parser.add_argument("--batch", type=int, default=max(1, (os.cpu_count() or 1) - 1),
+                        help="servers started at once (default: one core fewer than the machine has, so the "
+                             "servers already running keep a core)")
     parser.add_argument("--every", type=float, default=30,
                         help="seconds between checks of the schedule; also how often warm servers are reported "
                              "active, so keep it under the idle culler's timeout")
