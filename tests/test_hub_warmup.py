@@ -79,7 +79,7 @@ def servers_of(account: str) -> list[int]:
 @pytest.fixture(scope="module")
 def warm_hub():
     """A hub of its own (two students, one instructor, one assignment) whose course has a class starting in
-    two minutes, and an idle culler that stops servers idle for 8 s."""
+    two minutes, and an idle culler that stops servers idle for 5 s."""
     if os.geteuid() != 0:
         pytest.skip("the multi-user hub needs root (real unix accounts per student)")
     folder = Path(tempfile.mkdtemp(prefix="dlcourse-warmup-test-"))
@@ -94,7 +94,7 @@ def warm_hub():
                       + f"{INSTRUCTOR},,,,instructor\n")
     try:
         with running_hub(folder / "state", "--course", str(course), "--roster", str(roster),
-                         "--idle-timeout", "8") as hub:
+                         "--idle-timeout", "5") as hub:
             yield hub
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -116,7 +116,7 @@ def test_the_roster_is_warm_before_class_as_its_own_users_and_the_culler_leaves_
     pids = {s: servers_of(s) for s in STUDENTS}
     assert all(len(p) == 1 for p in pids.values()), pids  # each student's server runs as that student
     assert not servers().get(INSTRUCTOR)  # instructors are not warmed
-    time.sleep(20)  # more than twice the culler's 8 s
+    time.sleep(12)  # more than twice the culler's 5 s
     assert all(servers().get(s) for s in STUDENTS), warm_hub.log_text()[-3000:]
     assert {s: servers_of(s) for s in STUDENTS} == pids  # the same servers, never stopped and started again
     # a student at the door finds their server running
