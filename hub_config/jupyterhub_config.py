@@ -85,7 +85,7 @@ c.Spawner.mem_limit = "3G"
 c.CourseSpawner.max_processes = 1024
 c.CourseSpawner.max_file_size = "2G"
 # servers and kernels yield the CPU to the hub and its proxy, so logins and pages answer while a class's servers start
-c.CourseSpawner.nice = 5
+c.CourseSpawner.nice = 10
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 90
 # a server start costs seconds of CPU (10 at once: 29 s median on 2 cores, benchmarks/hub_load.py):

@@ -158,7 +158,7 @@ def test_servers_run_as_their_users_with_the_memory_limit_gpu_growth_and_a_lower
     out = alice.run_code("import os; print(os.getuid(), os.getppid(), os.environ['TF_FORCE_GPU_ALLOW_GROWTH'], "
                          "os.environ['HOME'], os.getpriority(os.PRIO_PROCESS, 0))").split()
     assert out[0] == str(account.pw_uid) and out[2] == "true" and out[3] == account.pw_dir
-    assert out[4] == "5"  # below the hub's priority: logins and pages answer while a class's servers start
+    assert out[4] == "10"  # below the hub's priority: logins and pages answer while a class's servers start
     assert stat.S_IMODE(os.stat(account.pw_dir).st_mode) == 0o700
     if reason := memory_cgroup.unavailable_reason():
         pytest.skip(f"per-user memory limits cannot be enforced here: {reason}")

@@ -23,7 +23,7 @@ class CourseSpawner(LocalProcessSpawner):
         write, in bytes or with a K, M, G or T suffix (RLIMIT_FSIZE). Not a bound on their disk use in all:
         README, "Limits", says how to set disk quotas per user""").tag(config=True)
 
-    nice = Integer(5, help="""CPU priority of users' servers and all they start, as nice(1) counts (0 to 19): above 0,
+    nice = Integer(10, help="""CPU priority of users' servers and all they start, as nice(1) counts (0 to 19): above 0,
         the hub and its proxy (logins, pages, every request to a server) go first when a class's server starts
         take every core""").tag(config=True)
 
