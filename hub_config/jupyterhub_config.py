@@ -88,7 +88,7 @@ c.CourseSpawner.max_file_size = "2G"
 c.CourseSpawner.nice = 10
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 90
-# a server start costs seconds of CPU (10 at once: 29 s median on 2 cores, benchmarks/hub_load.py):
+# a server start costs about a second of CPU (10 at once: 7 s median on 2 cores, benchmarks/hub_load.py):
 # at most 10 at once keeps a burst of logins from starving the running servers; the 11th is told
 # "too many users, try again in a few seconds" (HTTP 429)
 c.JupyterHub.concurrent_spawn_limit = 10

@@ -24,7 +24,7 @@ class CourseSpawner(LocalProcessSpawner):
         README, "Limits", says how to set disk quotas per user""").tag(config=True)
 
     nice = Integer(10, help="""CPU priority of users' servers and all they start, as nice(1) counts (0 to 19): above 0,
-        the hub and its proxy (logins, pages, every request to a server) go first when a class's server starts
+        the hub and its proxy (logins, pages, every request to a server) go first while a class's servers, starting,
         take every core""").tag(config=True)
 
     _cgroup = None
