@@ -31,7 +31,7 @@ log = logging.getLogger("dlcourse.warmup")
 # the share of the machine's memory warm-up leaves free, for the kernels a class starts (a TensorFlow
 # kernel training the course's CNN takes about 1.5 GB)
 KEEP_FREE = 0.25
-SERVER_MEMORY = 200 * 2**20  # what one more idle server may take (README, Load: about 90 MB measured)
+SERVER_MEMORY = 200 * 2**20  # what one more idle server may take (README, Load: about 110 MB, PSS)
 
 
 def available_memory() -> tuple[int, int]:
