@@ -16,6 +16,7 @@ from conftest import ROOT, running_hub
 from hub_client import HubUser
 
 from autograders.hub.classes import ScheduleError, load
+from autograders.hub.warmup import WarmUp
 
 STUDENTS = ("warmup-1", "warmup-2")
 INSTRUCTOR = "warmup-teacher"
@@ -43,6 +44,15 @@ def test_a_class_is_warm_from_before_its_start_until_after_it(tmp_path):
         start = wednesday + timedelta(weeks=week)
         assert plan.starts_near(start - timedelta(minutes=5)) == [start]
         assert plan.starts_near(start + timedelta(hours=1)) == []
+
+
+def test_dlcourse_hub_warm_is_a_class_starting_now(tmp_path):
+    warm = WarmUp(None, [], tmp_path, now=True, batch=1, start_timeout=1)
+    warm.read_schedule()
+    now = datetime.now()
+    assert warm.windows(now) == [warm.asked_at]
+    assert warm.windows(now + warm.schedule.keep_warm_after) == []
+    assert WarmUp(None, [], tmp_path, now=False, batch=1, start_timeout=1).windows(now) == []
 
 
 @pytest.mark.parametrize("text, message", [
