@@ -24,6 +24,7 @@ from pathlib import Path
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from .batch import MAX_NOTEBOOK_BYTES
 from .course import Assignment, Course
 
 MIN_LENGTH = 32  # characters of a normalised line: shorter lines are too common to prove a leak
@@ -37,9 +38,10 @@ class Leak:
     path: str
     what: str  # "solution code", "hidden checks", "reference solution", "nbgrader marker"
     line: str
+    number: int = 0  # the line's number in what the student sees (an HTML or text file's own line), 1 first
 
     def __str__(self):
-        return f"{self.path}: {self.what}: {self.line[:100]}"
+        return f"{self.path}: {self.what}: {self.line[:100]}" + (f" (line {self.number})" if self.number else "")
 
 
 def normalise(line: str) -> str:
@@ -117,7 +119,8 @@ def visible_lines(path: Path) -> list[str]:
                 parts.append(_joined(output.get("traceback", [])))
         text = "\n".join(parts)
     elif path.suffix in (".html", ".htm"):
-        text = html.unescape(_TAG.sub("", text))
+        # line by line, so that a leak is told by the page's own line number
+        return [html.unescape(_TAG.sub("", line)) for line in text.splitlines()]
     return text.splitlines()
 
 
@@ -125,25 +128,51 @@ def _joined(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
-def leaks_in_lines(lines, label: str, assignment: Assignment) -> list[Leak]:
+def leaks_in_lines(lines, label: str, assignment: Assignment, exempt: frozenset[str] = frozenset()) -> list[Leak]:
+    """``exempt``: normalised lines that are no leak here (a student's own code, shown back to them)."""
     prints = fingerprints(assignment)
     found = []
-    for raw in lines:
+    for number, raw in enumerate(lines, start=1):
         line = normalise(raw)
+        if line in exempt:
+            continue
         for marker in _MARKERS:
             if marker in line:
-                found.append(Leak(label, "nbgrader marker", line))
+                found.append(Leak(label, "nbgrader marker", line, number))
         if len(line) < MIN_LENGTH:
             continue
         for fingerprint, what in prints.items():
             if fingerprint in line:
-                found.append(Leak(label, what, fingerprint))
+                found.append(Leak(label, what, fingerprint, number))
                 break
     return found
 
 
-def leaks_in(path: Path, assignment: Assignment, label: str | None = None) -> list[Leak]:
-    return leaks_in_lines(visible_lines(path), label or str(path), assignment)
+def leaks_in(path: Path, assignment: Assignment, label: str | None = None,
+             exempt: frozenset[str] = frozenset()) -> list[Leak]:
+    return leaks_in_lines(visible_lines(path), label or str(path), assignment, exempt)
+
+
+def feedback_leaks(assignment: Assignment, feedback: Path) -> list[Leak]:
+    """Leaks in one feedback file, ``<course>/feedback/<student>/<assignment>/<notebook>.html``.
+
+    Feedback shows the student their own notebook: a line they wrote themselves (the same line as the
+    solution's, say) is theirs, not a leak. Their notebook is the autograded one the feedback was made from.
+    """
+    student = feedback.relative_to(assignment.course.root / "feedback").parts[0]
+    own = assignment.course.root / "autograded" / student / assignment.name / f"{feedback.stem}.ipynb"
+    return leaks_in(feedback, assignment, exempt=_source_lines(own))
+
+
+def _source_lines(notebook: Path) -> frozenset[str]:
+    try:
+        if notebook.stat().st_size > MAX_NOTEBOOK_BYTES:
+            return frozenset()
+        cells = json.loads(notebook.read_text(errors="replace")).get("cells", [])
+    except (OSError, ValueError, AttributeError):
+        return frozenset()
+    return frozenset(normalise(line) for cell in cells if isinstance(cell, dict)
+                     for line in _joined(cell.get("source", "")).splitlines())
 
 
 def audit_course(course: Course, names: list[str] | None = None) -> tuple[list[Leak], int]:
@@ -158,10 +187,12 @@ def audit_course(course: Course, names: list[str] | None = None) -> tuple[list[L
             files += 1
             leaks += leaks_in_lines(visible_lines_of_nb(assignment.released_nb),
                                     f"{name}.ipynb (as it would be released)", assignment)
-        feedback = [p for p in (course.root / "feedback").glob(f"*/{name}/**/*") if p.is_file()]
-        for path in [*student_visible, *feedback]:
+        for path in student_visible:
             files += 1
             leaks += leaks_in(path, assignment)
+        for path in (p for p in (course.root / "feedback").glob(f"*/{name}/**/*") if p.is_file()):
+            files += 1
+            leaks += feedback_leaks(assignment, path)
     return leaks, files
 
 

@@ -25,6 +25,7 @@ import nbformat
 from . import devices, gradebook_lock
 from .course import Course, CourseError
 from .engine import GradingSettings, NotebookResult, grade_notebook
+from .regular_files import recorded_refusals
 
 log = logging.getLogger(__name__)
 
@@ -48,25 +49,62 @@ class Job:
                 for nb in self.notebooks]
 
 
-def plan(notebooks: list[Path], course: Course, assignment=None, student=None, use_gradebook=True) -> list[Job]:
-    """One job per notebook, or per (student, assignment) submission for notebooks in the gradebook's tree."""
+@dataclass
+class Plan:
+    jobs: list[Job]
+    ignored: list[str]  # notebooks found but not graded, each with the reason
+
+
+def plan(notebooks: list[Path], course: Course, assignment=None, student=None, use_gradebook=True) -> Plan:
+    """One job per notebook, or per (student, assignment) submission for notebooks in the gradebook's tree.
+
+    The course's ``submitted/`` tree is read strictly, as nbgrader lays it out: only
+    ``<student>/<assignment>/<notebook>.ipynb`` for the notebook of the assignment's release, whose student
+    is that folder's; any other notebook there is ignored and reported, so that no notebook in one
+    student's folder can count twice, or count for someone else.
+    """
     submitted = course.root / "submitted"
     jobs: dict = {}
+    ignored = []
     for path in notebooks:
+        lexical = Path(os.path.abspath(path))
+        if lexical.is_relative_to(submitted):
+            try:
+                found, who = _submitted(lexical, lexical.relative_to(submitted).parts, course, assignment, student)
+            except _NotASubmission as exc:
+                ignored.append(f"{path}: {exc}")
+                continue
+            if use_gradebook:
+                jobs.setdefault((who, found.name), Job([lexical], found.name, who, in_gradebook=True,
+                                                       max_score=found.max_score))
+            else:
+                jobs[lexical] = Job([lexical], found.name, who, max_score=found.max_score)
+            continue
         path = path.resolve()
         try:
             found, who = course.identify(path, _read_if_needed(path, course, assignment), assignment, student)
         except CourseError as exc:
             jobs[path] = Job([path], assignment, student, error=str(exc))
             continue
-        parts = path.relative_to(submitted).parts if path.is_relative_to(submitted) else ()
-        if use_gradebook and len(parts) == 3 and parts[1] == found.name and student in (None, parts[0]):
-            key = (parts[0], found.name)
-            jobs.setdefault(key, Job([], found.name, parts[0], in_gradebook=True, max_score=found.max_score))
-            jobs[key].notebooks.append(path)
-        else:
-            jobs[path] = Job([path], found.name, who, max_score=found.max_score)
-    return list(jobs.values())
+        jobs[path] = Job([path], found.name, who, max_score=found.max_score)
+    return Plan(list(jobs.values()), ignored)
+
+
+class _NotASubmission(ValueError):
+    pass
+
+
+def _submitted(path: Path, parts: tuple[str, ...], course: Course, assignment, student):
+    """The assignment and student of a notebook in the course's ``submitted/`` tree, or why it is none."""
+    names = course.assignment_names()
+    if len(parts) != 3 or parts[1] not in names or parts[2] != course.assignment(parts[1]).source_notebook.name:
+        raise _NotASubmission("not graded: the course's submitted/ folder holds <student>/<assignment>/"
+                              "<assignment>.ipynb for the assignments' notebooks, nothing else")
+    if assignment not in (None, parts[1]) or student not in (None, parts[0]):
+        raise _NotASubmission(f"not graded: {parts[0]}'s {parts[1]}, not what --student/--assignment asked for")
+    if path.is_symlink():
+        raise _NotASubmission("not graded: a symbolic link, not a student's notebook")
+    return course.assignment(parts[1]), parts[0]
 
 
 def _read_if_needed(path, course, assignment):
@@ -144,7 +182,15 @@ def _unreadable(paths) -> str | None:
 
 
 def grade_job(job: Job, course_root: Path, settings: GradingSettings) -> list[NotebookResult]:
-    """Grade one job in this process; never raises."""
+    """Grade one job in this process; never raises. What the hub refused of a submission (its folder's
+    refusals file) is told in the notes of its results."""
+    results = _grade(job, course_root, settings)
+    for result in results:
+        result.notes += [f"refused at submission: {line}" for line in recorded_refusals(Path(result.notebook).parent)]
+    return results
+
+
+def _grade(job: Job, course_root: Path, settings: GradingSettings) -> list[NotebookResult]:
     try:
         if job.in_gradebook:
             return _autograde_submission(job, Path(course_root), settings)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from . import batch, devices, k8s, reports, sharding
+from .quiz_game import cli as quiz_cli
 from .course import Course, CourseError
 from .engine import GradingSettings, NotebookResult, check_seeds
 from .progress import GradingProgress
@@ -88,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--course", default="course", metavar="DIR", help="the course folder (default: ./course)")
     audit.set_defaults(run=cmd_audit)
     k8s.add_parser(sub)
+    quiz_cli.add_parser(sub)
 
     hub = sub.add_parser("hub", help="serve the course on JupyterHub: real users (as root), the nbgrader exchange, "
                                      "formgrader for instructors")
@@ -125,6 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
     service.add_argument("--workers", type=_positive_int, default=devices.usable_cores(), metavar="N",
                          help="notebooks graded at once (default: the number of cores)")
     service.set_defaults(run=cmd_grading_service)
+
+    intake = sub.add_parser("intake-service", help="receive students' submissions into the hub's exchange, as root "
+                                                   "(the hub starts it; not for direct use)")
+    intake.add_argument("--settings", required=True, metavar="FILE", help="the hub's settings (<state>/hub/hub.json)")
+    intake.set_defaults(run=cmd_intake_service)
     return parser
 
 
@@ -174,9 +181,11 @@ def cmd_grade(args) -> int:
         course.assignment(args.assignment)  # unknown names are a usage error before any grading
     for option in ("json", "csv", "html"):
         check_writable(option, getattr(args, option))
-    jobs = batch.plan(find_notebooks(args.paths), course, args.assignment, args.student,
-                      use_gradebook=not args.no_gradebook)
-    jobs = sharding.select(jobs, args.shard)
+    planned = batch.plan(find_notebooks(args.paths), course, args.assignment, args.student,
+                         use_gradebook=not args.no_gradebook)
+    for line in planned.ignored:
+        print(f"dlcourse: {line}", file=sys.stderr)
+    jobs = sharding.select(planned.jobs, args.shard)
     settings = GradingSettings(args.kernel, args.cell_timeout, args.call_timeout, args.seed,
                                args.notebook_timeout, not args.no_sandbox, args.allow_network)
     with GradingProgress(len(jobs)) as progress:
@@ -187,7 +196,7 @@ def cmd_grade(args) -> int:
             _print_details(result)
     _print_table(results)
     if args.json:
-        reports.write_json(results, args.json)
+        reports.write_json(results, args.json, ignored=planned.ignored)
     if args.csv:
         reports.write_csv(results, args.csv)
     if args.html:
@@ -260,6 +269,22 @@ def cmd_grading_service(args) -> int:
         gid = account.pw_gid
     logging.getLogger().setLevel(logging.INFO)
     serve(Path(args.socket), Path(args.course), allowed_uids=allowed, socket_gid=gid, workers=args.workers)
+    return 0
+
+
+def cmd_intake_service(args) -> int:
+    import pwd
+
+    from .hub.intake import Intake, serve
+    from .hub.settings import HubSettings
+
+    settings = HubSettings.load(args.settings)
+    if not settings.grader_account:
+        raise UsageError("the intake serves a hub run as root (one account per student); in the development mode "
+                         "students submit with nbgrader's own exchange")
+    intake = Intake(settings.layout.exchange, settings.course_id, pwd.getpwnam(settings.grader_account))
+    logging.getLogger().setLevel(logging.INFO)
+    serve(settings.layout.intake_socket, intake, set(settings.students))
     return 0
 
 

@@ -83,14 +83,13 @@ def grade_remotely(socket_path: str, nb, assignment: str, *, student: str, workd
 
 
 def pack_folder(folder: Path) -> bytes:
-    """The regular files and folders under ``folder`` as an archive; links are left out, not followed."""
+    """What is under ``folder`` as an archive, no link followed: links, pipes and devices travel as what they
+    are, so that the service, which grades only regular files and folders, refuses the folder and says why."""
     out, size = io.BytesIO(), 0
 
     def regular(info: tarfile.TarInfo):
         nonlocal size
-        if not (info.isfile() or info.isdir()):
-            return None
-        size += info.size
+        size += info.size if info.isfile() else 0
         if size > FILES_LIMIT:
             raise GradingServiceError(f"the files beside the notebook in {folder} hold more than "
                                       f"{FILES_LIMIT >> 20} MB: too much to grade")
@@ -113,7 +112,9 @@ def unpack_folder(archive: bytes, target: Path):
             for member in members:
                 name = PurePosixPath(member.name)
                 if not (member.isfile() or member.isdir()):
-                    raise GradingServiceError(f"{member.name!r} in the submission's files is not a file or a folder")
+                    kind = "a link" if member.issym() or member.islnk() else "a pipe or a device"
+                    raise GradingServiceError(f"{member.name!r} in the submission's folder is {kind}: only regular "
+                                              "files and folders are graded")
                 if name.is_absolute() or ".." in name.parts:
                     raise GradingServiceError(f"{member.name!r} in the submission's files leads outside its folder")
                 # made here one by one, never by tarfile's extraction (which makes links, devices, owners)

@@ -13,15 +13,21 @@ from pathlib import Path
 from .engine import NotebookResult
 
 
-def write_json(results: list[NotebookResult], path: Path):
-    Path(path).write_text(json.dumps({"results": [r.to_json() for r in results]}, indent=2))
+def write_json(results: list[NotebookResult], path: Path, ignored: list[str] = ()):
+    """Every result; ``ignored``: the notebooks found but not graded, with why."""
+    Path(path).write_text(json.dumps({"results": [r.to_json() for r in results], "ignored": list(ignored)},
+                                     indent=2))
 
 
 def grade_table(results: list[NotebookResult]) -> tuple[list[str], dict[str, dict[str, float]]]:
-    """Assignments, and per student the score of each (notebooks of one assignment add up)."""
+    """Assignments, and per student the score of each (notebooks of one assignment add up; a notebook
+    graded twice for the same student, from two places, counts once: the first result)."""
     table: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    counted = set()
     for r in results:
-        if r.student and r.assignment:
+        key = (r.student, r.assignment, Path(r.notebook).name)
+        if r.student and r.assignment and key not in counted:
+            counted.add(key)
             table[r.student][r.assignment] += r.score
     assignments = sorted({a for row in table.values() for a in row})
     return assignments, table

@@ -23,22 +23,18 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import os
-import pwd
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+from process_cpu import KINDS, PhaseCPU, idle_memory_mb, servers_of
+from simulated_class import ROOT, class_roster
 
+# tests/, on the path through simulated_class
 from conftest import BIN, running_hub  # noqa: E402
 from hub_client import HubUser  # noqa: E402
-from process_cpu import KINDS, PhaseCPU, idle_memory_mb, servers_of  # noqa: E402
 
 CELL = "import numpy as np\nprint(np.arange(10).sum())"
 SCENARIOS = ("cold-10", "cold-30", "cold-50", "ramp-50", "warm-50")
@@ -131,10 +127,7 @@ def supports_warm() -> bool:
 
 
 def run(scenarios: list[str], names: list[str], folder: Path) -> list[Outcome]:
-    roster = folder / "roster.csv"
-    roster.write_text("id,first_name,last_name,email,role\n" + "".join(f"{n},,,,student\n" for n in names)
-                      + "loadadmin,,,,instructor\n")
-    state = folder / "state"
+    roster, state = folder / "roster.csv", folder / "state"
     outcomes = []
     cold = [s for s in scenarios if not s.startswith("warm")]
     if cold:
@@ -192,25 +185,10 @@ def main():
     if os.geteuid() != 0:
         sys.exit("hub_load.py needs root: the hub it measures runs every student as their own unix account")
     biggest = max(int(s.split("-")[1]) for s in args.scenarios)
-    names = [f"hubload-{i:02d}" for i in range(1, biggest + 1)]
-    existed = set()
-    for name in names:
-        try:
-            pwd.getpwnam(name)
-            existed.add(name)
-        except KeyError:
-            pass
-    folder = Path(tempfile.mkdtemp(prefix="dlcourse-hub-load-"))
-    folder.chmod(0o755)
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; a hub with {biggest} simulated "
           "students ...", flush=True)
-    try:
+    with class_roster("hubload", biggest, "loadadmin") as (folder, names):
         outcomes = run(args.scenarios, names, folder)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        for name in names:
-            if name not in existed:
-                subprocess.run(["userdel", "--remove", name], capture_output=True)
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
     report(outcomes)
 

@@ -78,6 +78,10 @@ c.Spawner.environment = {
     "TF_FORCE_GPU_ALLOW_GROWTH": "true",
     "TF_CPP_MIN_LOG_LEVEL": "2",
 }
+if hub.multiuser:
+    # the hub's nbgrader exchange steps (submitting through the intake service), which the students' nbgrader
+    # config names, from a copy of their module in the state folder
+    c.Spawner.environment["PYTHONPATH"] = str(layout.student_python)
 # A server with a TensorFlow kernel training the course's CNN peaks near 1.5 GB; 3 GB leaves room
 # for a second kernel. Enforced by a memory cgroup per user when the hub runs as root.
 c.Spawner.mem_limit = "3G"
@@ -95,12 +99,18 @@ c.JupyterHub.concurrent_spawn_limit = 10
 
 # -- nbgrader: formgrader for instructors, the grading service, the idle culler ------------------
 course = hub.course_id
-# students get JupyterHub's default role only: no read:services, which would show them formgrader's
-# internal URL, command and pid
+# students get JupyterHub's default role, and the quiz game's: no read:services, which would show them
+# formgrader's internal URL, command and pid
+QUIZ_HOST_SCOPE = "custom:quiz:host"  # the quiz service (autograders/quiz_game/service.py) checks it
+c.JupyterHub.custom_scopes = {QUIZ_HOST_SCOPE: {"description": "Run games of the course's live quiz"}}
 c.JupyterHub.load_groups = {f"formgrade-{course}": {"users": list(hub.instructors)}}
 c.JupyterHub.load_roles = [
     {"name": f"formgrade-{course}", "groups": [f"formgrade-{course}"],
      "scopes": [f"access:services!service={course}", f"read:services!service={course}", "list:services"]},
+    # the live quiz game: everyone in the course plays, instructors run games
+    {"name": "quiz-players", "users": list(hub.students) + list(hub.instructors),
+     "scopes": ["access:services!service=quiz"]},
+    {"name": "quiz-hosts", "groups": [f"formgrade-{course}"], "scopes": [QUIZ_HOST_SCOPE]},
     {"name": "idle-culler", "services": ["idle-culler"],
      "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
     # starts students' servers before a class and reports them active until its window ends; no one else's
@@ -115,10 +125,21 @@ formgrader = {
     "environment": {"JUPYTERHUB_DEFAULT_URL": "/formgrader", "PATH": f"{grader_bin}:/usr/local/bin:/usr/bin:/bin"},
     "oauth_no_confirm": True,
 }
+quiz = {
+    # the live quiz game (README: "The live quiz game"), as the account that owns the course and its gradebook
+    "name": "quiz",
+    "url": f"http://127.0.0.1:{hub.quiz_port}",
+    "command": [str(Path(grader_bin) / "dlcourse"), "quiz", "serve", "--course", str(layout.course_dir)],
+    "cwd": str(layout.course_dir),
+    "environment": {"PATH": f"{grader_bin}:/usr/local/bin:/usr/bin:/bin"},
+    "oauth_no_confirm": True,
+    "oauth_client_allowed_scopes": [QUIZ_HOST_SCOPE],  # in the tokens of those who hold it: the instructors
+}
 # often enough that warm servers are reported active well within the culler's timeout
 cull_every = max(1, min(300, hub.idle_timeout // 4))
 services = [
     formgrader,
+    quiz,
     {"name": "idle-culler", "command": [hub.grader_python, "-m", "jupyterhub_idle_culler",
                                          f"--timeout={hub.idle_timeout}", f"--cull-every={cull_every}"]},
     # the roster's servers before a scheduled class (course/classes.toml) or now (dlcourse hub --warm)
@@ -129,8 +150,12 @@ services = [
 if hub.multiuser:
     # formgrader runs as the course's grader account, which owns the course; autograding goes
     # through the grading service, which runs as root to sandbox each student's kernel
-    formgrader["user"] = hub.grader_account
+    formgrader["user"] = quiz["user"] = hub.grader_account
     services.append({"name": "grading", "command": [
         str(Path(grader_bin) / "dlcourse"), "grading-service", "--course", hub.course_root,
         "--socket", str(layout.grading_socket), "--allow-user", hub.grader_account]})
+    # students submit through the intake, run as root: it knows who asks from the kernel, reads their folder as
+    # them and writes the submission into inbound/, which only the grader account can otherwise reach
+    services.append({"name": "intake", "command": [
+        str(Path(grader_bin) / "dlcourse"), "intake-service", "--settings", os.environ[SETTINGS_ENV]]})
 c.JupyterHub.services = services

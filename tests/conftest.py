@@ -137,3 +137,28 @@ def course_hub():
         shutil.rmtree(folder, ignore_errors=True)
         for folder_above, mode in private.items():
             folder_above.chmod(mode)
+
+
+@pytest.fixture(scope="session")
+def instructor(course_hub):
+    """The demo instructor, logged in with formgrader open (its OAuth hand-shake and XSRF cookie done)."""
+    from hub_client import FORMGRADER, logged_in
+
+    user = logged_in(course_hub, "instructor", server=False)
+    user.open_page(FORMGRADER, "formgrader")
+    return user
+
+
+@pytest.fixture
+def browser():
+    chromium_path = shutil.which("chromium")
+    if chromium_path is None:
+        pytest.skip("Debian's chromium is not installed (`make hub-setup` installs it as root)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        # Debian's build, never a browser of Playwright's own download; its sandbox needs user namespaces
+        # that a root-run CI container may not give
+        chromium = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()

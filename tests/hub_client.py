@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import contextlib
 import json
+import pwd
+import shutil
 import time
 import uuid
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
 import websocket
+
+
+COURSE = {"course_id": "dl-course"}
+FORMGRADER = "/services/dl-course/"
 
 
 class HubError(AssertionError):
@@ -164,3 +171,33 @@ class HubUser:
             if cookie.name == "_xsrf" and cookie.path == path:
                 return cookie.value
         raise HubError(f"no XSRF cookie for {path} yet: open a page under it first")
+
+
+def logged_in(hub, name, *, server=True) -> HubUser:
+    """``name`` logged in to the test's ``hub`` with the password it issued (conftest's ``RunningHub``)."""
+    return hub.logged_in(name, server=server)
+
+
+def formgrader(instructor: HubUser, method: str, path: str):
+    """formgrader's REST API, as its pages call it (open a formgrader page first)."""
+    reply = instructor.api(method, FORMGRADER, f"formgrader/api/{path}")
+    reply.raise_for_status()
+    answer = reply.json()
+    if isinstance(answer, dict) and answer.get("success") is False:
+        raise AssertionError(f"formgrader {path}: {answer.get('error') or answer.get('log')}")
+    return answer
+
+
+def entries(listing, assignment, status):
+    """The assignment list's entries of ``assignment`` in ``status`` (one per submission once submitted)."""
+    return [a for a in listing["value"] if a["assignment_id"] == assignment and a["status"] == status]
+
+
+def forget_assignment(account: str, assignment: str):
+    """Remove a demo account's fetched copy of ``assignment`` and its nbgrader cache (submissions, feedback)."""
+    try:
+        home = Path(pwd.getpwnam(account).pw_dir)
+    except KeyError:
+        return
+    shutil.rmtree(home / assignment, ignore_errors=True)
+    shutil.rmtree(home / ".local" / "share" / "jupyter" / "nbgrader_cache", ignore_errors=True)

@@ -4,9 +4,14 @@ import shutil
 
 import nbformat
 import pytest
+from nbgrader.apps import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.utils import notebook_hash
+from traitlets.config.loader import PyFileConfigLoader
 
 from autograders.audit import fingerprints
 from autograders.course import Course
+from autograders.hub.grader_exchange import use_hub_exchange
 from conftest import BIN, dlcourse, run
 
 
@@ -39,14 +44,45 @@ def test_a_hidden_check_planted_in_a_released_notebook_is_found(course):
     assert f"release/activations/activations.ipynb: hidden checks: {line[:60]}" in proc.stdout
 
 
-def test_a_reference_line_in_generated_feedback_is_found(course):
-    line = hidden_line(course, "reference solution")
-    feedback = course / "feedback" / "alice" / "activations"
+def write_feedback(course, student, line):
+    """Feedback for ``student`` on activations showing ``line`` as nbconvert highlights code, with nbgrader's records."""
+    feedback = course / "feedback" / student / "activations"
     feedback.mkdir(parents=True)
     highlighted = "".join(f'<span class="n">{token}</span> ' for token in line.replace("<", "&lt;").split())
-    (feedback / "activations.html").write_text(f"<html><body><pre>{highlighted}</pre></body></html>")
+    (feedback / "activations.html").write_text(f"<html>\n<body>\n<pre>{highlighted}</pre>\n</body></html>")
+    for name, text in (("timestamp.txt", "2024-05-01 10:00:00.000000 UTC"), ("submission_secret.txt", student * 8)):
+        (feedback / name).write_text(text)
+
+
+def test_a_reference_line_in_generated_feedback_is_found(course):
+    write_feedback(course, "alice", hidden_line(course, "reference solution"))
     proc = dlcourse("audit", "--course", course, check=False)
-    assert proc.returncode == 1 and "feedback/alice/activations/activations.html: reference solution" in proc.stdout
+    assert proc.returncode == 1
+    assert "feedback/alice/activations/activations.html: reference solution" in proc.stdout
+    assert "(line 3)" in proc.stdout
+
+
+def test_feedback_that_shows_hidden_material_is_not_released_and_the_log_says_where(course, tmp_path):
+    exchange = tmp_path / "exchange"
+    (exchange / "dl-course" / "feedback").mkdir(parents=True)
+    write_feedback(course, "alice", hidden_line(course, "hidden checks"))
+    write_feedback(course, "bob", "def sigmoid(z): return my own code, nothing hidden")
+    # carol wrote a line exactly as the solution does: feedback showing her own code is no leak
+    solution = hidden_line(course, "solution code")
+    write_feedback(course, "carol", solution)
+    own = course / "autograded" / "carol" / "activations"
+    own.mkdir(parents=True)
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"    {solution}")]),
+                   own / "activations.ipynb")
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    config.CourseDirectory.root, config.Exchange.root = str(course), str(exchange)
+    use_hub_exchange(config)
+    outcome = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config).release_feedback("activations")
+    assert outcome["success"] is False and "the feedback of alice was not released" in outcome["error"]
+    assert f"not released: {course}/feedback/alice/activations/activations.html: hidden checks: " in outcome["log"]
+    assert "(line 3)" in outcome["log"]
+    released = {p.name for p in (exchange / "dl-course" / "feedback").iterdir()}
+    assert released == {f"{notebook_hash(secret=s * 8, notebook_id='activations')}.html" for s in ("bob", "carol")}
 
 
 def test_a_release_that_would_leak_is_refused(course):

@@ -1,6 +1,7 @@
 """Grading a class: parallel workers give the same gradebook as one, re-grading replaces only what it should."""
 
 import csv
+import json
 import shutil
 
 import nbformat
@@ -33,6 +34,16 @@ def make_class(course_copy, root):
               student_notebook(act, corpus_cells(CORPUS / "activations" / f"{case}.py")))
         write(course, student, "concepts_quiz", student_notebook(quiz, quiz_answers(student, wrong=i % 2 == 1)))
     (course / "submitted/s00/concepts_quiz/concepts_quiz.ipynb").write_text("{ not json")
+    # planted by s01: a correct copy beside the notebook, and one named as another student's submission;
+    # and what the hub's intake refused of the submission
+    correct = student_notebook(act, corpus_cells(CORPUS / "activations" / "correct_np_where.py"))
+    write(course, "s01/activations/victim", "activations", correct)
+    nbformat.write(correct, course / "submitted/s01/activations/copy.ipynb")
+    (course / "submitted/s01/activations/refused.txt").write_text("key.py: a symbolic link (links are not followed)\n")
+    # a link that would grade s00's notebook as s04's
+    link = course / "submitted/s04/activations/activations.ipynb"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(course / "submitted/s00/activations/activations.ipynb")
     return course
 
 
@@ -59,8 +70,10 @@ def courses(course_copy, tmp_path_factory):
     for workers in (1, 2):
         course = make_class(course_copy, tmp_path_factory.mktemp(f"w{workers}"))
         # short limits: the endless relu also runs in the notebook's demo cell, which waits out the cell limit
-        dlcourse("grade", course / "submitted", "--course", course, "--workers", workers, "--cell-timeout", "10",
-                 "--call-timeout", "5", "--csv", course / "grades.csv", "--html", course / "report.html")
+        proc = dlcourse("grade", course / "submitted", "--course", course, "--workers", workers, "--cell-timeout", "10",
+                        "--call-timeout", "5", "--csv", course / "grades.csv", "--html", course / "report.html",
+                        "--json", course / "results.json")
+        (course / "stderr.txt").write_text(proc.stderr)
         graded[workers] = course
     return graded
 
@@ -84,6 +97,23 @@ def test_two_workers_give_the_same_gradebook_as_one(courses):
 
     # formgrader reads the autograded notebooks; the engine's verdict is in them
     assert "Hidden checks:" in (courses[2] / "autograded/s02/activations/activations.ipynb").read_text()
+
+
+def test_the_class_tree_is_read_strictly(courses):
+    course = courses[2]
+    report = json.loads((course / "results.json").read_text())
+    assert sorted((r["student"], r["assignment"]) for r in report["results"]) == [
+        (f"s{i:02d}", a) for i in range(4) for a in ("activations", "concepts_quiz")]  # one row each, no victim
+    planted = [f"{course}/submitted/s01/activations/copy.ipynb",
+               f"{course}/submitted/s01/activations/victim/activations/activations.ipynb",
+               f"{course}/submitted/s04/activations/activations.ipynb"]
+    assert [line.split(": ")[0] for line in report["ignored"]] == planted
+    assert all(f"dlcourse: {path}: not graded" in (course / "stderr.txt").read_text() for path in planted)
+    (s01,) = [r for r in report["results"] if (r["student"], r["assignment"]) == ("s01", "activations")]
+    assert "refused at submission: key.py: a symbolic link (links are not followed)" in s01["notes"]
+    with open(course / "grades.csv") as handle:
+        row = next(r for r in csv.DictReader(handle) if r["student"] == "s01")
+    assert float(row["activations"]) == s01["score"] < 10  # the planted correct copies counted nowhere
 
 
 def test_grading_one_student_again_replaces_only_their_results(courses):

@@ -7,60 +7,27 @@ import json
 import os
 import pwd
 import re
-import shutil
 import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from conftest import ROOT
+from hub_client import COURSE, FORMGRADER, entries, forget_assignment, formgrader, logged_in
 from notebooks import CORPUS, corpus_cells
 
 from autograders.hub import memory_cgroup
 from autograders.hub.prepare import prepare
 from autograders.course import Course
 
-COURSE = {"course_id": "dl-course"}
-FORMGRADER = "/services/dl-course/"
 SUBMISSION = CORPUS / "activations" / "partly_wrong.py"
-
-
-def _exists(account):
-    try:
-        return pwd.getpwnam(account)
-    except KeyError:
-        return None
 
 
 @pytest.fixture(scope="module")
 def alice(course_hub):
-    # the demo account's copy and submissions from an earlier run of this test (fetch would refuse)
-    home = Path(pwd.getpwnam("alice").pw_dir) if _exists("alice") else None
-    if home:
-        shutil.rmtree(home / "activations", ignore_errors=True)
-        shutil.rmtree(home / ".local" / "share" / "jupyter" / "nbgrader_cache", ignore_errors=True)
-    return course_hub.logged_in("alice")
-
-
-@pytest.fixture(scope="module")
-def instructor(course_hub):
-    user = course_hub.logged_in("instructor", server=False)
-    user.open_page(FORMGRADER, "formgrader")  # formgrader's page: the OAuth hand-shake and its XSRF cookie
-    return user
-
-
-def formgrader(instructor, method, path):
-    reply = instructor.api(method, FORMGRADER, f"formgrader/api/{path}")
-    reply.raise_for_status()
-    answer = reply.json()
-    if isinstance(answer, dict) and answer.get("success") is False:
-        raise AssertionError(f"formgrader {path}: {answer.get('error') or answer.get('log')}")
-    return answer
-
-
-def entries(listing, assignment, status):
-    """The assignment list's entries of ``assignment`` in ``status`` (one per submission once submitted)."""
-    return [a for a in listing["value"] if a["assignment_id"] == assignment and a["status"] == status]
+    forget_assignment("alice", "activations")  # from an earlier run of this test: fetch would refuse
+    yield logged_in(course_hub, "alice")
+    forget_assignment("alice", "activations")
 
 
 def test_the_course_loop_from_fetch_to_feedback(course_hub, alice, instructor):

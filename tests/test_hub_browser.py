@@ -10,22 +10,7 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = shutil.which("chromium")
 ASSIGNMENT = "gradient_descent"
-
-
-@pytest.fixture
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (`make hub-setup` installs it as root)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        # Debian's build, never a browser of Playwright's own download; its sandbox needs user namespaces
-        # that a root-run CI container may not give
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

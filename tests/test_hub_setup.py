@@ -79,8 +79,8 @@ def hub_config(tmp_path, monkeypatch, authenticator, **env):
     state = tmp_path / "state"
     (state / "hub").mkdir(parents=True)
     HubSettings(state_dir=str(state), ip="127.0.0.1", port=8000, hub_port=8081, proxy_api_port=8001,
-                formgrader_port=9999, multiuser=True, course_root=str(ROOT / "course"), students=["alice", "bob"],
-                instructors=["instructor"], grader_python=str(BIN / "python"),
+                formgrader_port=9999, quiz_port=9998, multiuser=True, course_root=str(ROOT / "course"),
+                students=["alice", "bob"], instructors=["instructor"], grader_python=str(BIN / "python"),
                 student_bin=str(ROOT / ".venv-student" / "bin")).save()
     monkeypatch.setenv(SETTINGS_ENV, str(state / "hub" / "hub.json"))
     monkeypatch.setenv("DLCOURSE_AUTHENTICATOR", authenticator)
@@ -101,14 +101,18 @@ def test_the_hub_admits_the_roster_and_instructors_administer_and_grade(tmp_path
     assert c.JupyterHub.load_groups["formgrade-dl-course"]["users"] == ["instructor"]
     roles = {r["name"]: r for r in c.JupyterHub.load_roles}
     assert "access:services!service=dl-course" in roles["formgrade-dl-course"]["scopes"]
-    # no role reaches a student: they keep JupyterHub's default, without read:services
+    # the only role that reaches a student is the quiz's: they keep JupyterHub's default, without read:services
     students = {"alice", "bob"}
-    assert not [r for r in roles.values() if students & set(r.get("users", []))
+    reaching = [r for r in roles.values() if students & set(r.get("users", []))
                 or any(students & set(c.JupyterHub.load_groups[g]["users"]) for g in r.get("groups", []))]
+    assert [r["scopes"] for r in reaching] == [["access:services!service=quiz"]]
     services = {s["name"]: s for s in c.JupyterHub.services}
     assert services["dl-course"]["user"] == "grader-dl-course"
     assert services["grading"]["command"][1] == "grading-service" and "user" not in services["grading"]
     assert services["grading"]["command"][3] == str(ROOT / "course")  # root's course, not the grader's copy
+    assert services["intake"]["command"][1:] == ["intake-service", "--settings", str(tmp_path / "state/hub/hub.json")]
+    assert "user" not in services["intake"]  # root: it reads each student's folder as that student
+    assert c.Spawner.environment["PYTHONPATH"] == str(tmp_path / "state/jupyter-config/python")
     assert c.Spawner.environment["TF_FORCE_GPU_ALLOW_GROWTH"] == "true"
     assert c.Spawner.mem_limit and c.JupyterHub.concurrent_spawn_limit > 0
     assert c.CourseSpawner.max_processes > 0 and c.CourseSpawner.max_file_size
@@ -136,8 +140,8 @@ def test_the_hub_switches_to_lti13_or_oauth_with_real_authenticator_settings(tmp
 
 @pytest.fixture
 def grading_server(tmp_path):
-    def start(allowed_uids):
-        server = GradingServer(tmp_path / "grading.sock", ROOT / "course", allowed_uids=allowed_uids, workers=1)
+    def start(allowed_uids, course=ROOT / "course"):
+        server = GradingServer(tmp_path / "grading.sock", course, allowed_uids=allowed_uids, workers=1)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         return str(tmp_path / "grading.sock")
@@ -188,8 +192,9 @@ def test_the_grading_service_refuses_what_is_not_a_submission_of_its_course(grad
     path = grading_server({os.geteuid()})
     assert "unknown assignment 'hidden'" in ask(path, assignment="hidden")
     # the submission's files arrive in the request; none of them may lead out of the service's own folder
-    for files, refusal in [(archive(member("shadow", tarfile.SYMTYPE, linkname="/etc/shadow")), "not a file"),
-                           (archive(member("up", tarfile.LNKTYPE, linkname="/etc/shadow")), "not a file"),
+    for files, refusal in [(archive(member("shadow", tarfile.SYMTYPE, linkname="/etc/shadow")), "is a link"),
+                           (archive(member("up", tarfile.LNKTYPE, linkname="/etc/shadow")), "is a link"),
+                           (archive(member("pipe", tarfile.FIFOTYPE)), "is a pipe or a device"),
                            (archive(member("../../etc/cron.d/x")), "leads outside"),
                            (archive(member("/etc/cron.d/x")), "leads outside"),
                            (archive(member("a"), member("a/b")), "could not be unpacked"),
@@ -197,14 +202,19 @@ def test_the_grading_service_refuses_what_is_not_a_submission_of_its_course(grad
         assert refusal in send(path, files)["error"], refusal
 
 
-def test_a_submissions_links_stay_behind_when_its_folder_is_sent_for_grading(tmp_path):
-    (tmp_path / "sub").mkdir()
-    (tmp_path / "helper.py").write_text("x = 1")
-    (tmp_path / "sub" / "data.txt").write_text("y")
-    (tmp_path / "gradebook").symlink_to("/etc/shadow")
-    (tmp_path / "sub" / "solutions").symlink_to(ROOT / "course" / "source")
-    with tarfile.open(fileobj=io.BytesIO(pack_folder(tmp_path))) as tar:
-        assert sorted(tar.getnames()) == [".", "./helper.py", "./sub", "./sub/data.txt"]
+def test_the_grading_service_refuses_a_folder_holding_a_link_or_a_pipe(grading_server, tmp_path):
+    path = grading_server({os.geteuid()})
+    work = tmp_path / "work"
+    (work / "sub").mkdir(parents=True)
+    (work / "helper.py").write_text("x = 1")
+    (work / "sub" / "solutions").symlink_to(ROOT / "course" / "source")
+    # packed as what it is, a link, never followed: the service refuses the folder and names it
+    with tarfile.open(fileobj=io.BytesIO(pack_folder(work))) as tar:
+        assert {m.name: m.issym() for m in tar.getmembers()}["./sub/solutions"]
+    assert "'./sub/solutions' in the submission's folder is a link" in ask(path, workdir=str(work))
+    (work / "sub" / "solutions").unlink()
+    os.mkfifo(work / "gradebook.db")
+    assert "'./gradebook.db' in the submission's folder is a pipe or a device" in ask(path, workdir=str(work))
 
 
 def test_the_grading_service_refuses_accounts_it_was_not_told_of(grading_server):

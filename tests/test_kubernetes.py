@@ -103,7 +103,7 @@ def fake_class(root: Path, students: int, assignments: list[str]) -> list[Job]:
             nbformat.write(nbformat.v4.new_notebook(), path)
     stray = course / "submitted" / "s000" / "activations-old.ipynb"  # not in the gradebook's layout
     nbformat.write(nbformat.v4.new_notebook(), stray)
-    return plan(find_notebooks([course / "submitted"]), Course(course))
+    return plan(find_notebooks([course / "submitted"]), Course(course)).jobs
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 7, 64])

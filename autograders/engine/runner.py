@@ -143,7 +143,9 @@ class NotebookRunner:
             self._ids = self._sandbox_cleanup.enter_context(sandbox.sandbox_user())
             private = tempfile.mkdtemp(prefix="dlcourse-sandbox-")
             self._sandbox_cleanup.callback(shutil.rmtree, private, ignore_errors=True)
-            self._home = sandbox.private_copy(self.workdir, Path(private) / "home", *self._ids)
+            self._home = Path(private) / "home"
+            for refusal in sandbox.private_copy(self.workdir, self._home, *self._ids):
+                self.problems.append(f"not copied into the kernel's home: {refusal}")
         uid, gid = km.owner = self._ids
         os.chown(self._socket_dir, uid, gid)
         km.wrap = lambda argv: sandbox.command(argv, uid=uid, gid=gid, home=str(self._home),

@@ -35,6 +35,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..regular_files import WORK_FOLDER, Refusal, chown_tree, copy_regular_files, open_folder
+
 log = logging.getLogger(__name__)
 
 USER_PREFIX = "dlcourse-sandbox-"
@@ -227,15 +229,24 @@ def _uid_of(pid: int) -> int | None:
         return None
 
 
-def private_copy(source: str | os.PathLike | None, target: Path, uid: int, gid: int) -> Path:
-    """``target``: a copy of ``source`` (the submission's folder) that only the sandbox user can write."""
-    if source is not None:
-        shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
-    target.mkdir(exist_ok=True)
-    for path in [target, *target.rglob("*")]:
-        os.lchown(path, uid, gid)
-    target.chmod(0o700)
-    return target
+def private_copy(source: str | os.PathLike | None, target: Path, uid: int, gid: int) -> list[Refusal]:
+    """Make ``target`` a copy of ``source`` (the submission's folder) that only the sandbox user can write.
+
+    Only regular files are copied, with no link followed (root reads the folder; its links would
+    otherwise bring root's view of the machine into the kernel's home). Returns what was left out.
+    """
+    refused = []
+    if source is None:
+        target.mkdir()
+    else:
+        refused = copy_regular_files(source, target, limits=WORK_FOLDER).refused
+    fd = open_folder(target)
+    try:
+        chown_tree(fd, uid, gid)
+        os.fchmod(fd, 0o700)
+    finally:
+        os.close(fd)
+    return refused
 
 
 def warn_once(reason: str):

@@ -38,9 +38,10 @@ def pack(files: dict[str, Path | bytes]) -> bytes:
     return out.getvalue()
 
 
-def source_files(source_dir: Path) -> dict[str, Path]:
-    """The course's sources, as ``pack`` takes them: every file but caches and checkpoints."""
-    return {f"source/{path.relative_to(source_dir)}": path for path in sorted(source_dir.rglob("*"))
+def folder_files(folder: Path, into: str) -> dict[str, Path]:
+    """The files of ``folder`` (the course's sources, its quiz banks) to go into ``into``, as ``pack`` takes
+    them: every file but caches and checkpoints; none when there is no such folder."""
+    return {f"{into}/{path.relative_to(folder)}": path for path in sorted(folder.rglob("*"))
             if path.is_file() and not {"__pycache__", ".ipynb_checkpoints"} & set(path.parts)}
 
 

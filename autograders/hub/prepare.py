@@ -7,6 +7,7 @@ the grader account. Run as anyone else it sets up the development mode: one acco
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -17,7 +18,10 @@ from pathlib import Path
 
 from ..course import Course
 from ..engine.sandbox import student_python
-from . import accounts, classes, course_files, formgrader_link
+from ..quiz_game.banks import FOLDER as QUIZ_BANKS
+from ..regular_files import TreeError, open_folder
+from . import accounts, classes, course_files, exchange, formgrader_link
+from .exchange import STUDENT_MODULE, STUDENT_STEPS
 from .roster import read_roster
 from .settings import COURSE_ID, GRADER_ACCOUNT, HubSettings, Layout
 
@@ -98,19 +102,22 @@ def prepare(course: Course, roster_path: Path, state: Path, *, ip: str, port: in
         if not course.root.is_relative_to(CHECKOUT):
             course.root.chmod(course.root.stat().st_mode & 0o700)
     _course_folder(course, roster_path, layout, grader, log)
-    _exchange(layout)
-    _server_configs(layout, f"/services/{COURSE_ID}/formgrader")
+    _exchange(layout, grader)
+    _server_configs(layout, f"/services/{COURSE_ID}/formgrader", multiuser)
     if multiuser:
         layout.grading_dir.mkdir(exist_ok=True)
         os.chown(layout.grading_dir, 0, grader.pw_gid)
         layout.grading_dir.chmod(0o750)
+        layout.intake_dir.mkdir(exist_ok=True)  # its socket is for everyone: who asks is the kernel's to say
+        os.chown(layout.intake_dir, 0, 0)
+        layout.intake_dir.chmod(0o755)
     else:
         layout.homes.mkdir(exist_ok=True)
     _release(layout, grader, log)
 
     settings = HubSettings(
         state_dir=str(layout.state), ip=ip, port=port, hub_port=free_port(), proxy_api_port=free_port(),
-        formgrader_port=free_port(), multiuser=multiuser, course_root=str(course.root),
+        formgrader_port=free_port(), quiz_port=free_port(), multiuser=multiuser, course_root=str(course.root),
         students=[m.id for m in roster.students],
         instructors=[m.id for m in roster.instructors], grader_python=sys.executable, student_bin=str(student_bin),
         idle_timeout=idle_timeout, warm_now=warm)
@@ -131,12 +138,15 @@ def _course_folder(course: Course, roster_path: Path, layout: Layout, grader, lo
              f"c.CourseDirectory.course_id = {COURSE_ID!r}",
              f"c.Exchange.root = {str(layout.exchange)!r}",
              IPC_KERNELS,
-             "use_grading_engine(c)"]
+             "use_grading_engine(c)",
+             "from autograders.hub.grader_exchange import use_hub_exchange",
+             "use_hub_exchange(c)"]
     if grader:
         lines += ["# as the grader account this process cannot sandbox kernels: root's grading service does",
                   f"c.GradeWithHiddenChecks.grading_service = {str(layout.grading_socket)!r}"]
-    archive = course_files.pack({**course_files.source_files(course.source_dir), "roster.csv": roster_path,
-                                 "nbgrader_config.py": ("\n".join(lines) + "\n").encode()})
+    archive = course_files.pack({**course_files.folder_files(course.source_dir, "source"),
+                                 **course_files.folder_files(course.root / QUIZ_BANKS, QUIZ_BANKS),
+                                 "roster.csv": roster_path, "nbgrader_config.py": ("\n".join(lines) + "\n").encode()})
     # written by the grader account's own process: root follows no link the grader account put there
     done = _as_grader(["-m", "autograders.hub.course_files", str(folder)], layout, grader, stdin=archive)
     if done.returncode != 0:
@@ -145,30 +155,78 @@ def _course_folder(course: Course, roster_path: Path, layout: Layout, grader, lo
         log(line)
 
 
-def _exchange(layout: Layout):
-    # nbgrader wants its exchange root world-writable; the sticky bit keeps anyone from
-    # renaming or deleting the course's folder in it, which the grader account creates
+def _exchange(layout: Layout, grader):
+    """nbgrader's exchange: its root is root's, so that nobody else can make a course's folder in it; the hub
+    makes this course's for the grader account, with ``outbound/`` and ``feedback/`` as nbgrader would make them
+    and ``inbound/`` the grader account's alone (students submit through the intake service)."""
     layout.exchange.mkdir(exist_ok=True)
-    layout.exchange.chmod(0o1777)
+    root = _folder(layout.exchange)
+    try:
+        if grader:
+            os.fchown(root, 0, 0)
+        os.fchmod(root, 0o755)
+        course = _owned_folder(root, COURSE_ID, grader, 0o755)
+        try:
+            for name, mode in (("outbound", 0o755), ("inbound", 0o700), ("feedback", 0o711)):
+                os.close(_owned_folder(course, name, grader, mode))
+        finally:
+            os.close(course)
+    finally:
+        os.close(root)
 
 
-def _server_configs(layout: Layout, formgrader_url: str):
+def _folder(path, dir_fd=None) -> int:
+    try:
+        return open_folder(path, dir_fd=dir_fd)
+    except TreeError as exc:
+        raise HubSetupError(f"the exchange: {exc}") from None
+
+
+def _owned_folder(parent: int, name: str, grader, mode: int) -> int:
+    """The folder ``name`` in ``parent``, made if missing, with ``mode``; never reached through a link. One the
+    grader account does not own was made by someone else (while the exchange was open to all): refused."""
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(name, mode, dir_fd=parent)
+        if grader:
+            os.chown(name, grader.pw_uid, grader.pw_gid, dir_fd=parent, follow_symlinks=False)
+    fd = _folder(name, dir_fd=parent)
+    owner = os.fstat(fd).st_uid
+    if owner != (grader.pw_uid if grader else os.geteuid()):
+        os.close(fd)
+        raise HubSetupError(f"the exchange's folder {name} belongs to uid {owner}, not to the course: someone made it "
+                            "while the exchange was open to everyone. Move it out of the exchange (it may hold "
+                            "submissions) and start the hub again")
+    os.fchmod(fd, mode)
+    return fd
+
+
+def _server_configs(layout: Layout, formgrader_url: str, multiuser: bool):
     """JUPYTER_CONFIG_PATH of users' servers: students', and instructors' (whose Nbgrader menu opens formgrader)."""
+    exchange_steps = []
+    if multiuser:
+        # the hub's exchange steps, from a copy of their module that users' servers import (PYTHONPATH)
+        exchange_steps = [f"c.ExchangeFactory.{setting} = {f'{STUDENT_MODULE}.{name}'!r}"
+                          for setting, name in STUDENT_STEPS.items()]
+        exchange_steps.append(f"c.HubSubmit.intake_socket = {str(layout.intake_socket)!r}")
     nbgrader_config = "\n".join([
         '"""nbgrader in users\' servers: the course and its exchange (written by `dlcourse hub`)."""',
         "c = get_config()  # noqa: F821",
         f"c.CourseDirectory.course_id = {COURSE_ID!r}",
         f"c.Exchange.root = {str(layout.exchange)!r}",
-        IPC_KERNELS, ""])
+        IPC_KERNELS, *exchange_steps, ""])
     unused = dict.fromkeys(_UNUSED_SERVER_EXTENSIONS, False)
 
     def lab(disabled) -> str:
         return json.dumps({"disabledExtensions": dict.fromkeys(sorted(disabled), True)}, indent=2)
 
-    _write_files(layout.student_config, {
+    student_files = {
         "nbgrader_config.py": nbgrader_config,
         "jupyter_server_config.json": json.dumps({"ServerApp": {"jpserver_extensions": unused}}, indent=2),
-        "labconfig/page_config.json": lab(_DISABLED_LAB_EXTENSIONS)})
+        "labconfig/page_config.json": lab(_DISABLED_LAB_EXTENSIONS)}
+    if multiuser:
+        module = layout.student_python.relative_to(layout.student_config) / f"{STUDENT_MODULE}.py"
+        student_files[str(module)] = Path(exchange.__file__).read_text()
+    _write_files(layout.student_config, student_files)
     # instructors' servers run the students' environment, which holds nothing of this package: the formgrader
     # link lies beside their configuration, which puts its folder on the server's path
     link_folder = layout.instructor_config / "python"

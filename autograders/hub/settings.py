@@ -39,7 +39,7 @@ class Layout:
         return self.state / "course"
 
     @property
-    def exchange(self) -> Path:  # nbgrader's exchange, with nbgrader's own permissions
+    def exchange(self) -> Path:  # nbgrader's exchange: root's; the course's folder in it the grader account's
         return self.state / "exchange"
 
     @property
@@ -59,6 +59,18 @@ class Layout:
         return self.grading_dir / "grading.sock"
 
     @property
+    def student_python(self) -> Path:  # on every user's server's PYTHONPATH: the hub's exchange steps
+        return self.student_config / "python"
+
+    @property
+    def intake_dir(self) -> Path:  # the intake service's socket, for every user
+        return self.state / "intake"
+
+    @property
+    def intake_socket(self) -> Path:
+        return self.intake_dir / "intake.sock"
+
+    @property
     def homes(self) -> Path:  # development mode only: every user's home, under the one account
         return self.state / "homes"
 
@@ -75,6 +87,7 @@ class HubSettings:
     hub_port: int
     proxy_api_port: int
     formgrader_port: int
+    quiz_port: int  # the live quiz game's service
     multiuser: bool  # real unix accounts (run as root); False: the development mode, one account
     course_root: str  # the course the hub was started with (root's): the grading service grades against it
     students: list[str]

@@ -73,7 +73,7 @@ def plan_class(course_root: Path) -> list:
         notebooks = find_notebooks([course_root / "submitted"])
     except UsageError as exc:
         raise ShardError(f"nothing to grade: {exc}") from None
-    return batch.plan(notebooks, Course(course_root))
+    return batch.plan(notebooks, Course(course_root)).jobs
 
 
 def grade_shard(course_root: Path, out_root: Path, shard: sharding.Shard, workers: int, scratch: Path,
