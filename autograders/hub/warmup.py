@@ -7,7 +7,8 @@ it), or from ``dlcourse hub --warm`` on, this service starts each student's serv
 hub's API (so as their own account, with their limits, like a login would), ``batch`` at a time, the
 next batch only when the last one answers and while the machine keeps ``KEEP_FREE`` of its memory free.
 Until the window ends it reports the warm servers active, so the idle culler leaves them alone; after
-that, the culler's own timeout applies.
+that, the culler's own timeout applies. The reports come from a thread of their own: a batch whose start
+outlasts the culler's timeout must not cost the servers started before it.
 
 Run by the hub (``hub_config/jupyterhub_config.py``) with its API token in the environment.
 """
@@ -18,6 +19,7 @@ import argparse
 import logging
 import os
 import sys
+import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -113,7 +115,7 @@ class WarmUp:
         if not starts:
             self.warmed.clear()
             return
-        states = self.report_ready()
+        states = self.api.servers(self.students)
         running = [n for n, state in states.items() if state != "stopped"]
         started = set().union(*(self.warmed.setdefault(s, set()) for s in starts))
         cold = [n for n in self.students if states[n] == "stopped" and n not in started]
@@ -128,15 +130,15 @@ class WarmUp:
                 self.warmed[start].update(batch)
             self.wait_for(batch)
             running += batch
-            self.report_ready()  # a long warm-up outlasts a short culler timeout
         if cold:
             log.info("warm-up: %d of %d students' servers running", len(running), len(self.students))
 
-    def report_ready(self) -> dict[str, str]:
-        """Tell the hub the students' running servers are active (the idle culler leaves them); their states."""
-        states = self.api.servers(self.students)
-        self.api.report_active([n for n, state in states.items() if state == "ready"])
-        return states
+    def keep_warm(self, api: HubAPI):
+        """Within a class's window, tell the hub the students' running servers are active (the idle culler
+        leaves them). Called from the reporting thread, with an API session of its own."""
+        if self.windows(datetime.now()):
+            states = api.servers(self.students)
+            api.report_active([n for n, state in states.items() if state == "ready"])
 
     def wait_for(self, names: list[str]):
         deadline = time.monotonic() + self.start_timeout
@@ -161,18 +163,27 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="[%(levelname).1s %(asctime)s %(name)s] %(message)s")
     settings = HubSettings.load(os.environ[SETTINGS_ENV])
-    api = HubAPI(os.environ["JUPYTERHUB_API_URL"], os.environ["JUPYTERHUB_API_TOKEN"])
-    warm = WarmUp(api, settings.students, Path(settings.course_root), now=args.now, batch=max(1, args.batch),
+
+    def api() -> HubAPI:
+        return HubAPI(os.environ["JUPYTERHUB_API_URL"], os.environ["JUPYTERHUB_API_TOKEN"])
+
+    warm = WarmUp(api(), settings.students, Path(settings.course_root), now=args.now, batch=max(1, args.batch),
                   start_timeout=args.start_timeout)
+    reporter = api()
+    threading.Thread(target=_every, args=(args.every, warm.keep_warm, reporter), daemon=True).start()
     try:
-        while True:
-            try:
-                warm.step()
-            except (requests.RequestException, RuntimeError) as exc:
-                log.warning("warm-up: %s", exc)
-            time.sleep(args.every)
+        _every(args.every, warm.step)
     except KeyboardInterrupt:  # the hub stops its services with SIGINT
         return 0
+
+
+def _every(seconds: float, task, *args):
+    while True:
+        try:
+            task(*args)
+        except (requests.RequestException, RuntimeError) as exc:
+            log.warning("warm-up: %s", exc)
+        time.sleep(seconds)
 
 
 if __name__ == "__main__":
