@@ -34,7 +34,8 @@ def kind_of(cmdline: list[str], student_bin: str) -> str | None:
         return "servers" if text.startswith(student_bin) else "services"  # formgrader runs the grader's
     if any(part.endswith("/jupyterhub") for part in cmdline[:2]):
         return "hub"
-    if "jupyterhub_idle_culler" in text or "grading-service" in text or "autograders.hub." in text:
+    # the culler, the warm-up, and the dlcourse services (grading, intake, quiz)
+    if "jupyterhub_idle_culler" in text or "autograders.hub." in text or cmdline[0].endswith("/dlcourse"):
         return "services"
     return None
 
