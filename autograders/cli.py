@@ -106,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     hub.add_argument("--authenticator", choices=("firstuse", "oauth", "lti13"), default="firstuse",
                      help="how people log in (default firstuse: with a password issued to each roster member, "
                           "which they may change; see `dlcourse new-password`)")
+    hub.add_argument("--warm", action="store_true",
+                     help="start every student's server as soon as the hub is up, a batch at a time, as before a "
+                          "scheduled class (<course>/classes.toml; README: Warm servers)")
+    hub.add_argument("--idle-timeout", type=_positive_int, default=3600, metavar="S",
+                     help="seconds a server may idle before it is stopped (default 3600); warm servers are kept "
+                          "until their class's window ends")
     hub.set_defaults(run=cmd_hub)
 
     password = sub.add_parser("new-password", help="issue a new password to roster members of the hub (the old one "
@@ -216,6 +222,7 @@ def cmd_grade(args) -> int:
 def cmd_hub(args) -> int:
     from .hub import credentials, launch
     from .hub.accounts import AccountError
+    from .hub.classes import ScheduleError
     from .hub.prepare import HubSetupError, prepare
     from .hub.release import ReleaseError
     from .hub.roster import RosterError
@@ -223,8 +230,9 @@ def cmd_hub(args) -> int:
     course = Course(args.course)
     roster = Path(args.roster) if args.roster else course.root / "roster.csv"
     try:
-        settings = prepare(course, roster, _state_dir(args), ip=args.ip, port=args.port)
-    except (RosterError, HubSetupError, AccountError, ReleaseError) as exc:
+        settings = prepare(course, roster, _state_dir(args), ip=args.ip, port=args.port,
+                           idle_timeout=args.idle_timeout, warm=args.warm)
+    except (RosterError, HubSetupError, AccountError, ReleaseError, ScheduleError) as exc:
         print(f"dlcourse hub: {exc}", file=sys.stderr)
         return 1
     if args.authenticator == "firstuse":

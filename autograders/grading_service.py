@@ -192,6 +192,9 @@ def serve(socket_path: Path, course_root: Path, *, allowed_uids: set[int], socke
     if socket_gid is not None:
         os.chown(socket_path, 0, socket_gid)
     socket_path.chmod(0o660)
-    log.warning("grading service for %s listening on %s", course_root, socket_path)
+    log.info("grading service for %s listening on %s", course_root, socket_path)
     with server:
-        server.serve_forever()
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:  # how the hub stops its services
+            log.info("grading service stopped")

@@ -79,8 +79,10 @@ c.Spawner.disable_user_config = True
 c.Spawner.args = [IPC_KERNELS]
 c.Spawner.default_url = "/lab"
 c.Spawner.environment = {
-    # nbgrader's exchange and course for the assignment list; formgrader's extensions off
-    "JUPYTER_CONFIG_PATH": str(layout.student_config),
+    # nbgrader's exchange and course for the assignment list; formgrader's extensions off, and for
+    # instructors a Nbgrader menu whose Formgrader opens the course's formgrader service
+    "JUPYTER_CONFIG_PATH": lambda spawner: str(
+        layout.instructor_config if spawner.user.name in hub.instructors else layout.student_config),
     "PATH": f"{hub.student_bin}:/usr/local/bin:/usr/bin:/bin",
     # kernels on a shared GPU take memory as they need it, not all of it at start
     "TF_FORCE_GPU_ALLOW_GROWTH": "true",
@@ -96,9 +98,11 @@ c.Spawner.mem_limit = "3G"
 # processes and threads per user (a fork bomb stops there, not at the machine's pid_max) and the largest file
 c.CourseSpawner.max_processes = 1024
 c.CourseSpawner.max_file_size = "2G"
+# servers and kernels yield the CPU to the hub and its proxy, so logins and pages answer while a class's servers start
+c.CourseSpawner.nice = 10
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 90
-# a server start costs seconds of CPU (10 at once: 29 s median on 2 cores, benchmarks/hub_load.py):
+# a server start costs about a second of CPU (10 at once: 7 s median on 2 cores, benchmarks/hub_load.py):
 # at most 10 at once keeps a burst of logins from starving the running servers; the 11th is told
 # "too many users, try again in a few seconds" (HTTP 429)
 c.JupyterHub.concurrent_spawn_limit = 10
@@ -131,6 +135,9 @@ c.JupyterHub.load_roles = [
     {"name": "instructors", "users": list(hub.instructors),
      "scopes": [scope for scope in ADMIN_SCOPES if scope not in ("access:servers", "shares")]},
     {"name": "admin", "users": []},
+    # starts students' servers before a class and reports them active until its window ends; no one else's
+    {"name": "warm-up", "services": ["warm-up"], "scopes": ["list:users", "read:servers"] + [
+        f"{scope}!user={student}" for student in hub.students for scope in ("servers", "users:activity")]},
 ]
 formgrader = {
     "name": course,
@@ -154,11 +161,17 @@ quiz = {
     "oauth_no_confirm": True,
     "oauth_client_allowed_scopes": [QUIZ_HOST_SCOPE],  # in the tokens of those who hold it: the instructors
 }
+# often enough that warm servers are reported active well within the culler's timeout
+cull_every = max(1, min(300, hub.idle_timeout // 4))
 services = [
     formgrader,
     quiz,
     {"name": "idle-culler", "command": [hub.grader_python, "-m", "jupyterhub_idle_culler",
-                                         "--timeout=3600", "--cull-every=300"]},
+                                         f"--timeout={hub.idle_timeout}", f"--cull-every={cull_every}"]},
+    # the roster's servers before a scheduled class (course/classes.toml) or now (dlcourse hub --warm)
+    {"name": "warm-up", "environment": {SETTINGS_ENV: os.environ[SETTINGS_ENV]},
+     "command": [hub.grader_python, "-m", "autograders.hub.warmup", f"--every={cull_every}",
+                 f"--start-timeout={c.Spawner.start_timeout}", *(["--now"] if hub.warm_now else [])]},
 ]
 if hub.multiuser:
     # formgrader runs as the course's grader account, which owns the course; autograding goes

@@ -57,14 +57,28 @@ class HubUser:
                 raise HubError(f"{self.name}: the hub kept refusing to spawn (429)")
             time.sleep(float(reply.headers.get("Retry-After", 2)))
         reply.raise_for_status()
+        self._wait_for_progress(timeout - (time.monotonic() - started))
         while time.monotonic() - started < timeout:
-            # JupyterLab's page: the hub's "pending" page until the server runs, then the server's own,
-            # reached through its OAuth redirects, which also set the server's cookies (XSRF included)
+            # JupyterLab's page: the server's own, reached through its OAuth redirects, which also set the
+            # server's cookies (XSRF included)
             reply = self.http.get(self.server_url("lab"))
             if reply.ok and urlsplit(reply.url).path.startswith(f"/user/{self.name}/"):
                 return time.monotonic() - started
             time.sleep(0.5)
         raise HubError(f"{self.name}'s server did not start within {timeout:g} s")
+
+    def _wait_for_progress(self, timeout: float):
+        """Until the hub's progress events say the server is ready, as the spawn page's browser waits."""
+        url = f"{self.base}/hub/api/users/{self.name}/server/progress"
+        with self.http.get(url, stream=True, timeout=max(1.0, timeout)) as events:
+            events.raise_for_status()
+            for line in events.iter_lines():
+                if line.startswith(b"data:"):
+                    event = json.loads(line[5:])
+                    if event.get("failed"):
+                        raise HubError(f"{self.name}'s server failed to start: {event.get('message')}")
+                    if event.get("ready"):
+                        return
 
     def hub_api(self, method: str, path: str, **kwargs) -> requests.Response:
         return self.http.request(method, f"{self.base}/hub/api/{path}",

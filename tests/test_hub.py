@@ -3,11 +3,13 @@ browser drives it, and who may reach what."""
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import re
 import stat
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from conftest import ROOT
@@ -118,11 +120,12 @@ for path in {[str(p) for p in folders]!r}:
     assert all(line.startswith("DENIED") for line in lines), "\n".join(lines)
 
 
-def test_servers_run_as_their_users_with_the_memory_limit_and_gpu_growth(course_hub, alice):
+def test_servers_run_as_their_users_with_the_memory_limit_gpu_growth_and_a_lower_priority(course_hub, alice):
     account = pwd.getpwnam("alice")
     out = alice.run_code("import os; print(os.getuid(), os.getppid(), os.environ['TF_FORCE_GPU_ALLOW_GROWTH'], "
-                         "os.environ['HOME'])").split()
+                         "os.environ['HOME'], os.getpriority(os.PRIO_PROCESS, 0))").split()
     assert out[0] == str(account.pw_uid) and out[2] == "true" and out[3] == account.pw_dir
+    assert out[4] == "10"  # below the hub's priority: logins and pages answer while a class's servers start
     assert stat.S_IMODE(os.stat(account.pw_dir).st_mode) == 0o700
     if reason := memory_cgroup.unavailable_reason():
         pytest.skip(f"per-user memory limits cannot be enforced here: {reason}")
@@ -136,3 +139,23 @@ def test_the_instructor_administers_the_hub(course_hub, instructor):
     assert not users["instructor"]["admin"]  # JupyterHub's admins open every server: see the role's comment
     services = {s["name"] for s in instructor.hub_api("GET", "services").json().values()}
     assert {"dl-course", "grading", "idle-culler"} <= services
+
+
+def _lab_page_config(user) -> dict:
+    html = user.http.get(user.server_url("lab")).text
+    found = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', html, re.S)
+    return json.loads(found[1])
+
+
+def test_the_instructors_nbgrader_menu_opens_formgrader_and_students_have_none(course_hub, instructor, alice):
+    instructor.start_server()
+    disabled = {user.name: _lab_page_config(user)["disabledExtensions"] for user in (instructor, alice)}
+    assert "@jupyter/nbgrader:formgrader" not in disabled["instructor"]  # the menu's Formgrader item
+    assert "@jupyter/nbgrader:formgrader" in disabled["alice"]
+    # what the item opens, <server>/formgrader, is the course's formgrader service
+    page = instructor.http.get(instructor.server_url("formgrader/manage_students"))
+    assert page.ok and urlsplit(page.url).path == f"{FORMGRADER}formgrader/manage_students", page.url
+    assert alice.http.get(alice.server_url("formgrader")).status_code == 404
+    # nothing but a path below formgrader travels through the link
+    page = instructor.http.get(instructor.server_url("formgrader//example.org/x"), allow_redirects=False)
+    assert page.headers["Location"] == f"{FORMGRADER}formgrader/example.org/x"

@@ -204,6 +204,9 @@ def test_no_users_kernel_can_be_reached_by_another(course_hub, alice, bob, instr
             assert all(info["transport"] == "ipc" for _, info in kernels), kernels  # no TCP kernel ports
             sockets = [f"{info['ip']}-{info[channel]}" for uid, info in kernels if uid in others
                        for channel in ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")]
+            deadline = time.monotonic() + 30  # a kernel just started binds its sockets in a moment
+            while not all(Path(path).is_socket() for path in sockets) and time.monotonic() < deadline:
+                time.sleep(0.2)
             assert all(Path(path).is_socket() for path in sockets)
             # the attack of old, while bob's kernel prints: subscribe to every TCP port the others listen on (their
             # servers; ipykernel's pipe for forked processes' output, which takes only messages signed with the

@@ -1,18 +1,35 @@
 """A student's first visit in a real browser: headless Chromium (Debian's, driven by Playwright) logs in to
-the hub, opens JupyterLab and nbgrader's assignment list, then the hub's home page with the course page.
-Every request outside the hub is blocked; screenshots are kept in test-artifacts/hub/."""
+the hub, opens JupyterLab and nbgrader's assignment list, fetches an assignment, validates and submits it,
+then opens the hub's home page with the course page. Every request outside the hub is blocked; screenshots
+are kept in test-artifacts/hub/."""
 
 from __future__ import annotations
 
+import pwd
+import shutil
+from pathlib import Path
 from urllib.parse import urlsplit
+
+import pytest
 
 from autograders.course import COURSE_PAGE, Course
 from autograders.schedule import read_schedule
 from browser import offline_page, screenshot
 from conftest import ROOT
 
+ASSIGNMENT = "gradient_descent"
 
-def test_a_student_logs_in_and_sees_the_course_in_order_with_its_deadlines(course_hub, browser):
+
+@pytest.fixture
+def carols_copy():
+    """carol's fetched copy of the assignment, removed before and after (fetch refuses to overwrite one)."""
+    folder = Path(pwd.getpwnam("carol").pw_dir) / ASSIGNMENT
+    shutil.rmtree(folder, ignore_errors=True)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_student_fetches_validates_submits_and_sees_the_course_in_order(course_hub, browser, carols_copy):
     blocked = []
     page = offline_page(browser, urlsplit(course_hub.url).netloc, blocked, viewport={"width": 1400, "height": 900})
     page.goto(f"{course_hub.url}/hub/login")
@@ -33,6 +50,23 @@ def test_a_student_logs_in_and_sees_the_course_in_order_with_its_deadlines(cours
         released.get_by_text(name, exact=True).wait_for(timeout=60_000)
     # the course page comes first: it tells the order, which the list (alphabetical) cannot
     assert released.locator(".item_name").first.inner_text().strip() == COURSE_PAGE
+
+    # fetch, validate the untouched notebook (its public checks fail: nbgrader says so), submit
+    released.locator(".list_item", has_text=ASSIGNMENT).get_by_role("button", name="Fetch").click()
+    fetched = page.locator("#fetched_assignments_list .list_item", has_text=ASSIGNMENT).first
+    fetched.wait_for(timeout=60_000)
+    assert (carols_copy / f"{ASSIGNMENT}.ipynb").is_file()
+    fetched.locator(".assignment-notebooks-link").click()
+    fetched.get_by_role("button", name="Validate").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.get_by_text("Validation Results").wait_for(timeout=120_000)
+    assert "failed" in dialog.inner_text().lower() or "Success" in dialog.inner_text()
+    dialog.get_by_role("button").last.click()
+    fetched.get_by_role("button", name="Submit").click()
+    page.locator("#submitted_assignments_list .list_item", has_text=ASSIGNMENT).first.wait_for(timeout=60_000)
+    inbound = course_hub.state / "exchange" / "dl-course" / "inbound"
+    assert [p.name for p in inbound.iterdir() if p.name.startswith(f"carol+{ASSIGNMENT}+")]
+
     screenshot(page, "hub", "assignment-list")
 
     # the hub's home page: the course page, its schedule numbered in course order with the due dates

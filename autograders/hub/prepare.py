@@ -21,20 +21,29 @@ from ..engine.sandbox import student_python
 from ..quiz_game.banks import FOLDER as QUIZ_BANKS
 from ..regular_files import TreeError, open_folder
 from ..schedule import SCHEDULE_FILE
-from . import accounts, course_files, exchange
+from . import accounts, classes, course_files, exchange, formgrader_link
 from .exchange import STUDENT_MODULE, STUDENT_STEPS
 from .roster import read_roster
 from .settings import COURSE_ID, GRADER_ACCOUNT, HubSettings, Layout
 
 CHECKOUT = Path(__file__).resolve().parents[2]
-# lab extensions users' servers do not load: nbgrader's for instructors, and JupyterLab's news
-# prompt, which would ask every student to let their server fetch news from the internet
-_DISABLED_LAB_EXTENSIONS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
-                            "@jupyter/nbgrader:course-list", "@jupyterlab/apputils-extension:announcements")
+_FORMGRADER_LAB_EXTENSION = "@jupyter/nbgrader:formgrader"
+_FORMGRADER_LINK = "dlcourse_formgrader_link"  # formgrader_link.py, as instructors' servers import it
+# lab extensions users' servers do not load: nbgrader's for instructors; JupyterLab's news prompt, which
+# would ask every student to let their server fetch news from the internet; the extension manager (it
+# lists extensions from PyPI; students install none); the front ends of the server extensions below
+_DISABLED_LAB_EXTENSIONS = (_FORMGRADER_LAB_EXTENSION, "@jupyter/nbgrader:create-assignment",
+                            "@jupyter/nbgrader:course-list", "@jupyterlab/apputils-extension:announcements",
+                            "@jupyterlab/extensionmanager-extension", "@jupyterlab/lsp-extension",
+                            "@jupyter-notebook/lab-extension")
 # kernels that nbgrader starts itself (validate, in users' servers and in formgrader) talk over unix sockets in
 # the user's private runtime folder, not over TCP ports that any account on the machine may connect to
 IPC_KERNELS = 'c.KernelManager.transport = "ipc"'
-_INSTRUCTOR_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list")
+# server extensions users' servers do not load, each an import at every server start (README, Load):
+# nbgrader's for instructors; language servers (none is installed); Notebook 7's pages and the classic
+# notebook's shim (users work in JupyterLab). Terminals stay: a student has a shell.
+_UNUSED_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list",
+                             "jupyter_lsp", "notebook", "notebook_shim")
 
 
 class HubSetupError(RuntimeError):
@@ -66,10 +75,12 @@ def preflight(multiuser: bool) -> Path:
     return student_bin
 
 
-def prepare(course: Course, roster_path: Path, state: Path, *, ip: str, port: int, log=print) -> HubSettings:
+def prepare(course: Course, roster_path: Path, state: Path, *, ip: str, port: int, idle_timeout: int = 3600,
+            warm: bool = False, log=print) -> HubSettings:
     multiuser = os.geteuid() == 0
     student_bin = preflight(multiuser)
     roster = read_roster(roster_path)
+    classes.load(course.root)  # a schedule the warm-up service could not read is refused now
     layout = Layout(state.resolve())
     layout.state.mkdir(parents=True, exist_ok=True)
     if multiuser and (reason := accounts.controlled_by_others(layout.state)):
@@ -93,7 +104,7 @@ def prepare(course: Course, roster_path: Path, state: Path, *, ip: str, port: in
             course.root.chmod(course.root.stat().st_mode & 0o700)
     _course_folder(course, roster_path, layout, grader, log)
     _exchange(layout, grader)
-    _student_config(layout, multiuser)
+    _server_configs(layout, f"/services/{COURSE_ID}/formgrader", multiuser)
     if multiuser:
         layout.grading_dir.mkdir(exist_ok=True)
         os.chown(layout.grading_dir, 0, grader.pw_gid)
@@ -109,7 +120,8 @@ def prepare(course: Course, roster_path: Path, state: Path, *, ip: str, port: in
         state_dir=str(layout.state), ip=ip, port=port, hub_port=free_port(), proxy_api_port=free_port(),
         formgrader_port=free_port(), quiz_port=free_port(), multiuser=multiuser, course_root=str(course.root),
         students=[m.id for m in roster.students],
-        instructors=[m.id for m in roster.instructors], grader_python=sys.executable, student_bin=str(student_bin))
+        instructors=[m.id for m in roster.instructors], grader_python=sys.executable, student_bin=str(student_bin),
+        idle_timeout=idle_timeout, warm_now=warm)
     settings.save()
     return settings
 
@@ -190,33 +202,55 @@ def _owned_folder(parent: int, name: str, grader, mode: int) -> int:
     return fd
 
 
-def _student_config(layout: Layout, multiuser: bool):
-    folder = layout.student_config
-    (folder / "labconfig").mkdir(parents=True, exist_ok=True)
-    for path in (folder, folder / "labconfig"):
-        path.chmod(0o755)
+def _server_configs(layout: Layout, formgrader_url: str, multiuser: bool):
+    """JUPYTER_CONFIG_PATH of users' servers: students', and instructors' (whose Nbgrader menu opens formgrader)."""
     exchange_steps = []
     if multiuser:
-        # the hub's exchange steps, from a copy of their module that students' servers import
-        layout.student_python.mkdir(exist_ok=True)
-        layout.student_python.chmod(0o755)
+        # the hub's exchange steps, from a copy of their module that users' servers import (PYTHONPATH)
         exchange_steps = [f"c.ExchangeFactory.{setting} = {f'{STUDENT_MODULE}.{name}'!r}"
                           for setting, name in STUDENT_STEPS.items()]
         exchange_steps.append(f"c.HubSubmit.intake_socket = {str(layout.intake_socket)!r}")
-    files = {
-        folder / "nbgrader_config.py": "\n".join([
-            '"""nbgrader in users\' servers: the course and its exchange (written by `dlcourse hub`)."""',
-            "c = get_config()  # noqa: F821",
-            f"c.CourseDirectory.course_id = {COURSE_ID!r}",
-            f"c.Exchange.root = {str(layout.exchange)!r}", IPC_KERNELS, *exchange_steps, ""]),
-        folder / "jupyter_server_config.json": json.dumps(
-            {"ServerApp": {"jpserver_extensions": dict.fromkeys(_INSTRUCTOR_SERVER_EXTENSIONS, False)}}, indent=2),
-        folder / "labconfig" / "page_config.json": json.dumps(
-            {"disabledExtensions": dict.fromkeys(_DISABLED_LAB_EXTENSIONS, True)}, indent=2),
-    }
+    nbgrader_config = "\n".join([
+        '"""nbgrader in users\' servers: the course and its exchange (written by `dlcourse hub`)."""',
+        "c = get_config()  # noqa: F821",
+        f"c.CourseDirectory.course_id = {COURSE_ID!r}",
+        f"c.Exchange.root = {str(layout.exchange)!r}",
+        IPC_KERNELS, *exchange_steps, ""])
+    unused = dict.fromkeys(_UNUSED_SERVER_EXTENSIONS, False)
+
+    def lab(disabled) -> str:
+        return json.dumps({"disabledExtensions": dict.fromkeys(sorted(disabled), True)}, indent=2)
+
+    student_files = {
+        "nbgrader_config.py": nbgrader_config,
+        "jupyter_server_config.json": json.dumps({"ServerApp": {"jpserver_extensions": unused}}, indent=2),
+        "labconfig/page_config.json": lab(_DISABLED_LAB_EXTENSIONS)}
     if multiuser:
-        files[layout.student_python / f"{STUDENT_MODULE}.py"] = Path(exchange.__file__).read_text()
-    for path, text in files.items():
+        module = layout.student_python.relative_to(layout.student_config) / f"{STUDENT_MODULE}.py"
+        student_files[str(module)] = Path(exchange.__file__).read_text()
+    _write_files(layout.student_config, student_files)
+    # instructors' servers run the students' environment, which holds nothing of this package: the formgrader
+    # link lies beside their configuration, which puts its folder on the server's path
+    link_folder = layout.instructor_config / "python"
+    _write_files(layout.instructor_config, {
+        "nbgrader_config.py": nbgrader_config,
+        "jupyter_server_config.json": json.dumps({
+            "ServerApp": {"jpserver_extensions": {**unused, _FORMGRADER_LINK: True}},
+            "FormgraderLink": {"url": formgrader_url}}, indent=2),
+        "jupyter_server_config.py": "\n".join([
+            '"""Instructors\' servers: the formgrader link on the path (written by `dlcourse hub`)."""',
+            "import sys", "", f"sys.path.append({str(link_folder)!r})", ""]),
+        f"python/{_FORMGRADER_LINK}.py": Path(formgrader_link.__file__).read_text(),
+        "labconfig/page_config.json": lab(set(_DISABLED_LAB_EXTENSIONS) - {_FORMGRADER_LAB_EXTENSION})})
+
+
+def _write_files(folder: Path, files: dict[str, str]):
+    """Files every user's server reads, root's and readable by all."""
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for directory in (folder, path.parent):
+            directory.chmod(0o755)
         path.write_text(text)
         path.chmod(0o644)
 

@@ -47,6 +47,10 @@ class Layout:
         return self.state / "jupyter-config"
 
     @property
+    def instructor_config(self) -> Path:  # JUPYTER_CONFIG_PATH of instructors' own servers
+        return self.state / "jupyter-config-instructors"
+
+    @property
     def grading_dir(self) -> Path:  # the grading service's socket, reachable by the grader account only
         return self.state / "grading"
 
@@ -90,6 +94,8 @@ class HubSettings:
     instructors: list[str]
     grader_python: str  # the grader's environment (.venv): formgrader, nbgrader, the grading service
     student_bin: str  # the students' environment (.venv-student/bin): their servers and kernels
+    idle_timeout: int = 3600  # seconds a server may idle before the culler stops it
+    warm_now: bool = False  # dlcourse hub --warm: start the roster's servers as the hub comes up
     course_id = COURSE_ID
 
     @property
