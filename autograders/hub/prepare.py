@@ -18,6 +18,8 @@ from pathlib import Path
 
 from ..course import Course
 from ..engine.sandbox import student_python
+from ..instant_feedback import assignment_list
+from ..instant_feedback.policy import POLICY_FILE
 from ..quiz_game.banks import FOLDER as QUIZ_BANKS
 from ..regular_files import TreeError, open_folder
 from . import accounts, course_files, exchange
@@ -34,6 +36,8 @@ _DISABLED_LAB_EXTENSIONS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:c
 # the user's private runtime folder, not over TCP ports that any account on the machine may connect to
 IPC_KERNELS = 'c.KernelManager.transport = "ipc"'
 _INSTRUCTOR_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list")
+# the assignment list's extension for grading on arrival: prebuilt, from the package's own files
+FEEDBACK_LABEXTENSION = Path(assignment_list.__file__).parent / "labextension"
 
 
 class HubSetupError(RuntimeError):
@@ -100,6 +104,8 @@ def prepare(course: Course, roster_path: Path, state: Path, *, ip: str, port: in
         layout.intake_dir.mkdir(exist_ok=True)  # its socket is for everyone: who asks is the kernel's to say
         os.chown(layout.intake_dir, 0, 0)
         layout.intake_dir.chmod(0o755)
+        layout.feedback_dir.mkdir(exist_ok=True)  # the grader account's service listens there, for everyone
+        accounts.own(layout.feedback_dir, grader, 0o755)
     else:
         layout.homes.mkdir(exist_ok=True)
     _release(layout, grader, log)
@@ -131,9 +137,12 @@ def _course_folder(course: Course, roster_path: Path, layout: Layout, grader, lo
              "use_hub_exchange(c)"]
     if grader:
         lines += ["# as the grader account this process cannot sandbox kernels: root's grading service does",
-                  f"c.GradeWithHiddenChecks.grading_service = {str(layout.grading_socket)!r}"]
+                  f"c.GradeWithHiddenChecks.grading_service = {str(layout.grading_socket)!r}",
+                  "# grading on arrival (autograders/instant_feedback): its service's socket",
+                  f"c.InstantFeedbackSettings.socket = {str(layout.feedback_socket)!r}"]
+    policy = {POLICY_FILE: course.root / POLICY_FILE} if (course.root / POLICY_FILE).is_file() else {}
     archive = course_files.pack({**course_files.folder_files(course.source_dir, "source"),
-                                 **course_files.folder_files(course.root / QUIZ_BANKS, QUIZ_BANKS),
+                                 **course_files.folder_files(course.root / QUIZ_BANKS, QUIZ_BANKS), **policy,
                                  "roster.csv": roster_path, "nbgrader_config.py": ("\n".join(lines) + "\n").encode()})
     # written by the grader account's own process: root follows no link the grader account put there
     done = _as_grader(["-m", "autograders.hub.course_files", str(folder)], layout, grader, stdin=archive)
@@ -193,7 +202,8 @@ def _student_config(layout: Layout, multiuser: bool):
     (folder / "labconfig").mkdir(parents=True, exist_ok=True)
     for path in (folder, folder / "labconfig"):
         path.chmod(0o755)
-    exchange_steps = []
+    exchange_steps, server_config = [], {"ServerApp": {"jpserver_extensions": dict.fromkeys(
+        _INSTRUCTOR_SERVER_EXTENSIONS, False)}}
     if multiuser:
         # the hub's exchange steps, from a copy of their module that students' servers import
         layout.student_python.mkdir(exist_ok=True)
@@ -201,22 +211,37 @@ def _student_config(layout: Layout, multiuser: bool):
         exchange_steps = [f"c.ExchangeFactory.{setting} = {f'{STUDENT_MODULE}.{name}'!r}"
                           for setting, name in STUDENT_STEPS.items()]
         exchange_steps.append(f"c.HubSubmit.intake_socket = {str(layout.intake_socket)!r}")
+        # the assignment list shows grading on arrival: a server extension and its prebuilt lab extension
+        server_config["ServerApp"]["jpserver_extensions"][assignment_list.STATUS_MODULE] = True
+        server_config["FeedbackStatus"] = {"socket": str(layout.feedback_socket)}
+        server_config["LabApp"] = {"extra_labextensions_path": [str(folder / "labextensions")]}
+        _copy_labextension(folder / "labextensions")
     files = {
         folder / "nbgrader_config.py": "\n".join([
             '"""nbgrader in users\' servers: the course and its exchange (written by `dlcourse hub`)."""',
             "c = get_config()  # noqa: F821",
             f"c.CourseDirectory.course_id = {COURSE_ID!r}",
             f"c.Exchange.root = {str(layout.exchange)!r}", IPC_KERNELS, *exchange_steps, ""]),
-        folder / "jupyter_server_config.json": json.dumps(
-            {"ServerApp": {"jpserver_extensions": dict.fromkeys(_INSTRUCTOR_SERVER_EXTENSIONS, False)}}, indent=2),
+        folder / "jupyter_server_config.json": json.dumps(server_config, indent=2),
         folder / "labconfig" / "page_config.json": json.dumps(
             {"disabledExtensions": dict.fromkeys(_DISABLED_LAB_EXTENSIONS, True)}, indent=2),
     }
     if multiuser:
         files[layout.student_python / f"{STUDENT_MODULE}.py"] = Path(exchange.__file__).read_text()
+        files[layout.student_python / f"{assignment_list.STATUS_MODULE}.py"] = Path(assignment_list.__file__).read_text()
     for path, text in files.items():
         path.write_text(text)
         path.chmod(0o644)
+
+
+def _copy_labextension(labextensions: Path):
+    """The lab extension's files where students' JupyterLab looks for extensions (LabApp.extra_labextensions_path)."""
+    name = json.loads((FEEDBACK_LABEXTENSION / "package.json").read_text())["name"]
+    target = labextensions / name
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(FEEDBACK_LABEXTENSION, target)
+    for path in (labextensions, target.parent, target, *target.rglob("*")):
+        path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 def _release(layout: Layout, grader, log):
