@@ -111,7 +111,10 @@ def cmd_regrade(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    import logging
+
     from .service import serve
 
+    logging.getLogger().setLevel(logging.INFO)
     serve(Path(args.course), args.workers)
     return 0

@@ -25,7 +25,7 @@ import logging
 import multiprocessing
 import os
 import pwd
-import socket
+import signal
 import socketserver
 import statistics
 import threading
@@ -53,6 +53,9 @@ RESCAN_SECONDS = 30.0  # how often inbound/ is looked at for submissions the ser
 JOB_SECONDS = 1800.0  # one submission's grading, at most (the engine's own limits stop it well before)
 MAX_TRIES = 3  # interrupted gradings (a worker or the service died) before a submission fails
 RECENT_SECONDS = 3600.0  # the waits instructors are shown are those of the last hour
+# what each request may say beside "op"
+FIELDS = {"admit": {"student", "assignment"}, "arrived": {"folder"}, "status": set(), "queue": set(),
+          "regrade": {"assignment", "student"}}
 
 
 class InstantFeedbackSettings(Configurable):
@@ -247,6 +250,9 @@ class InstantFeedback:
     # -- requests ----------------------------------------------------------------------------------------------
     def answer(self, uid: int, request: dict) -> dict:
         op = request.get("op")
+        if op in FIELDS and (unknown := set(request) - FIELDS[op] - {"op"}):
+            raise Refused(f"unknown field(s) {', '.join(sorted(str(k)[:40] for k in unknown))}: who asks is known "
+                          "without asking")
         if uid == 0 and op in ("admit", "arrived"):
             return getattr(self, op)(request)
         if uid in (0, self.grader_uid) and op in ("queue", "regrade"):
@@ -386,8 +392,10 @@ class FeedbackServer(socketserver.ThreadingUnixStreamServer):
 
 
 def serve(course_root: Path, workers: int = devices.usable_cores()):
-    logging.basicConfig(level=logging.INFO, format="[%(levelname)s %(asctime)s %(name)s] %(message)s")
+    """Run until SIGTERM or SIGINT (JupyterHub stops its services so); the workers stop with it."""
     service = InstantFeedback(course_root, workers)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: service.stopping.set())
     service.policies.current()
     if service.policies.error:
         log.error("%s: %s", POLICY_FILE, service.policies.error)
