@@ -95,6 +95,20 @@ def wait_for(state: Path, student: str, assignment: str, timestamp: str, states=
         time.sleep(0.5)
 
 
+def graded_on_arrival(user, assignment: str, timeout: float = 300) -> dict:
+    """The state of ``user``'s last submission of ``assignment`` once graded, as their server tells the assignment
+    list (``user``: a HubUser with a running server)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        reply = user.server_api("GET", "dlcourse/instant-feedback")
+        reply.raise_for_status()
+        last = reply.json()["assignments"][assignment]["submissions"][-1]
+        if last["state"] in ("graded", "failed"):
+            return last
+        assert time.monotonic() < deadline, f"{user.name}'s {assignment} still {last['state']} after {timeout:g} s"
+        time.sleep(0.5)
+
+
 @contextlib.contextmanager
 def policy(state: Path, text: str):
     """The hub's policy file replaced by ``text`` (as an instructor edits it in formgrader), and put back."""

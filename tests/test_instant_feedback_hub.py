@@ -164,6 +164,17 @@ def test_formgraders_collect_and_autograde_agree_with_the_grades_given_on_arriva
     assert gradebook_score(instructor, "gradient_descent", "bob") == rounds["bob", 1]["graded"]["score"]
 
 
+def test_formgraders_autograde_while_the_same_submission_is_graded_on_arrival(hub, rounds, instructor):
+    prepare(hub.state, "carol", "softmax", "wrong_naive_log")
+    receipt = submit(hub.state, "carol", "softmax")
+    formgrader(instructor, "POST", "assignment/softmax/collect")  # raises unless it worked
+    formgrader(instructor, "POST", "submission/softmax/carol/autograde")
+    on_arrival = wait_for(hub.state, "carol", "softmax", receipt["timestamp"])
+    assert on_arrival["state"] == "graded" and on_arrival["feedback"] == "released"
+    assert gradebook_score(instructor, "softmax", "carol") == pytest.approx(on_arrival["score"])
+    assert 0 < on_arrival["score"] < on_arrival["max_score"]
+
+
 def test_instructors_see_the_queue_and_regrade_from_formgraders_terminal(hub, rounds):
     before = {r["id"]: r for r in journal(hub.state, ["bob"])}
     done = as_grader(hub.state, "dlcourse", "instant-feedback", "regrade", "gradient_descent")

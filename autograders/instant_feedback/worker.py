@@ -4,9 +4,15 @@ The service (``service.py``) runs as the course's grader account and keeps one l
 per core, so that nbgrader and the engine are imported once, not for every submission. For a submission a
 worker: collects exactly that submission the strict way (``collect_submission``), autogrades it with
 nbgrader's pipeline, whose execute step hands the notebook to root's grading service (the engine, sandboxed),
-so the scores land in the gradebook and formgrader shows them; keeps the graded notebook, so that the
-submission can be put back into the gradebook later without grading it again (``restore``); generates the
-feedback the policy shows and releases it, audited, to that student only.
+so the scores land in the gradebook; keeps the graded notebook, so that the submission can be put back into
+the gradebook later without grading it again (``restore``); generates the feedback the policy shows and
+releases it, audited, to that student only.
+
+nbgrader's steps write a student's ``submitted/``, ``autograded/`` and ``feedback/`` folders, which formgrader's
+collect and autograde write too, maybe at the same moment (an instructor autogrades while submissions
+arrive). So a worker's steps write folders of their own (nbgrader's folder names are configurable) and the
+result is moved into place at the end, where formgrader shows it: neither side finds its files removed or
+half-written by the other.
 
 A worker dies with the service (``PR_SET_PDEATHSIG``): a service killed and started again must not find an
 orphan still writing the course's folders beside its new workers.
@@ -18,6 +24,7 @@ import copy
 import ctypes
 import functools
 import logging
+import os
 import shutil
 import signal
 import traceback
@@ -43,6 +50,8 @@ from .policy import Policy
 
 log = logging.getLogger(__name__)
 GRADED_FOLDER = "instant_feedback/graded"  # in the course folder: each kept grading, by submission id
+WORK_FOLDER = "instant_feedback/work"  # in the course folder: the steps' own folders, by submission id
+NBGRADER_STEPS = ("submitted", "autograded", "feedback")  # the folders of a student's submission a worker writes
 _PR_SET_PDEATHSIG = 1
 
 
@@ -62,37 +71,76 @@ def kept_grading(course_root: Path, submission_id: int) -> Path:
     return Path(course_root) / GRADED_FOLDER / str(submission_id)
 
 
-def _autograde(course_root: Path, assignment: str, student: str, overrides: Config | None = None):
-    notebook = course_root / "submitted" / student / assignment / f"{assignment}.ipynb"
-    max_score = Course(course_root).assignment(assignment).max_score
-    return grade_job(Job([notebook], assignment, student, in_gradebook=True, max_score=max_score), course_root,
-                     GradingSettings(), overrides)
+class Work:
+    """One submission's run through nbgrader's steps, in folders of its own until ``install``."""
+
+    def __init__(self, course_root: Path, request: dict):
+        self.course_root, self.request = course_root, request
+        self.assignment, self.student = request["assignment"], request["student"]
+        self.folder = course_root / WORK_FOLDER / str(request["id"])
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.overrides = Config()
+        for step in NBGRADER_STEPS:
+            setattr(self.overrides.CourseDirectory, f"{step}_directory", f"{WORK_FOLDER}/{request['id']}/{step}")
+        self.config = copy.deepcopy(_config(course_root))
+        self.config.merge(self.overrides)
+
+    def path(self, step: str, shared: bool = False) -> Path:
+        """The student's folder of an nbgrader step: this run's own, or the course's (``shared``)."""
+        return (self.course_root if shared else self.folder) / step / self.student / self.assignment
+
+    def collect(self):
+        collect_submission(self.config, self.assignment, self.student, folder=self.request["folder"])
+
+    def autograde(self, execute: Config | None = None):
+        overrides = copy.deepcopy(self.overrides)
+        if execute is not None:
+            overrides.merge(execute)
+        notebook = self.path("submitted") / f"{self.assignment}.ipynb"
+        max_score = Course(self.course_root).assignment(self.assignment).max_score
+        return grade_job(Job([notebook], self.assignment, self.student, in_gradebook=True, max_score=max_score),
+                         self.course_root, GradingSettings(), overrides)
+
+    def install(self):
+        """Move what the steps wrote to where formgrader and nbgrader look for it, replacing what was there."""
+        for step in NBGRADER_STEPS:
+            made, shared = self.path(step), self.path(step, shared=True)
+            if not made.is_dir():
+                continue
+            shared.parent.mkdir(parents=True, exist_ok=True)
+            old = shared.with_name(f".{shared.name}.replaced-{self.request['id']}")
+            if shared.exists():
+                os.rename(shared, old)
+            os.rename(made, shared)
+            shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def grade(course_root: Path, request: dict) -> Outcome:
     """Grade the submission ``request`` names (id, folder, student, assignment) and release its feedback, showing
     what ``request["shown_before_deadline"]`` allows before the assignment's due date."""
-    assignment, student = request["assignment"], request["student"]
-    config = _config(course_root)
-    collect_submission(config, assignment, student, folder=request["folder"])
-    results = _autograde(course_root, assignment, student)
+    work = Work(course_root, request)
+    work.collect()
+    results = work.autograde()
     if not results:
-        return Outcome(0.0, Course(course_root).assignment(assignment).max_score,
-                       reason=f"the submission holds no {assignment}.ipynb: submit the assignment's notebook")
+        work.install()
+        return Outcome(0.0, Course(course_root).assignment(work.assignment).max_score,
+                       reason=f"the submission holds no {work.assignment}.ipynb: submit the assignment's notebook")
     result = results[0]
     kept = kept_grading(course_root, request["id"])
     shutil.rmtree(kept, ignore_errors=True)
-    shutil.copytree(course_root / "autograded" / student / assignment, kept, ignore=_only_notebooks)
+    shutil.copytree(work.path("autograded"), kept, ignore=_only_notebooks)
     failed = {}
     for check in result.checks:
         if not check["passed"]:
             failed.setdefault(check["grade_id"], []).append(check["name"])
     shown = Policy(shown_before_deadline=request["shown_before_deadline"]).shown(
-        _due_date(config, course_root, assignment), datetime.now(timezone.utc))
-    _generate_feedback(config, course_root, assignment, student, shown, failed)
+        _due_date(work.config, course_root, work.assignment), datetime.now(timezone.utc))
+    _generate_feedback(work, shown, failed)
+    released = _release_feedback(work)
+    work.install()
     manual = sum(cell.max_score for cell in result.cells if cell.score is None)
-    return Outcome(result.score, result.max_score - manual, manual, result.error,
-                   _release_feedback(config, course_root, assignment, student))
+    return Outcome(result.score, result.max_score - manual, manual, result.error, released)
 
 
 def _only_notebooks(folder, names):
@@ -107,20 +155,21 @@ def _due_date(config, course_root: Path, assignment: str):
             return None
 
 
-def _generate_feedback(config, course_root: Path, assignment: str, student: str, shown: str, failed: dict):
-    config = copy.deepcopy(config)
+def _generate_feedback(work: Work, shown: str, failed: dict):
+    config = copy.deepcopy(work.config)
     config.GenerateFeedback.preprocessors = [LimitFeedback,
                                              *GenerateFeedback.class_traits()["preprocessors"].default()]
     config.LimitFeedback.shown = shown
     config.LimitFeedback.failed_checks = failed
-    converter = GenerateFeedback(coursedir=_coursedir(config, course_root, assignment, student), config=config)
-    converter.force = True  # this submission's feedback replaces the one of the last
+    converter = GenerateFeedback(coursedir=_coursedir(config, work.course_root, work.assignment, work.student),
+                                 config=config)
     converter.start()
 
 
-def _release_feedback(config, course_root: Path, assignment: str, student: str) -> str:
+def _release_feedback(work: Work) -> str:
     """"released", or why not: feedback that would show hidden material stays in the course."""
-    releaser = AuditedReleaseFeedback(coursedir=_coursedir(config, course_root, assignment, student),
+    config = work.config
+    releaser = AuditedReleaseFeedback(coursedir=_coursedir(config, work.course_root, work.assignment, work.student),
                                       authenticator=Authenticator(config=config), config=config)
     try:
         releaser.start()
@@ -131,16 +180,16 @@ def _release_feedback(config, course_root: Path, assignment: str, student: str) 
 
 def restore(course_root: Path, request: dict):
     """Put the submission ``request`` names back into the gradebook, with the verdicts of its kept grading."""
-    assignment, student = request["assignment"], request["student"]
-    config = _config(course_root)
-    collect_submission(config, assignment, student, folder=request["folder"])
-    overrides = Config()
-    overrides.Autograde.autograde_preprocessors = [ReplayGrades if step is GradeWithHiddenChecks else step
-                                                   for step in config.Autograde.autograde_preprocessors]
-    overrides.ReplayGrades.folder = str(kept_grading(course_root, request["id"]))
-    failed = [r.error for r in _autograde(course_root, assignment, student, overrides) if r.error]
+    work = Work(course_root, request)
+    work.collect()
+    replay = Config()
+    replay.Autograde.autograde_preprocessors = [ReplayGrades if step is GradeWithHiddenChecks else step
+                                                for step in work.config.Autograde.autograde_preprocessors]
+    replay.ReplayGrades.folder = str(kept_grading(course_root, request["id"]))
+    failed = [r.error for r in work.autograde(replay) if r.error]
     if failed:
         raise RuntimeError(failed[0])
+    work.install()
 
 
 def forget(course_root: Path, submission_id: int):
