@@ -8,6 +8,7 @@ submissions, as their server does for the assignment list.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import json
 import os
@@ -43,6 +44,13 @@ def as_account(name: str, args: list, timeout: float = 120, env: dict | None = N
     return subprocess.run([str(a) for a in args], user=account.pw_uid, group=account.pw_gid, extra_groups=[],
                           cwd=account.pw_dir, capture_output=True, text=True, timeout=timeout,
                           env=env or {"HOME": account.pw_dir, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+
+
+def check_names(assignment: str) -> list[str]:
+    """How the feedback names the assignment's hidden checks: each check's docstring, first line."""
+    tree = ast.parse((ROOT / "autograders" / "assignments" / assignment / "hidden_checks.py").read_text())
+    return [ast.get_docstring(f).splitlines()[0].rstrip(".") for f in ast.walk(tree)
+            if isinstance(f, ast.FunctionDef) and f.name.startswith("test_") and ast.get_docstring(f)]
 
 
 def ask(name: str, socket_path: Path, request: dict) -> dict:

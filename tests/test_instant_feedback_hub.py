@@ -7,7 +7,6 @@ One policy for the module (below), as an instructor would write it into the hub'
 
 from __future__ import annotations
 
-import ast
 import os
 import re
 import signal
@@ -16,9 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 from hub_client import forget_assignment, formgrader
-from instant_client import (as_grader, ask, instant_feedback_pid, journal, policy, prepare, status, submission,
+from instant_client import (as_grader, ask, check_names, instant_feedback_pid, journal, policy, prepare, status, submission,
                             submit, wait_for, wait_for_service, wait_for_sockets)
 from nbgrader.utils import notebook_hash
 
@@ -50,13 +48,6 @@ instant_feedback = true
 counts = "last"
 """
 BURST = [(student, assignment) for assignment in ("activations", "dropout") for student in STUDENTS]
-
-
-def check_names(assignment: str) -> list[str]:
-    """How the feedback names the assignment's hidden checks: each check's docstring, first line."""
-    tree = ast.parse((ROOT / "autograders" / "assignments" / assignment / "hidden_checks.py").read_text())
-    return [ast.get_docstring(f).splitlines()[0].rstrip(".") for f in ast.walk(tree)
-            if isinstance(f, ast.FunctionDef) and f.name.startswith("test_") and ast.get_docstring(f)]
 
 
 def released_feedback(state: Path, receipt: dict, assignment: str) -> str:

@@ -21,7 +21,7 @@
   }
 
   function xsrfToken() {
-    // JupyterLab's own requests send the server's _xsrf cookie back in this header
+    // JupyterLab's own requests send the server's _xsrf cookie back in the X-XSRFToken header
     const match = document.cookie.match(/(?:^|;\s*)_xsrf=([^;]*)/);
     return match ? decodeURIComponent(match[1]) : '';
   }
@@ -101,7 +101,9 @@
       if (!document.getElementById('submitted_assignments_list')) return;
       let status;
       try {
-        const reply = await fetch(this.base + 'dlcourse/instant-feedback', { credentials: 'same-origin' });
+        // the hub's servers want the XSRF token with every request authenticated by cookie, reads included
+        const reply = await fetch(this.base + 'dlcourse/instant-feedback',
+          { credentials: 'same-origin', headers: { 'X-XSRFToken': xsrfToken() } });
         status = await reply.json();
       } catch (error) {
         status = { error: 'the state of your submissions cannot be read right now' };
@@ -163,11 +165,11 @@
       } else if (state === 'off') {
         span.textContent = 'graded by your instructor';
       } else if (state === 'graded' || state === 'failed') {
-        const scored = submission.score === null ? '' : `${points(submission.score)} / ${points(submission.max_score)}`;
+        const scored = submission.score === null ? '' : `${points(submission.score)} / ${points(submission.max_score)} points`;
         const manual = submission.manual_points ? ` (+ ${points(submission.manual_points)} graded by hand)` : '';
         const reason = state === 'failed' ? `failed: ${submission.reason} ` : '';
         span.appendChild(element('span', 'dlcourse-score', `${reason}${scored}${manual}`));
-        if (submission.counts) span.appendChild(element('span', 'dlcourse-counts', ' (counts)'));
+        if (submission.counts) span.appendChild(element('span', 'dlcourse-counts', ' (the one that counts)'));
         if (submission.local_feedback.length) {
           const link = element('a', 'dlcourse-open-feedback', 'open feedback');
           link.onclick = () => this.app.commands.execute('docmanager:open', { path: submission.local_feedback[0] });
