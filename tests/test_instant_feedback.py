@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+
 import nbformat
 import pytest
 from conftest import ROOT
@@ -12,6 +16,7 @@ from autograders.cli import main
 from autograders.course import Course
 from autograders.engine.checks import CheckOutcome
 from autograders.engine.verdict import write_verdicts
+from autograders.instant_feedback import folder_lock
 from autograders.instant_feedback.feedback import LimitFeedback
 from autograders.instant_feedback.journal import FAILED, GRADED, OFF, QUEUED, REPLACED, Journal, Outcome
 from autograders.instant_feedback.policy import POLICY_FILE, PolicyError, PolicyFile, load, parse
@@ -137,3 +142,39 @@ def test_feedback_shows_what_the_policy_allows(shown, present, absent):
     assert not [s for s in absent if s in text], (shown, text)
     outputs = nb.cells[1].outputs
     assert outputs[-1]["data"]["text/plain"] == "1.33"  # the score nbgrader records stays
+
+
+FORMGRADER = """
+import sys
+from traitlets.config import Config
+from autograders.instant_feedback.folder_lock import use_folder_locks
+config = Config()
+config.CourseDirectory.root = sys.argv[1]
+use_folder_locks(config)
+config.Autograde.pre_convert_hook(assignment="softmax", student="*", notebooks=[sys.argv[2]])
+print("converting", flush=True)
+sys.stdin.readline()
+config.Autograde.post_convert_hook(assignment="softmax", student="*", notebooks=[sys.argv[2]])
+print("converted", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_formgraders_conversion_holds_the_lock_a_worker_waits_for_to_move_its_folders_in(tmp_path):
+    notebook = tmp_path / "submitted" / "carol" / "softmax" / "softmax.ipynb"
+    with subprocess.Popen([sys.executable, "-c", FORMGRADER, str(tmp_path), str(notebook)], cwd="/",
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as formgrader:
+        assert formgrader.stdout.readline() == "converting\n"
+        started = time.monotonic()
+        with folder_lock.holding(tmp_path, "bob", "softmax", wait=5):  # another student's folders: free
+            assert time.monotonic() - started < 1
+        with folder_lock.holding(tmp_path, "carol", "softmax", wait=0.5):  # carol's: given up after waiting
+            assert time.monotonic() - started >= 0.5
+        formgrader.stdin.write("\n")
+        formgrader.stdin.flush()
+        assert formgrader.stdout.readline() == "converted\n"
+        started = time.monotonic()
+        with folder_lock.holding(tmp_path, "carol", "softmax", wait=5):
+            assert time.monotonic() - started < 1
+        formgrader.communicate("\n")
+    assert formgrader.returncode == 0

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 from hub_client import forget_assignment, formgrader
-from instant_client import (as_grader, ask, check_names, instant_feedback_pid, journal, policy, prepare, status, submission,
-                            submit, wait_for, wait_for_service, wait_for_sockets)
+from instant_client import (STUDENT_PYTHON, as_account, as_grader, ask, check_names, instant_feedback_pid, journal,
+                            policy, prepare, status, submission, submit, wait_for, wait_for_service, wait_for_sockets)
 from nbgrader.utils import notebook_hash
 
 from autograders.hub.settings import Layout
@@ -161,14 +161,14 @@ def test_formgraders_autograde_while_the_same_submission_is_graded_on_arrival(hu
     formgrader(instructor, "POST", "assignment/softmax/collect")  # raises unless it worked
     formgrader(instructor, "POST", "submission/softmax/carol/autograde")
     on_arrival = wait_for(hub.state, "carol", "softmax", receipt["timestamp"])
-    assert on_arrival["state"] == "graded" and on_arrival["feedback"] == "released"
+    assert on_arrival["state"] == "graded" and on_arrival["feedback"] == "released", on_arrival
     assert gradebook_score(instructor, "softmax", "carol") == pytest.approx(on_arrival["score"])
     assert 0 < on_arrival["score"] < on_arrival["max_score"]
 
 
 def test_instructors_see_the_queue_and_regrade_from_formgraders_terminal(hub, rounds):
     before = {r["id"]: r for r in journal(hub.state, ["bob"])}
-    done = as_grader(hub.state, "dlcourse", "instant-feedback", "regrade", "gradient_descent")
+    done = as_grader(hub.state, "dlcourse", "instant-feedback", "regrade", "gradient_descent", "--student", "bob")
     assert done.returncode == 0 and "1 submission(s) of gradient_descent queued" in done.stdout, done.stderr
     last = rounds["bob", 1]
     again = wait_for(hub.state, "bob", "gradient_descent", last["timestamp"])
@@ -241,6 +241,22 @@ def test_a_student_may_ask_for_their_own_state_only(hub, rounds):
     timestamps = {s["timestamp"] for a in mine.values() for s in a["submissions"]}
     assert rounds["bob", 0]["timestamp"] in timestamps and rounds["alice", 0]["timestamp"] not in timestamps
     assert "error" in ask("carol", socket_path, {"op": "arrived", "folder": "../../../etc"})
+    # bob holds connections open without finishing his requests: his next is refused, carol is answered
+    held = as_account("bob", [STUDENT_PYTHON, "-I", "-c", HOLDING, socket_path])
+    assert held.stdout.strip().endswith("ask again in a moment"), held.stdout + held.stderr
+    assert "assignments" in status(hub.state, "carol")
+
+
+HOLDING = """
+import json, socket, sys, time
+held = [socket.socket(socket.AF_UNIX) for _ in range(4)]
+for sock in held:
+    sock.connect(sys.argv[1]); sock.sendall(b'{"op": ')  # and nothing more
+time.sleep(0.5)
+with socket.socket(socket.AF_UNIX) as sock:
+    sock.connect(sys.argv[1]); sock.sendall(b'{"op": "status"}'); sock.shutdown(socket.SHUT_WR)
+    print(json.loads(sock.recv(65536))["error"])
+"""
 
 
 def test_feedback_released_on_arrival_passes_the_audit(hub, rounds):

@@ -18,6 +18,7 @@ grades given on arrival.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -32,6 +33,7 @@ from traitlets import Bool, Unicode
 
 from ..audit import feedback_leaks
 from ..course import Course, CourseError
+from ..instant_feedback import folder_lock
 from ..instant_feedback.journal import JOURNAL_FILE, Journal
 from ..instant_feedback.policy import PolicyFile
 from ..regular_files import REFUSALS_FILE, WORK_FOLDER, TreeError, copy_regular_files, recorded_refusals
@@ -47,6 +49,8 @@ class StrictCollect(HubExchangeRoot, ExchangeCollect):
     check_owner = Bool(False).tag(config=True)
     submission = Unicode("", help="The one submission to collect (its folder in inbound/) instead of each "
                                   "student's newest.").tag(config=True)
+    lock_folders = Bool(True, help="Hold the lock of each student's folders while copying into them (off for "
+                                   "folders no one else writes).").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -94,13 +98,25 @@ class StrictCollect(HubExchangeRoot, ExchangeCollect):
         self.src_records = kept
 
     def copy_files(self):
-        for record in self.src_records:
-            dest = self.coursedir.format_path(self.coursedir.submitted_directory, record["username"],
-                                              self.coursedir.assignment_id)
-            if record["filename"] in self.wanted() and os.path.isdir(dest) \
-                    and self.coursedir.get_existing_timestamp(dest) != record["timestamp"]:
-                shutil.rmtree(dest)  # nbgrader's update would keep a newer submission in its place
-        super().copy_files()
+        """nbgrader's copy, one student at a time, each holding the lock of their folders (grading on arrival moves
+        folders in there too)."""
+        records = self.src_records
+        if not records:
+            return super().copy_files()  # it says there is nothing to collect
+        try:
+            for record in records:
+                dest = self.coursedir.format_path(self.coursedir.submitted_directory, record["username"],
+                                                  self.coursedir.assignment_id)
+                lock = folder_lock.holding(self.coursedir.root, record["username"], self.coursedir.assignment_id) \
+                    if self.lock_folders else contextlib.nullcontext()
+                with lock:
+                    if record["filename"] in self.wanted() and os.path.isdir(dest) \
+                            and self.coursedir.get_existing_timestamp(dest) != record["timestamp"]:
+                        shutil.rmtree(dest)  # nbgrader's update would keep a newer submission in its place
+                    self.src_records = [record]
+                    super().copy_files()
+        finally:
+            self.src_records = records
 
     def do_copy(self, src, dest, log=None):
         label = "/".join(Path(dest).parts[-2:])

@@ -138,8 +138,11 @@ def _course_folder(course: Course, roster_path: Path, layout: Layout, grader, lo
     if grader:
         lines += ["# as the grader account this process cannot sandbox kernels: root's grading service does",
                   f"c.GradeWithHiddenChecks.grading_service = {str(layout.grading_socket)!r}",
-                  "# grading on arrival (autograders/instant_feedback): its service's socket",
-                  f"c.InstantFeedbackSettings.socket = {str(layout.feedback_socket)!r}"]
+                  "# grading on arrival (autograders/instant_feedback): its service's socket; formgrader's steps and",
+                  "# its workers write a student's folders one at a time",
+                  f"c.InstantFeedbackSettings.socket = {str(layout.feedback_socket)!r}",
+                  "from autograders.instant_feedback.folder_lock import use_folder_locks",
+                  "use_folder_locks(c)"]
     policy = {POLICY_FILE: course.root / POLICY_FILE} if (course.root / POLICY_FILE).is_file() else {}
     archive = course_files.pack({**course_files.folder_files(course.source_dir, "source"),
                                  **course_files.folder_files(course.root / QUIZ_BANKS, QUIZ_BANKS), **policy,

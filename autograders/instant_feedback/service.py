@@ -20,6 +20,8 @@ Submissions that arrived while the service was down are found in ``inbound/`` wh
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import json
 import logging
 import multiprocessing
@@ -48,7 +50,8 @@ from .policy import POLICY_FILE, PolicyFile
 
 log = logging.getLogger("dlcourse.instant_feedback")
 REQUEST_LIMIT = 16 << 10
-REQUEST_SECONDS = 5.0
+REQUEST_SECONDS = 5.0  # to send a whole request
+PER_ACCOUNT = 4  # requests of one account (a student's server, a terminal) answered at once
 RESCAN_SECONDS = 30.0  # how often inbound/ is looked at for submissions the service was not told of
 JOB_SECONDS = 1800.0  # one submission's grading, at most (the engine's own limits stop it well before)
 MAX_TRIES = 3  # interrupted gradings (a worker or the service died) before a submission fails
@@ -362,33 +365,58 @@ class _Handler(socketserver.BaseRequestHandler):
     server: FeedbackServer
 
     def handle(self):
-        self.request.settimeout(REQUEST_SECONDS)
+        uid = peer_uid(self.request)
         try:
-            raw = b""
-            while chunk := self.request.recv(1 << 14):
-                raw += chunk
-                if len(raw) > REQUEST_LIMIT:
-                    raise Refused("the request is too long")
-            request = json.loads(raw)
-            if not isinstance(request, dict):
-                raise Refused("a request is a JSON object")
-            reply = self.server.service.answer(peer_uid(self.request), request)
+            with self.server.asking(uid):
+                reply = self.server.service.answer(uid, self._request())
         except (Refused, ValueError, TimeoutError) as exc:
             reply = {"error": str(exc)}
         except Exception as exc:
             log.exception("a request failed")
             reply = {"error": f"internal error ({type(exc).__name__})"}
-        self.request.sendall(json.dumps(reply).encode())
+        with contextlib.suppress(OSError):  # an asker that went away
+            self.request.sendall(json.dumps(reply).encode())
+
+    def _request(self) -> dict:
+        """The request, sent whole within REQUEST_SECONDS (a trickle of bytes holds no thread longer)."""
+        deadline, raw = time.monotonic() + REQUEST_SECONDS, b""
+        while True:
+            self.request.settimeout(max(deadline - time.monotonic(), 0.001))
+            if not (chunk := self.request.recv(1 << 14)):
+                break
+            raw += chunk
+            if len(raw) > REQUEST_LIMIT:
+                raise Refused("the request is too long")
+        request = json.loads(raw)
+        if not isinstance(request, dict):
+            raise Refused("a request is a JSON object")
+        return request
 
 
 class FeedbackServer(socketserver.ThreadingUnixStreamServer):
+    """A thread per request; an account other than root's intake has at most PER_ACCOUNT requests at once."""
+
     daemon_threads = True
 
     def __init__(self, socket_path: Path, service: InstantFeedback):
         self.service = service
+        self.active: collections.Counter[int] = collections.Counter()
+        self.active_lock = threading.Lock()
         socket_path.unlink(missing_ok=True)
         super().__init__(str(socket_path), _Handler)
         socket_path.chmod(0o666)  # every account may ask; what it is answered depends on who it is
+
+    @contextlib.contextmanager
+    def asking(self, uid: int):
+        with self.active_lock:
+            if uid != 0 and self.active[uid] >= PER_ACCOUNT:
+                raise Refused(f"more than {PER_ACCOUNT} requests of yours at once: ask again in a moment")
+            self.active[uid] += 1
+        try:
+            yield
+        finally:
+            with self.active_lock:
+                self.active[uid] -= 1
 
 
 def serve(course_root: Path, workers: int = devices.usable_cores()):

@@ -20,6 +20,7 @@ orphan still writing the course's folders beside its new workers.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import ctypes
 import functools
@@ -44,6 +45,7 @@ from ..engine import GradingSettings
 from ..hub.grader_exchange import AuditedReleaseFeedback, collect_submission
 from ..hub.release import course_config
 from ..nbgrader_step import GradeWithHiddenChecks
+from . import folder_lock
 from .feedback import LimitFeedback, ReplayGrades
 from .journal import Outcome
 from .policy import Policy
@@ -82,6 +84,9 @@ class Work:
         self.overrides = Config()
         for step in NBGRADER_STEPS:
             setattr(self.overrides.CourseDirectory, f"{step}_directory", f"{WORK_FOLDER}/{request['id']}/{step}")
+        for step in (self.overrides.Autograde, self.overrides.GenerateFeedback):
+            step.pre_convert_hook = step.post_convert_hook = None  # its own folders: no lock to take
+        self.overrides.StrictCollect.lock_folders = False
         self.config = copy.deepcopy(_config(course_root))
         self.config.merge(self.overrides)
 
@@ -103,16 +108,17 @@ class Work:
 
     def install(self):
         """Move what the steps wrote to where formgrader and nbgrader look for it, replacing what was there."""
-        for step in NBGRADER_STEPS:
-            made, shared = self.path(step), self.path(step, shared=True)
-            if not made.is_dir():
-                continue
-            shared.parent.mkdir(parents=True, exist_ok=True)
-            old = shared.with_name(f".{shared.name}.replaced-{self.request['id']}")
-            if shared.exists():
-                os.rename(shared, old)
-            os.rename(made, shared)
-            shutil.rmtree(old, ignore_errors=True)
+        with folder_lock.holding(self.course_root, self.student, self.assignment):
+            for step in NBGRADER_STEPS:
+                made, shared = self.path(step), self.path(step, shared=True)
+                if not made.is_dir():
+                    continue
+                shared.parent.mkdir(parents=True, exist_ok=True)
+                old = shared.with_name(f".{shared.name}.replaced-{self.request['id']}")
+                with contextlib.suppress(FileNotFoundError):  # not there, or just removed by formgrader
+                    os.rename(shared, old)
+                os.rename(made, shared)
+                shutil.rmtree(old, ignore_errors=True)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
