@@ -73,7 +73,7 @@ def test_passwords_are_issued_to_whoever_has_none_and_only_root_reads_them(tmp_p
 def test_dlcourse_new_password_replaces_one_and_refuses_strangers(tmp_path, capsys):
     layout = Layout(tmp_path)
     layout.hub_dir.mkdir()
-    HubSettings(state_dir=str(tmp_path), ip="127.0.0.1", port=8000, hub_port=1, proxy_api_port=2, formgrader_port=3,
+    HubSettings(state_dir=str(tmp_path), ip="127.0.0.1", port=8000, hub_port=1, proxy_api_port=2, formgrader_port=3, quiz_port=4,
                 multiuser=True, course_root="course", students=["alice"], instructors=["instructor"],
                 grader_python="python", student_bin="bin").save()
     old = credentials.issue_missing(layout, ["alice", "instructor"])
