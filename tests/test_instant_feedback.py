@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import threading
 import time
 
 import nbformat
@@ -16,6 +18,7 @@ from autograders.cli import main
 from autograders.course import Course
 from autograders.engine.checks import CheckOutcome
 from autograders.engine.verdict import write_verdicts
+from autograders.grading_service import GradingServer, wait_until_listening
 from autograders.instant_feedback import folder_lock
 from autograders.instant_feedback.feedback import LimitFeedback
 from autograders.instant_feedback.journal import FAILED, GRADED, OFF, QUEUED, REPLACED, Journal, Outcome
@@ -178,3 +181,25 @@ def test_formgraders_conversion_holds_the_lock_a_worker_waits_for_to_move_its_fo
             assert time.monotonic() - started < 1
         formgrader.communicate("\n")
     assert formgrader.returncode == 0
+
+
+def test_a_worker_waits_for_the_grading_service_the_hub_starts_beside_it(tmp_path):
+    socket_path = tmp_path / "grading.sock"
+    assert not wait_until_listening(str(socket_path), 0.6)  # never started: given up, with a reason (worker.py)
+    servers = []
+
+    def start_late():
+        time.sleep(1.0)
+        servers.append(GradingServer(socket_path, ROOT / "course", allowed_uids={os.getuid()}, workers=1))
+        servers[0].serve_forever(poll_interval=0.1)
+
+    threading.Thread(target=start_late, daemon=True).start()
+    started = time.monotonic()
+    try:
+        assert wait_until_listening(str(socket_path), 30)
+        assert time.monotonic() - started >= 1.0
+    finally:
+        while not servers:
+            time.sleep(0.1)
+        servers[0].shutdown()
+        servers[0].server_close()

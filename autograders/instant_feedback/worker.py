@@ -42,6 +42,7 @@ from traitlets.config import Config
 from ..batch import Job, grade_job
 from ..course import Course
 from ..engine import GradingSettings
+from ..grading_service import wait_until_listening
 from ..hub.grader_exchange import AuditedReleaseFeedback, collect_submission
 from ..hub.release import course_config
 from ..nbgrader_step import GradeWithHiddenChecks
@@ -54,6 +55,7 @@ log = logging.getLogger(__name__)
 GRADED_FOLDER = "instant_feedback/graded"  # in the course folder: each kept grading, by submission id
 WORK_FOLDER = "instant_feedback/work"  # in the course folder: the steps' own folders, by submission id
 NBGRADER_STEPS = ("submitted", "autograded", "feedback")  # the folders of a student's submission a worker writes
+GRADING_SERVICE_WAIT = 120.0  # seconds a submission waits for root's grading service (the hub starting it) to answer
 _PR_SET_PDEATHSIG = 1
 
 
@@ -95,6 +97,11 @@ class Work:
         return (self.course_root if shared else self.folder) / step / self.student / self.assignment
 
     def collect(self):
+        """The submission, collected once root's grading service answers (after a hub's start, or its own restart,
+        the queue may reach it first: a submission that arrives then must wait, not fail)."""
+        service = self.config.GradeWithHiddenChecks.get("grading_service")
+        if service and not wait_until_listening(service, GRADING_SERVICE_WAIT):
+            raise RuntimeError(f"the hub's grading service did not answer within {GRADING_SERVICE_WAIT:g} s")
         collect_submission(self.config, self.assignment, self.student, folder=self.request["folder"])
 
     def autograde(self, execute: Config | None = None):
