@@ -10,8 +10,8 @@ assignment `activations` on arrival (a correct notebook each time). Then:
 
 Prints, for each, p50 and p95 seconds from the submission being sent to its feedback being released (the
 journal's time of release; the assignment list shows it at its next look, within 2 s), the spread of the
-arrivals, the wall time, the submissions lost (sent but never graded) and those a worker took out of arrival
-order (a worker takes the oldest waiting submission, so there should be none).
+arrivals, the wall time, the submissions lost (sent but never graded) and the pairs taken out of arrival order
+(a worker takes the oldest waiting submission, so there should be none; ``instant_client.overtaken``).
 
     sudo .venv/bin/python benchmarks/instant_feedback.py [--students 30] [--rounds 10]
 
@@ -30,8 +30,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from simulated_class import simulated_class
 
-from instant_client import (instant_feedback_pid, journal, policy, prepare, submit, wait_for_service,  # noqa: E402
-                            wait_for_sockets)  # (tests/, on the path)
+from instant_client import (instant_feedback_pid, journal, overtaken, policy, prepare, submit,  # noqa: E402
+                            wait_for_service, wait_for_sockets)  # (tests/, on the path)
 
 ASSIGNMENT = "activations"
 POLICY = f"""
@@ -61,13 +61,7 @@ def released(state, students: list[str], sent: dict[str, float], timeout: float 
 
 
 def out_of_order(state, students: list[str], folders) -> int:
-    """Submissions a worker started before one that arrived earlier and was given to the same worker."""
-    rows = [r for r in journal(state, students) if r["folder"] in folders and r["started_at"]]
-    late = 0
-    for worker in {r["worker"] for r in rows}:
-        arrivals = [r["arrived"] for r in sorted(rows, key=lambda r: r["started_at"]) if r["worker"] == worker]
-        late += sum(a < max(arrivals[:i], default=a) for i, a in enumerate(arrivals))
-    return late
+    return len(overtaken([r for r in journal(state, students) if r["folder"] in folders]))
 
 
 def one_at_a_time(state, student: str, rounds: int) -> tuple[list[float], int]:

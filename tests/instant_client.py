@@ -155,6 +155,16 @@ def journal(state: Path, students: list[str]) -> list[dict]:
     return json.loads(done.stdout)
 
 
+def overtaken(rows: list[dict]) -> list[tuple[str, str]]:
+    """(earlier, later) for each submission a worker started before an earlier one the service already knew of
+    (its journal row is older): the queue is in arrival order, so there should be none. A submission whose
+    grading was interrupted starts again, in its place, after later ones began: only first starts are compared,
+    and one that arrived a moment earlier but was reported later may rightly come after."""
+    first = sorted((r for r in rows if r["started_at"] and not r["tries"]), key=lambda r: r["started_at"])
+    return [(a["folder"], b["folder"]) for i, b in enumerate(first) for a in first[i + 1:]
+            if a["arrived"] < b["arrived"] and a["id"] < b["id"]]
+
+
 def wait_for_sockets(state: Path, timeout: float = 120):
     """The hub's intake and instant-feedback services listen (they start beside the hub, in their own time)."""
     layout = Layout(state)
