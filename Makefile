@@ -58,5 +58,6 @@ bench: hub-setup
 	$(BIN)/python benchmarks/class_grading.py
 	$(BIN)/python benchmarks/cnn_grading.py
 	$(BIN)/python benchmarks/grader_memory.py
-	@if [ "$$(id -u)" = 0 ]; then $(BIN)/python benchmarks/hub_load.py && $(BIN)/python benchmarks/quiz_load.py; \
-		else echo "benchmarks/hub_load.py and quiz_load.py skipped: they need root (a unix account per simulated student)"; fi
+	@if [ "$$(id -u)" = 0 ]; then $(BIN)/python benchmarks/hub_load.py && $(BIN)/python benchmarks/quiz_load.py && \
+		$(BIN)/python benchmarks/instant_feedback.py; \
+		else echo "benchmarks/hub_load.py, quiz_load.py and instant_feedback.py skipped: they need root (a unix account per simulated student)"; fi

@@ -167,13 +167,15 @@ def leaks_in(path: Path, assignment: Assignment, label: str | None = None,
 
 
 def feedback_leaks(assignment: Assignment, feedback: Path) -> list[Leak]:
-    """Leaks in one feedback file, ``<course>/feedback/<student>/<assignment>/<notebook>.html``.
+    """Leaks in one feedback file, ``<feedback folder>/<student>/<assignment>/<notebook>.html`` (nbgrader's
+    ``<course>/feedback``, or the folder of one run of grading on arrival).
 
     Feedback shows the student their own notebook: a line they wrote themselves (the same line as the
-    solution's, say) is theirs, not a leak. Their notebook is the autograded one the feedback was made from.
+    solution's, say) is theirs, not a leak. Their notebook is the autograded one the feedback was made from,
+    in the ``autograded`` folder beside the feedback folder.
     """
-    student = feedback.relative_to(assignment.course.root / "feedback").parts[0]
-    own = assignment.course.root / "autograded" / student / assignment.name / f"{feedback.stem}.ipynb"
+    student = feedback.parent.parent.name
+    own = feedback.parents[2].with_name("autograded") / student / assignment.name / f"{feedback.stem}.ipynb"
     return leaks_in(feedback, assignment, exempt=_source_lines(own))
 
 

@@ -17,6 +17,7 @@ same KeyboardInterrupt.
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import functools
 import logging
@@ -256,20 +257,22 @@ def _unreadable(paths) -> str | None:
     return None
 
 
-def grade_job(job: Job, course_root: Path, settings: GradingSettings) -> list[NotebookResult]:
+def grade_job(job: Job, course_root: Path, settings: GradingSettings, overrides=None) -> list[NotebookResult]:
     """Grade one job in this process; raises nothing but GradingInterrupted, with what it graded. What the hub
-    refused of a submission (its folder's refusals file) is told in the notes of its results."""
-    results = _grade(job, course_root, settings)
+    refused of a submission (its folder's refusals file) is told in the notes of its results. ``overrides``:
+    nbgrader config merged into the course's for a job in the gradebook (grading on arrival puts a kept grading
+    back this way)."""
+    results = _grade(job, course_root, settings, overrides)
     for result in results:
         result.notes += [f"refused at submission: {line}" for line in recorded_refusals(Path(result.notebook).parent)]
     return results
 
 
-def _grade(job: Job, course_root: Path, settings: GradingSettings) -> list[NotebookResult]:
+def _grade(job: Job, course_root: Path, settings: GradingSettings, overrides) -> list[NotebookResult]:
     results = []
     try:
         if job.in_gradebook:
-            return _autograde_submission(job, Path(course_root), settings)
+            return _autograde_submission(job, Path(course_root), settings, overrides)
         course = _course(course_root)
         for path in job.notebooks:
             try:
@@ -326,7 +329,7 @@ def _score_zero(db_url, job):
         gb.db.commit()
 
 
-def _autograde_submission(job: Job, course_root: Path, settings: GradingSettings) -> list[NotebookResult]:
+def _autograde_submission(job: Job, course_root: Path, settings: GradingSettings, overrides) -> list[NotebookResult]:
     """nbgrader's autograde for one (student, assignment), the engine as its execute step."""
     from nbgrader.converters import Autograde
     from nbgrader.converters.base import NbGraderException
@@ -334,9 +337,11 @@ def _autograde_submission(job: Job, course_root: Path, settings: GradingSettings
 
     from .nbgrader_step import GradeWithHiddenChecks
 
-    config = _course_config(course_root).copy()
+    config = copy.deepcopy(_course_config(course_root))  # the cached one stays as the course's file says
     for name, value in dataclasses.asdict(settings).items():
         setattr(config.GradeWithHiddenChecks, name, value)
+    if overrides is not None:
+        config.merge(overrides)
     coursedir = CourseDirectory(config=config)
     coursedir.root = str(course_root)
     coursedir.assignment_id, coursedir.student_id = job.assignment, job.student

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from . import batch, devices, k8s, reports, sharding, terminal_log
+from .instant_feedback import cli as instant_feedback_cli
 from .quiz_game import cli as quiz_cli
 from .course import COURSE_PAGE, Course, CourseError
 from .engine import GradingSettings, NotebookResult, check_seeds
@@ -93,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.set_defaults(run=cmd_audit)
     k8s.add_parser(sub)
     quiz_cli.add_parser(sub)
+    instant_feedback_cli.add_parser(sub)
 
     hub = sub.add_parser("hub", help="serve the course on JupyterHub: real users (as root), the nbgrader exchange, "
                                      "formgrader for instructors")
@@ -298,7 +300,8 @@ def cmd_intake_service(args) -> int:
     if not settings.grader_account:
         raise UsageError("the intake serves a hub run as root (one account per student); in the development mode "
                          "students submit with nbgrader's own exchange")
-    intake = Intake(settings.layout.exchange, settings.course_id, pwd.getpwnam(settings.grader_account))
+    intake = Intake(settings.layout.exchange, settings.course_id, pwd.getpwnam(settings.grader_account),
+                    feedback_socket=settings.layout.feedback_socket)
     logging.getLogger().setLevel(logging.INFO)
     serve(settings.layout.intake_socket, intake, set(settings.students))
     return 0

@@ -27,6 +27,7 @@ import struct
 import tarfile
 import tempfile
 import threading
+import time
 from pathlib import Path, PurePosixPath
 
 import nbformat
@@ -80,6 +81,24 @@ def grade_remotely(socket_path: str, nb, assignment: str, *, student: str, workd
     nb.update(graded)
     fields = reply["result"]
     return NotebookResult(**{**fields, "cells": [CellResult(**c) for c in fields["cells"]]})
+
+
+def wait_until_listening(socket_path: str, seconds: float) -> bool:
+    """Whether the service on ``socket_path`` answers within ``seconds``: the hub starts it beside the services that
+    use it, and starts it again after it died, so a client that comes first waits instead of failing its work."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.settimeout(max(1.0, deadline - time.monotonic()))
+                sock.connect(socket_path)
+                sock.shutdown(socket.SHUT_WR)  # an empty request, answered with an error and nothing done
+                _receive(sock)
+            return True
+        except OSError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.5)
 
 
 def pack_folder(folder: Path) -> bytes:

@@ -184,4 +184,10 @@ if hub.multiuser:
     # them and writes the submission into inbound/, which only the grader account can otherwise reach
     services.append({"name": "intake", "command": [
         str(Path(grader_bin) / "dlcourse"), "intake-service", "--settings", os.environ[SETTINGS_ENV]]})
+    # grading on arrival (course/instant_feedback.toml): as the account that owns the course, its gradebook and the
+    # exchange's feedback; its workers hand each notebook to the grading service, as formgrader's autograde does
+    services.append({"name": "instant-feedback", "user": hub.grader_account, "cwd": str(layout.course_dir),
+                     "command": [str(Path(grader_bin) / "dlcourse"), "instant-feedback", "serve",
+                                 "--course", str(layout.course_dir)],
+                     "environment": {"PATH": f"{grader_bin}:/usr/local/bin:/usr/bin:/bin"}})
 c.JupyterHub.services = services

@@ -95,9 +95,10 @@ def install_bank(state: Path, name: str, text: str) -> Path:
     return path
 
 
-def service_pid(state: Path) -> int | None:
-    """The quiz service the hub started for this state folder (the test started that hub)."""
-    wanted = ["quiz", "serve", "--course", str(state / "course")]
+def service_pid(state: Path, command: tuple[str, ...] = ("quiz", "serve")) -> int | None:
+    """The service (the quiz's, unless ``command`` says) the hub started for this state folder (the test started
+    that hub)."""
+    wanted = [*command, "--course", str(state / "course")]
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -105,7 +106,7 @@ def service_pid(state: Path) -> int | None:
             args = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
         except OSError:
             continue
-        if any(args[i:i + 4] == wanted for i in range(len(args))):
+        if any(args[i:i + len(wanted)] == wanted for i in range(len(args))):
             return int(entry.name)
     return None
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import ROOT
 from hub_client import COURSE, FORMGRADER, entries, forget_assignment, formgrader, logged_in
+from instant_client import graded_on_arrival
 from notebooks import CORPUS, corpus_cells
 
 from autograders.hub import memory_cgroup
@@ -43,14 +44,18 @@ def test_the_course_loop_from_fetch_to_feedback(course_hub, alice, instructor):
             cell["source"] = solution[gid]
     alice.server_api("PUT", path, json={"type": "notebook", "format": "json", "content": nb}).raise_for_status()
     assert entries(alice.assignments("submit", assignment_id="activations", **COURSE), "activations", "submitted")
+    # the course grades activations on arrival (course/instant_feedback.toml): alice's score comes in seconds
+    on_arrival = graded_on_arrival(alice, "activations")
 
-    # the instructor collects and autogrades in formgrader; the grading engine's scores land in the gradebook
+    # the instructor collects and autogrades in formgrader; the grading engine's scores land in the gradebook,
+    # the same as given on arrival
     formgrader(instructor, "POST", "assignment/activations/collect")
     formgrader(instructor, "POST", "submission/activations/alice/autograde")
     submission = formgrader(instructor, "GET", "submission/activations/alice")
     max_score = Course(ROOT / "course").assignment("activations").max_score
     assert submission["max_score"] == max_score
     assert 0 < submission["score"] < max_score, submission
+    assert submission["score"] == pytest.approx(on_arrival["score"])
     notebook = next(n for n in formgrader(instructor, "GET", "submitted_notebooks/activations/activations")
                     if n["student"] == "alice")
     grades = {g["name"]: g for g in formgrader(instructor, "GET", f"grades?submission_id={notebook['id']}")}

@@ -98,21 +98,32 @@ class HubSubmit(HubExchangeRoot, ExchangeSubmit):
 
     def _ask_intake(self, request: dict) -> dict:
         try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-                sock.settimeout(300)
-                sock.connect(self.intake_socket)
-                try:
-                    sock.sendall(json.dumps(request).encode())
-                    sock.shutdown(socket.SHUT_WR)
-                except BrokenPipeError:
-                    pass  # answered before it had read it all (busy): the answer says so
-                chunks = []
-                while (chunk := sock.recv(1 << 16)) and sum(map(len, chunks)) < REPLY_LIMIT:
-                    chunks.append(chunk)
-            reply = json.loads(b"".join(chunks))
+            reply = ask(self.intake_socket, request, timeout=300)
         except (OSError, ValueError) as exc:
             self.fail(f"the hub's intake service at {self.intake_socket} did not answer ({exc}): "
                       "nothing was submitted; try again, or ask your instructor")
         if "error" in reply:
             self.fail(f"nothing was submitted: {reply['error']}")
+        if feedback := reply.get("feedback"):
+            self.log.info("Graded on arrival: %s", feedback.get("message"))
         return reply
+
+
+def ask(socket_path: str, request: dict, timeout: float) -> dict:
+    """Send ``request`` to the hub service on ``socket_path`` and return its JSON answer (at most REPLY_LIMIT
+    bytes); raises OSError or ValueError when it does not answer."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        sock.connect(socket_path)
+        try:
+            sock.sendall(json.dumps(request).encode())
+            sock.shutdown(socket.SHUT_WR)
+        except BrokenPipeError:
+            pass  # answered before it had read it all (busy): the answer says so
+        chunks = []
+        while (chunk := sock.recv(1 << 16)) and sum(map(len, chunks)) < REPLY_LIMIT:
+            chunks.append(chunk)
+    reply = json.loads(b"".join(chunks))
+    if not isinstance(reply, dict):
+        raise ValueError("the answer is not a JSON object")
+    return reply

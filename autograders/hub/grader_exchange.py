@@ -10,13 +10,18 @@ collect's log, which formgrader shows. Feedback is released only after the same 
 ``dlcourse audit``: a feedback file that shows hidden material stays in the course, and the log says
 which file and which line.
 
-``collect_submission`` collects one student's submission (for a service that grades on arrival).
+``collect_submission`` collects one student's submission, or exactly the one named (grading on arrival,
+``autograders.instant_feedback``). Where an assignment's policy counts each student's best graded submission,
+collect takes that one rather than the newest, so that formgrader's collect and autograde agree with the
+grades given on arrival.
 """
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -24,10 +29,13 @@ from nbgrader.auth import Authenticator
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.exchange.default import ExchangeCollect, ExchangeReleaseFeedback
 from nbgrader.utils import temp_attrs
-from traitlets import Bool
+from traitlets import Bool, Unicode
 
 from ..audit import feedback_leaks
 from ..course import Course, CourseError
+from ..instant_feedback import folder_lock
+from ..instant_feedback.journal import JOURNAL_FILE, Journal
+from ..instant_feedback.policy import PolicyFile
 from ..regular_files import REFUSALS_FILE, WORK_FOLDER, TreeError, copy_regular_files, recorded_refusals
 from .exchange import HubExchangeRoot, HubList, HubReleaseAssignment
 
@@ -39,13 +47,45 @@ class StrictCollect(HubExchangeRoot, ExchangeCollect):
     # nbgrader warns when a submission's folder is not owned by the student it names; on the hub the intake
     # owns them all and has already established who submitted
     check_owner = Bool(False).tag(config=True)
+    submission = Unicode("", help="The one submission to collect (its folder in inbound/) instead of each "
+                                  "student's newest.").tag(config=True)
+    lock_folders = Bool(True, help="Hold the lock of each student's folders while copying into them (off for "
+                                   "folders no one else writes).").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.refusals: list[str] = []  # "student/assignment: ..." lines, as logged
+        self._wanted: set[str] | None = None
+
+    def wanted(self) -> set[str]:
+        """The submissions (folders in inbound/) to collect rather than the newest: the one asked for, or where
+        the best graded submission counts, each student's."""
+        if self._wanted is None:
+            self._wanted = {self.submission} if self.submission else self._best_graded()
+        return self._wanted
+
+    def _best_graded(self) -> set[str]:
+        root = Path(self.coursedir.root)
+        try:
+            counts = PolicyFile(root, Course(root).assignment_names()).of(self.coursedir.assignment_id).counts
+        except CourseError:
+            return set()
+        if counts != "best" or not (root / JOURNAL_FILE).is_file():
+            return set()
+        journal = Journal(root / JOURNAL_FILE)
+        try:
+            return set(journal.counting_folders(self.coursedir.assignment_id, counts).values())
+        finally:
+            journal.close()
+
+    def _sort_by_timestamp(self, records):
+        newest_first = super()._sort_by_timestamp(records)
+        return sorted(newest_first, key=lambda record: record["filename"] not in self.wanted())
 
     def init_src(self):
         super().init_src()
+        if self.submission and self.submission not in {r["filename"] for r in self.src_records}:
+            self.fail(f"no submission {self.submission} of {self.coursedir.assignment_id} in {self.inbound_path}")
         owner = os.stat(self.inbound_path).st_uid
         kept = []
         for record in self.src_records:
@@ -56,6 +96,27 @@ class StrictCollect(HubExchangeRoot, ExchangeCollect):
                 self._refused(f"{record['username']}/{self.coursedir.assignment_id}",
                               f"{record['filename']}: not collected: not a submission made by the hub's intake")
         self.src_records = kept
+
+    def copy_files(self):
+        """nbgrader's copy, one student at a time, each holding the lock of their folders (grading on arrival moves
+        folders in there too)."""
+        records = self.src_records
+        if not records:
+            return super().copy_files()  # it says there is nothing to collect
+        try:
+            for record in records:
+                dest = self.coursedir.format_path(self.coursedir.submitted_directory, record["username"],
+                                                  self.coursedir.assignment_id)
+                lock = folder_lock.holding(self.coursedir.root, record["username"], self.coursedir.assignment_id) \
+                    if self.lock_folders else contextlib.nullcontext()
+                with lock:
+                    if record["filename"] in self.wanted() and os.path.isdir(dest) \
+                            and self.coursedir.get_existing_timestamp(dest) != record["timestamp"]:
+                        shutil.rmtree(dest)  # nbgrader's update would keep a newer submission in its place
+                    self.src_records = [record]
+                    super().copy_files()
+        finally:
+            self.src_records = records
 
     def do_copy(self, src, dest, log=None):
         label = "/".join(Path(dest).parts[-2:])
@@ -103,14 +164,16 @@ class AuditedReleaseFeedback(HubExchangeRoot, ExchangeReleaseFeedback):
         return leaking
 
 
-def collect_submission(config, assignment: str, student: str) -> list[str]:
-    """Collect ``student``'s newest submission of ``assignment`` into the course's ``submitted/`` tree, as
-    formgrader's collect does for a class. ``config``: the course's nbgrader config. Returns what was refused,
-    now or at submission ("student/assignment: ..." lines); raises nbgrader's ExchangeError when it cannot collect."""
+def collect_submission(config, assignment: str, student: str, folder: str | None = None) -> list[str]:
+    """Collect ``student``'s submission of ``assignment`` into the course's ``submitted/`` tree, as formgrader's
+    collect does for a class: the one in ``folder`` (its name in inbound/), else the one collect picks. ``config``:
+    the course's nbgrader config. Returns what was refused, now or at submission ("student/assignment: ..."
+    lines); raises nbgrader's ExchangeError when it cannot collect."""
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id, coursedir.student_id = assignment, student
     collector = StrictCollect(coursedir=coursedir, authenticator=Authenticator(config=config), config=config)
     collector.update = True
+    collector.submission = folder or ""
     collector.start()
     return collector.refusals
 

@@ -20,6 +20,11 @@ file descriptors with no link followed, and what is written is given to the grad
 ``fchown``. A student's submissions together are bounded too (``IntakeLimits.stored_megabytes``):
 their files live on in the exchange as the grader account's, outside the student's own disk limits.
 Each request is served in a process of its own, and one student has one submission in progress at a time.
+
+Where the hub grades on arrival (``autograders.instant_feedback``), the intake asks that service first
+whether the student may submit the assignment now (its attempts per hour or day), and tells it of each
+submission it stored before answering the student, who is told where it stands in the queue. A service that
+does not answer costs nobody their submission: it finds the submission in ``inbound/`` when it is back.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from nbgrader.exchange.abc import Exchange
 
 from ..regular_files import (REFUSALS_FILE, SUBMISSION, TreeError, TreeLimits, chown_tree, copy_regular_files,
                              open_folder, shown)
+from .exchange import ask
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +73,7 @@ class IntakeLimits:
     read_seconds: float = 120.0  # to read one student's folder
     request_seconds: float = 10.0  # to send the whole request
     request_bytes: int = 16 << 10
+    feedback_seconds: float = 10.0  # for the instant-feedback service's answer
 
 
 class IntakeError(ValueError):
@@ -85,6 +92,7 @@ class Receipt:
     notebooks: list[str]  # the notebooks taken from the top of the assignment folder
     files: int
     refused: list[str] = field(default_factory=list)
+    feedback: dict | None = None  # where grading on arrival stands: {"state", "message"}
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,7 @@ class Intake:
     course_id: str
     grader: pwd.struct_passwd
     limits: IntakeLimits = IntakeLimits()
+    feedback_socket: Path | None = None  # the instant-feedback service, where the hub grades on arrival
 
     def _inbound(self) -> int:
         root = open_folder(self.exchange)
@@ -128,6 +137,7 @@ class Intake:
         Raises IntakeError when nothing can be taken.
         """
         assignment, folder = self._check(request)
+        self._admit(student.pw_name, assignment)
         inbound = self._inbound()
         staging = None
         name = f"{_STAGING}{secrets.token_hex(8)}"
@@ -153,6 +163,7 @@ class Intake:
             os.fchmod(staging, 0o755)
             os.rename(name, receipt.folder, src_dir_fd=inbound, dst_dir_fd=inbound)
             name = None
+            receipt.feedback = self._tell_feedback({"op": "arrived", "folder": receipt.folder})
             return receipt
         finally:
             if staging is not None:
@@ -160,6 +171,26 @@ class Intake:
             if name is not None:
                 shutil.rmtree(name, dir_fd=inbound, ignore_errors=True)
             os.close(inbound)
+
+    def _admit(self, student: str, assignment: str):
+        answer = self._tell_feedback({"op": "admit", "student": student, "assignment": assignment})
+        if answer and answer.get("ok") is False:
+            raise IntakeError(shown(str(answer.get("message")), 1000))
+
+    def _tell_feedback(self, request: dict) -> dict | None:
+        """The instant-feedback service's answer; None when there is none (the service is down or not used)."""
+        if self.feedback_socket is None:
+            return None
+        try:
+            answer = ask(str(self.feedback_socket), request, timeout=self.limits.feedback_seconds)
+        except (OSError, ValueError) as exc:
+            log.warning("the instant-feedback service did not answer %s (%s)", request["op"], exc)
+            return {"state": "unknown", "message": "graded on arrival once the hub's grading service is back"}
+        if "error" in answer:
+            log.warning("the instant-feedback service refused %s: %s", request["op"], answer["error"])
+            return None
+        return {k: shown(str(answer[k]), 1000) if isinstance(answer[k], str) else answer[k]
+                for k in ("ok", "state", "message") if k in answer}
 
     def _check(self, request) -> tuple[str, str]:
         if not isinstance(request, dict):

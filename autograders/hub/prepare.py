@@ -18,6 +18,8 @@ from pathlib import Path
 
 from ..course import Course
 from ..engine.sandbox import student_python
+from ..instant_feedback import assignment_list
+from ..instant_feedback.policy import POLICY_FILE
 from ..quiz_game.banks import FOLDER as QUIZ_BANKS
 from ..regular_files import TreeError, open_folder
 from ..schedule import SCHEDULE_FILE
@@ -44,6 +46,8 @@ IPC_KERNELS = 'c.KernelManager.transport = "ipc"'
 # notebook's shim (users work in JupyterLab). Terminals stay: a student has a shell.
 _UNUSED_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list",
                              "jupyter_lsp", "notebook", "notebook_shim")
+# the assignment list's extension for grading on arrival: prebuilt, from the package's own files
+FEEDBACK_LABEXTENSION = Path(assignment_list.__file__).parent / "labextension"
 
 
 class HubSetupError(RuntimeError):
@@ -112,6 +116,8 @@ def prepare(course: Course, roster_path: Path, state: Path, *, ip: str, port: in
         layout.intake_dir.mkdir(exist_ok=True)  # its socket is for everyone: who asks is the kernel's to say
         os.chown(layout.intake_dir, 0, 0)
         layout.intake_dir.chmod(0o755)
+        layout.feedback_dir.mkdir(exist_ok=True)  # the grader account's service listens there, for everyone
+        accounts.own(layout.feedback_dir, grader, 0o755)
     else:
         layout.homes.mkdir(exist_ok=True)
     _release(layout, grader, log)
@@ -144,9 +150,15 @@ def _course_folder(course: Course, roster_path: Path, layout: Layout, grader, lo
              "use_hub_exchange(c)"]
     if grader:
         lines += ["# as the grader account this process cannot sandbox kernels: root's grading service does",
-                  f"c.GradeWithHiddenChecks.grading_service = {str(layout.grading_socket)!r}"]
+                  f"c.GradeWithHiddenChecks.grading_service = {str(layout.grading_socket)!r}",
+                  "# grading on arrival (autograders/instant_feedback): its service's socket; formgrader's steps and",
+                  "# its workers write a student's folders one at a time",
+                  f"c.InstantFeedbackSettings.socket = {str(layout.feedback_socket)!r}",
+                  "from autograders.instant_feedback.folder_lock import use_folder_locks",
+                  "use_folder_locks(c)"]
+    policy = {POLICY_FILE: course.root / POLICY_FILE} if (course.root / POLICY_FILE).is_file() else {}
     archive = course_files.pack({**course_files.folder_files(course.source_dir, "source"),
-                                 **course_files.folder_files(course.root / QUIZ_BANKS, QUIZ_BANKS),
+                                 **course_files.folder_files(course.root / QUIZ_BANKS, QUIZ_BANKS), **policy,
                                  "roster.csv": roster_path, SCHEDULE_FILE: course.root / SCHEDULE_FILE,
                                  "nbgrader_config.py": ("\n".join(lines) + "\n").encode()})
     # written by the grader account's own process: root follows no link the grader account put there
@@ -204,30 +216,36 @@ def _owned_folder(parent: int, name: str, grader, mode: int) -> int:
 
 def _server_configs(layout: Layout, formgrader_url: str, multiuser: bool):
     """JUPYTER_CONFIG_PATH of users' servers: students', and instructors' (whose Nbgrader menu opens formgrader)."""
-    exchange_steps = []
+    exchange_steps, unused = [], dict.fromkeys(_UNUSED_SERVER_EXTENSIONS, False)
+    student_server = {"ServerApp": {"jpserver_extensions": dict(unused)}}
     if multiuser:
         # the hub's exchange steps, from a copy of their module that users' servers import (PYTHONPATH)
         exchange_steps = [f"c.ExchangeFactory.{setting} = {f'{STUDENT_MODULE}.{name}'!r}"
                           for setting, name in STUDENT_STEPS.items()]
         exchange_steps.append(f"c.HubSubmit.intake_socket = {str(layout.intake_socket)!r}")
+        # the assignment list shows grading on arrival: a server extension and its prebuilt lab extension
+        student_server["ServerApp"]["jpserver_extensions"][assignment_list.STATUS_MODULE] = True
+        student_server["FeedbackStatus"] = {"socket": str(layout.feedback_socket)}
+        student_server["LabApp"] = {"extra_labextensions_path": [str(layout.student_config / "labextensions")]}
+        _copy_labextension(layout.student_config / "labextensions")
     nbgrader_config = "\n".join([
         '"""nbgrader in users\' servers: the course and its exchange (written by `dlcourse hub`)."""',
         "c = get_config()  # noqa: F821",
         f"c.CourseDirectory.course_id = {COURSE_ID!r}",
         f"c.Exchange.root = {str(layout.exchange)!r}",
         IPC_KERNELS, *exchange_steps, ""])
-    unused = dict.fromkeys(_UNUSED_SERVER_EXTENSIONS, False)
 
     def lab(disabled) -> str:
         return json.dumps({"disabledExtensions": dict.fromkeys(sorted(disabled), True)}, indent=2)
 
     student_files = {
         "nbgrader_config.py": nbgrader_config,
-        "jupyter_server_config.json": json.dumps({"ServerApp": {"jpserver_extensions": unused}}, indent=2),
+        "jupyter_server_config.json": json.dumps(student_server, indent=2),
         "labconfig/page_config.json": lab(_DISABLED_LAB_EXTENSIONS)}
     if multiuser:
-        module = layout.student_python.relative_to(layout.student_config) / f"{STUDENT_MODULE}.py"
-        student_files[str(module)] = Path(exchange.__file__).read_text()
+        python = layout.student_python.relative_to(layout.student_config)
+        student_files[str(python / f"{STUDENT_MODULE}.py")] = Path(exchange.__file__).read_text()
+        student_files[str(python / f"{assignment_list.STATUS_MODULE}.py")] = Path(assignment_list.__file__).read_text()
     _write_files(layout.student_config, student_files)
     # instructors' servers run the students' environment, which holds nothing of this package: the formgrader
     # link lies beside their configuration, which puts its folder on the server's path
@@ -253,6 +271,16 @@ def _write_files(folder: Path, files: dict[str, str]):
             directory.chmod(0o755)
         path.write_text(text)
         path.chmod(0o644)
+
+
+def _copy_labextension(labextensions: Path):
+    """The lab extension's files where students' JupyterLab looks for extensions (LabApp.extra_labextensions_path)."""
+    name = json.loads((FEEDBACK_LABEXTENSION / "package.json").read_text())["name"]
+    target = labextensions / name
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(FEEDBACK_LABEXTENSION, target)
+    for path in (labextensions, target.parent, target, *target.rglob("*")):
+        path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 def _release(layout: Layout, grader, log):

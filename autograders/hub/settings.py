@@ -71,6 +71,14 @@ class Layout:
         return self.intake_dir / "intake.sock"
 
     @property
+    def feedback_dir(self) -> Path:  # the instant-feedback service's socket, for every user
+        return self.state / "instant-feedback"
+
+    @property
+    def feedback_socket(self) -> Path:
+        return self.feedback_dir / "feedback.sock"
+
+    @property
     def homes(self) -> Path:  # development mode only: every user's home, under the one account
         return self.state / "homes"
 
