@@ -12,7 +12,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Float, Integer, Unicode
 
-from . import gradebook_lock
+from . import check_records, gradebook_lock, quiet
 from .course import Course
 from .engine import GradingSettings, grade_notebook
 from .grading_service import grade_remotely
@@ -41,6 +41,7 @@ class GradeWithHiddenChecks(NbGraderPreprocessor):
     results = []
 
     def preprocess(self, nb, resources):
+        quiet.settle()
         info = resources["nbgrader"]
         # the traits of this step are GradingSettings' fields, under the same names
         settings = GradingSettings(**{f.name: getattr(self, f.name) for f in dataclasses.fields(GradingSettings)})
@@ -54,6 +55,8 @@ class GradeWithHiddenChecks(NbGraderPreprocessor):
                 result = grade_notebook(nb, assignment, student=info["student"], workdir=workdir,
                                         settings=settings, notebook_name=info["notebook"])
         GradeWithHiddenChecks.results.append(result)
+        if workdir:  # nbgrader's autograde runs this step on the notebook in its autograded folder
+            check_records.write(workdir, info["notebook"], result.checks, result.error)
         for note in result.notes:
             self.log.warning("%s/%s: %s", info["student"], info["notebook"], note)
         if result.error:
@@ -80,3 +83,5 @@ def use_grading_engine(c):
                                           RefuseLeakingRelease]
     # deleted test cells come back from the gradebook, as the engine restores them for dlcourse grade
     c.OverwriteCells.add_missing_cells = True
+    # the checks' records beside the autograded notebooks: never copied from a submission, never into feedback
+    c.CourseDirectory.ignore = [*CourseDirectory.class_traits()["ignore"].default(), check_records.FOLDER]

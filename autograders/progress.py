@@ -7,6 +7,8 @@ import sys
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from .reports import score_text
+
 
 class GradingProgress:
     def __init__(self, total: int, interactive: bool | None = None):
@@ -37,5 +39,5 @@ class GradingProgress:
             self._bar.update(self._task, advance=1, failures=self.failures)
             return
         for r in job.results:
-            status = f"error: {r.error}" if r.error else f"{r.score:g}/{r.max_score:g}"
+            status = f"error: {r.error}" if r.error else score_text(r)
             print(f"[{self.done}/{self.total}] {job.label} {status} ({r.seconds:.1f} s)", file=sys.stderr, flush=True)

@@ -17,10 +17,11 @@ import os
 
 import numpy as np
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from autograders.quiet import start_up_lines_dropped
 
-import keras  # noqa: E402 (after the log level, which TensorFlow reads on import)
-import tensorflow as tf  # noqa: E402
+with start_up_lines_dropped():
+    import keras
+    import tensorflow as tf
 
 MAX_PARAMETERS = 100_000
 FULL_CREDIT_ACCURACY, PARTIAL_CREDIT_FROM = 0.95, 0.80
