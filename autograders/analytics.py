@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -82,6 +82,13 @@ class AssignmentStats:
     submissions: dict[str, Submission] = field(default_factory=dict)  # by student
     checks: dict[tuple[str, str], CheckStats] = field(default_factory=dict)  # by (grade_id, name)
 
+    @property
+    def collected(self) -> bool:
+        """Submissions are in, or its due date has passed: a student without one has missed it. (Before that,
+        a released assignment in the gradebook is still being worked on.)"""
+        # nbgrader keeps due dates in UTC, without a time zone
+        return bool(self.submissions) or (self.due is not None and self.due < datetime.now(timezone.utc).replace(tzinfo=None))
+
     def check(self, grade_id: str, name: str) -> CheckStats:
         return self.checks.setdefault((grade_id, name), CheckStats(grade_id, name))
 
@@ -109,6 +116,10 @@ class ClassAnalytics:
     students: list[str]  # everyone in the class, submitted or not
     assignments: list[AssignmentStats]  # in the course's order (due date, then name)
 
+    @property
+    def collected(self) -> list[AssignmentStats]:
+        return [a for a in self.assignments if a.collected]
+
     def previous(self, assignment: AssignmentStats) -> AssignmentStats | None:
         """The assignment before this one that has graded submissions, to compare with."""
         index = self.assignments.index(assignment)
@@ -123,7 +134,7 @@ class ClassAnalytics:
         found = []
         for student in self.students:
             average = self.average(student)
-            missing = [a.name for a in self.assignments if student not in a.submissions]
+            missing = [a.name for a in self.collected if student not in a.submissions]
             if missing or (average is not None and average < AT_RISK_BELOW):
                 found.append(AtRisk(student, average, missing))
         return sorted(found, key=lambda r: (r.average if r.average is not None else -1.0, r.student))

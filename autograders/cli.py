@@ -353,8 +353,8 @@ def _print_table(results):
 
 
 def short_names(results) -> dict[int, str]:
-    """Each result's notebook by its file name, with as many folders before it as it takes to tell it from
-    another notebook of the same student and assignment (keyed by ``id(result)``)."""
+    """Each result's notebook by its file name without ``.ipynb``, with as many folders before it as it takes to
+    tell it from another notebook of the same student and assignment (keyed by ``id(result)``)."""
     groups = defaultdict(list)
     for r in results:
         groups[(r.student, r.assignment)].append(r)
@@ -364,7 +364,7 @@ def short_names(results) -> dict[int, str]:
         depth = 1
         while depth < max(map(len, parts.values())) and len({p[-depth:] for p in parts.values()}) < len(group):
             depth += 1
-        names.update({key: str(Path(*p[-depth:])) for key, p in parts.items()})
+        names.update({key: str(Path(*p[-depth:]).with_suffix("")) for key, p in parts.items()})
     return names
 
 

@@ -16,6 +16,8 @@ from typing import Callable
 from . import check_records
 from .analytics import AssignmentStats, ClassAnalytics, Failure, Submission, one_line
 
+NOT_AUTOGRADED = "nbgrader has no autograded notebook for it: grading it failed (formgrader's log says why)"
+
 
 @dataclass(frozen=True)
 class GradedNotebook:
@@ -60,6 +62,8 @@ def _assignment(assignment, coursedir, link) -> AssignmentStats:
                     submission.manual_pending += grade.max_score
             record = check_records.read(folder, notebook.name)
             if record is None:
+                if not graded.autograded.is_file():  # nbgrader removes what it could not grade
+                    submission.error = submission.error or NOT_AUTOGRADED
                 continue
             checks, error = record
             submission.error = submission.error or error

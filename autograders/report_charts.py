@@ -59,7 +59,7 @@ def comparison(names: list[str], means: list[float | None], medians: list[float 
         ax.set_xticks(list(positions), names, rotation=30, ha="right")
         ax.set_ylim(0, 100)
         ax.set_ylabel("% of the points graded")
-        ax.legend(loc="lower left", frameon=False, ncols=2)
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, ncols=2)
         return _data_uri(fig)
 
 

@@ -35,7 +35,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.heat{text-align:center;white-space:nowrap;font-variant-numeric:tabular-nums}
 td.missing{background:#fff;color:#8a1c1c;font-style:italic}
 .mark{font-size:.8em;font-weight:bold;margin-left:.2em}
-.late{color:#8a3b00}.pending{color:#1f4e8a}
+.late{color:#8a3b00}.pending{color:#1f4e8a}.error{color:#8a1c1c}
 .msg{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.88em;overflow-wrap:anywhere}
 .muted{color:#555}
 img.chart{display:block;max-width:100%;height:auto}
@@ -63,8 +63,8 @@ def _link(href: str | None, label: str) -> str:
 
 def render(data: ClassAnalytics, title: str) -> str:
     generated = datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
-    ids = {a.name: f"a{i}" for i, a in enumerate(data.assignments, 1)}
-    nav = "".join(f'<a href="#{ids[a.name]}">{text(a.name)}</a>' for a in data.assignments)
+    ids = {a.name: f"a{i}" for i, a in enumerate(data.collected, 1)}  # sections of assignments collected only
+    nav = "".join(f'<a href="#{ids[a.name]}">{text(a.name)}</a>' for a in data.collected)
     parts = [
         "<!doctype html><html lang=en><head><meta charset=utf-8>",
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
@@ -74,7 +74,7 @@ def render(data: ClassAnalytics, title: str) -> str:
         f'<p class=muted>{len(data.students)} students, {len(data.assignments)} assignments; made {generated}.</p>',
         f'<nav><a href="#overview">overview</a><a href="#at-risk">at risk</a><a href="#students">students</a>{nav}</nav>',
         _overview(data, ids), _at_risk(data), _students(data, ids),
-        *(_assignment(data, a, ids[a.name]) for a in data.assignments),
+        *(_assignment(data, a, ids[a.name]) for a in data.collected),
         "</body></html>",
     ]
     return "\n".join(parts)
@@ -90,18 +90,21 @@ def _overview(data: ClassAnalytics, ids) -> str:
     for a in data.assignments:
         fractions, subs = a.fractions(), a.submissions.values()
         due = f"<td class=n>{a.due:%Y-%m-%d %H:%M}</td>" if a.due else "<td></td>"
+        name = _link(f"#{ids[a.name]}", text(a.name)) if a.name in ids else text(a.name)
         rows.append(
-            f'<tr><td><a href="#{ids[a.name]}">{text(a.name)}</a></td>' + (due if with_due else "")
-            + f"<td class=n>{len(a.submissions)} of {len(data.students)}</td>"
+            f"<tr><td>{name}</td>" + (due if with_due else "")
+            + (f"<td class=n>{len(a.submissions)} of {len(data.students)}</td>" if a.collected
+               else "<td class=muted>not yet collected</td>")
             + f"<td class=n>{sum(s.seconds_late > 0 for s in subs)}</td>"
             + f"<td class=n>{_percent(mean(fractions))}</td><td class=n>{_percent(median(fractions))}</td>"
             + f"<td class=n>{sum(s.manual_pending > 0 for s in subs)}</td>"
             + f"<td class=n>{sum(s.error is not None for s in subs)}</td></tr>")
-    chart = report_charts.comparison([plain(a.name, 40) for a in data.assignments],
-                                     [mean(a.fractions()) for a in data.assignments],
-                                     [median(a.fractions()) for a in data.assignments])
-    return (f"<section id=overview><h2>Overview</h2><div class=scroll><table>{head}{''.join(rows)}</table></div>"
-            f'<img class=chart src="{chart}" alt="mean and median score of each assignment, in order">'
+    chart, collected = "", data.collected
+    if collected:
+        uri = report_charts.comparison([plain(a.name, 40) for a in collected], [mean(a.fractions()) for a in collected],
+                                       [median(a.fractions()) for a in collected])
+        chart = f'<img class=chart src="{uri}" alt="mean and median score of each assignment collected, in order">'
+    return (f"<section id=overview><h2>Overview</h2><div class=scroll><table>{head}{''.join(rows)}</table></div>{chart}"
             "<p class=muted>Percentages are of the points graded so far: points waiting for a manual grade in "
             "formgrader are left out until they are given.</p></section>")
 
@@ -119,14 +122,15 @@ def _at_risk(data: ClassAnalytics) -> str:
 
 
 def _students(data: ClassAnalytics, ids) -> str:
-    head = "".join(f'<th><a href="#{ids[a.name]}">{text(a.name)}</a></th>' for a in data.assignments)
+    head = "".join(f'<th><a href="#{ids[a.name]}">{text(a.name)}</a></th>' for a in data.collected)
     rows = []
     for student in data.students:
-        cells = "".join(_heat_cell(a.submissions.get(student)) for a in data.assignments)
+        cells = "".join(_heat_cell(a.submissions.get(student)) for a in data.collected)
         rows.append(f"<tr><td>{text(student)}</td>{cells}<td class=n>{_percent(data.average(student))}</td></tr>")
     return ("<section id=students><h2>Students</h2><p class=muted>Points per assignment, coloured from red (none) "
             "to blue (all). <span class='mark late'>late</span> submitted after the due date; "
-            "<span class='mark pending'>+N</span> points wait for a manual grade; <i>none</i>: no submission.</p>"
+            "<span class='mark pending'>+N</span> points wait for a manual grade; <span class='mark error'>not graded</span> "
+            "the grader could not grade it (see the assignment); <i>none</i>: no submission.</p>"
             f"<div class=scroll><table class=heat><tr><th>student</th>{head}<th>average</th></tr>"
             f"{''.join(rows)}</table></div></section>")
 
@@ -141,6 +145,8 @@ def _heat_cell(submission: Submission | None) -> str:
         label += f"<span class='mark pending'>+{submission.manual_pending:g}</span>"
     if submission.seconds_late > 0:
         label += f"<span class='mark late' title='{_late(submission.seconds_late)}'>late</span>"
+    if submission.error:
+        label += "<span class='mark error'>not graded</span>"
     return f"<td class=heat{colour}>{_link(submission.link, label)}</td>"
 
 

@@ -110,10 +110,12 @@ c.JupyterHub.load_roles = [
     {"name": "idle-culler", "services": ["idle-culler"],
      "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
 ]
+# the class report (autograders/formgrader_report.py) is a page of formgrader's server: /services/<course>/dlcourse/report
+CLASS_REPORT = "--ServerApp.jpserver_extensions=autograders.formgrader_report=True"
 formgrader = {
     "name": course,
     "url": f"http://127.0.0.1:{hub.formgrader_port}",
-    "command": [str(Path(grader_bin) / "jupyterhub-singleuser"), IPC_KERNELS],
+    "command": [str(Path(grader_bin) / "jupyterhub-singleuser"), IPC_KERNELS, CLASS_REPORT],
     "cwd": str(layout.course_dir),
     "environment": {"JUPYTERHUB_DEFAULT_URL": "/formgrader", "PATH": f"{grader_bin}:/usr/local/bin:/usr/bin:/bin"},
     "oauth_no_confirm": True,
