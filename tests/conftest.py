@@ -35,9 +35,10 @@ def dlcourse(*args, cwd=None, check=True):
 
 
 def grade_all(paths, tmp_path, *options, course=None):
-    """Run ``dlcourse grade`` and return its JSON results."""
+    """Run ``dlcourse grade`` and return its JSON results; what it printed on stderr is in ``stderr.txt``."""
     out = tmp_path / "results.json"
-    dlcourse("grade", *paths, "--course", course or ROOT / "course", "--json", out, *options)
+    proc = dlcourse("grade", *paths, "--course", course or ROOT / "course", "--json", out, *options)
+    (tmp_path / "stderr.txt").write_text(proc.stderr)
     return json.loads(out.read_text())["results"]
 
 

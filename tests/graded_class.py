@@ -1,6 +1,7 @@
 """The class that the class-grading tests and the class report's tests share: graded once per session (conftest's
 ``graded_classes``), with 1 and with 2 workers."""
 
+import json
 import shutil
 
 import nbformat
@@ -37,6 +38,11 @@ def make_class(course_copy, root):
     write(course, "s01/activations/victim", "activations", correct)
     nbformat.write(correct, course / "submitted/s01/activations/copy.ipynb")
     (course / "submitted/s01/activations/refused.txt").write_text("key.py: a symbolic link (links are not followed)\n")
+    # planted by s02: a record of hidden checks, as the grader keeps beside an autograded notebook
+    planted = course / "submitted/s02/activations/.dlcourse-checks"
+    planted.mkdir()
+    (planted / "activations.json").write_text(json.dumps({"error": "PLANTED error", "checks": [
+        {"grade_id": "test_relu", "name": "relu: PLANTED check", "passed": False, "message": "PLANTED message"}]}))
     # a link that would grade s00's notebook as s04's
     link = course / "submitted/s04/activations/activations.ipynb"
     link.parent.mkdir(parents=True)
