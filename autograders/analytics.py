@@ -10,7 +10,6 @@ message each got; per class: who is at risk. Nothing here is markup: ``report_pa
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -86,8 +85,8 @@ class AssignmentStats:
     def collected(self) -> bool:
         """Submissions are in, or its due date has passed: a student without one has missed it. (Before that,
         a released assignment in the gradebook is still being worked on.)"""
-        # nbgrader keeps due dates in UTC, without a time zone
-        return bool(self.submissions) or (self.due is not None and self.due < datetime.now(timezone.utc).replace(tzinfo=None))
+        now = datetime.now(timezone.utc).replace(tzinfo=None)  # nbgrader keeps due dates in UTC, without a zone
+        return bool(self.submissions) or (self.due is not None and self.due < now)
 
     def check(self, grade_id: str, name: str) -> CheckStats:
         return self.checks.setdefault((grade_id, name), CheckStats(grade_id, name))

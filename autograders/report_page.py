@@ -72,7 +72,8 @@ def render(data: ClassAnalytics, title: str) -> str:
         f"<title>{text(title)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>{text(title)}</h1>",
         f'<p class=muted>{len(data.students)} students, {len(data.assignments)} assignments; made {generated}.</p>',
-        f'<nav><a href="#overview">overview</a><a href="#at-risk">at risk</a><a href="#students">students</a>{nav}</nav>',
+        '<nav><a href="#overview">overview</a><a href="#at-risk">at risk</a><a href="#students">students</a>',
+        f"{nav}</nav>",
         _overview(data, ids), _at_risk(data), _students(data, ids),
         *(_assignment(data, a, ids[a.name]) for a in data.collected),
         "</body></html>",
@@ -129,8 +130,8 @@ def _students(data: ClassAnalytics, ids) -> str:
         rows.append(f"<tr><td>{text(student)}</td>{cells}<td class=n>{_percent(data.average(student))}</td></tr>")
     return ("<section id=students><h2>Students</h2><p class=muted>Points per assignment, coloured from red (none) "
             "to blue (all). <span class='mark late'>late</span> submitted after the due date; "
-            "<span class='mark pending'>+N</span> points wait for a manual grade; <span class='mark error'>not graded</span> "
-            "the grader could not grade it (see the assignment); <i>none</i>: no submission.</p>"
+            "<span class='mark pending'>+N</span> points wait for a manual grade; "
+            "<span class='mark error'>not graded</span> the grader could not grade it (see the assignment); <i>none</i>: no submission.</p>"
             f"<div class=scroll><table class=heat><tr><th>student</th>{head}<th>average</th></tr>"
             f"{''.join(rows)}</table></div></section>")
 
