@@ -57,6 +57,10 @@ def _percent(fraction: float | None) -> str:
     return "–" if fraction is None else f"{100 * fraction:.0f}%"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _link(href: str | None, label: str) -> str:
     return f'<a href="{html.escape(href)}">{label}</a>' if href else label
 
@@ -71,7 +75,8 @@ def render(data: ClassAnalytics, title: str) -> str:
         '<meta name=viewport content="width=device-width,initial-scale=1">',
         f"<title>{text(title)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>{text(title)}</h1>",
-        f'<p class=muted>{len(data.students)} students, {len(data.assignments)} assignments; made {generated}.</p>',
+        f"<p class=muted>{_count(len(data.students), 'student')}, {_count(len(data.assignments), 'assignment')}; "
+        f"made {generated}.</p>",
         '<nav><a href="#overview">overview</a><a href="#at-risk">at risk</a><a href="#students">students</a>',
         f"{nav}</nav>",
         _overview(data, ids), _at_risk(data), _students(data, ids),
@@ -159,7 +164,7 @@ def _assignment(data: ClassAnalytics, a: AssignmentStats, anchor: str) -> str:
     fractions, subs = a.fractions(), list(a.submissions.values())
     late = sum(s.seconds_late > 0 for s in subs)
     pending = sum(s.manual_pending > 0 for s in subs)
-    summary = [f"{len(subs)} of {len(data.students)} students submitted"
+    summary = [f"{len(subs)} of {_count(len(data.students), 'student')} submitted"
                + (f", {late} late" if late else "") + (f", {pending} with manual points pending" if pending else "")]
     if fractions:
         summary.append(f"mean {_percent(mean(fractions))}, median {_percent(median(fractions))} of the points graded")
