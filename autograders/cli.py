@@ -206,13 +206,17 @@ def cmd_grade(args) -> int:
         reports.write_html(results, args.html)
     return 0
 
+
 def cmd_report(args) -> int:
     from . import gradebook_analytics, report_page
 
     course = Course(args.course)
     check_writable("html", args.html)
     folder = Path(args.html).resolve().parent
-    data = gradebook_analytics.load(course.root, lambda notebook: reports.file_link(notebook.autograded, folder))
+    try:
+        data = gradebook_analytics.load(course.root, lambda notebook: reports.file_link(notebook.autograded, folder))
+    except gradebook_analytics.NoGradebook as exc:
+        raise UsageError(str(exc)) from None
     Path(args.html).write_text(report_page.render(data, f"Class report: {course.root.name}"))
     print(f"{args.html}: {len(data.students)} students, {len(data.assignments)} assignments")
     return 0

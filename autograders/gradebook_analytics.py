@@ -16,6 +16,10 @@ from typing import Callable
 from . import check_records
 from .analytics import AssignmentStats, ClassAnalytics, Failure, Submission, one_line
 
+class NoGradebook(ValueError):
+    """The course has no gradebook yet (nbgrader would make an empty one): nothing to report."""
+
+
 NOT_AUTOGRADED = "nbgrader has no autograded notebook for it: grading it failed (formgrader's log says why)"
 
 
@@ -33,11 +37,18 @@ class GradedNotebook:
 def load(course_root: Path | str, link: Callable[[GradedNotebook], str | None]) -> ClassAnalytics:
     from nbgrader.api import Gradebook
     from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
 
     from .batch import _course_config
 
-    coursedir = CourseDirectory(config=_course_config(Path(course_root).resolve()))
-    coursedir.root = str(Path(course_root).resolve())
+    root = Path(course_root).resolve()
+    # the course's nbgrader config may name another gradebook or folders; without one, nbgrader's defaults
+    coursedir = CourseDirectory(config=_course_config(root) if (root / "nbgrader_config.py").is_file() else Config())
+    coursedir.root = str(root)
+    sqlite = coursedir.db_url.removeprefix("sqlite:///")
+    if sqlite != coursedir.db_url and not Path(sqlite).is_file():
+        raise NoGradebook(f"{course_root} has no gradebook ({sqlite}) yet: grade its submitted/ folder first "
+                          "(dlcourse grade, or nbgrader autograde)")
     with Gradebook(coursedir.db_url) as gb:
         students = sorted(s.id for s in gb.students)
         assignments = sorted(gb.assignments, key=lambda a: (a.duedate is None, a.duedate or datetime.min, a.name))

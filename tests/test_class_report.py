@@ -207,3 +207,12 @@ def test_a_link_in_the_records_place_is_replaced_not_followed(tmp_path):
     (folder / check_records.FOLDER / "nb.json").symlink_to(elsewhere / "target.json")
     check_records.write(folder, "nb", [], None)
     assert list(elsewhere.iterdir()) == [] and check_records.read(folder, "nb") == ([], None)
+
+
+def test_a_course_without_a_gradebook_is_a_usage_error_and_gets_none(tmp_path, capsys):
+    from autograders.cli import main
+
+    (tmp_path / "source").mkdir()
+    assert main(["report", "--course", str(tmp_path), "--html", str(tmp_path / "r.html")]) == 2
+    assert "has no gradebook" in capsys.readouterr().err
+    assert not (tmp_path / "gradebook.db").exists() and not (tmp_path / "r.html").exists()
