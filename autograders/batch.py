@@ -50,6 +50,7 @@ class Job:
     in_gradebook: bool = False
     error: str | None = None
     max_score: float = 0.0
+    manual_max: float = 0.0
     results: list[NotebookResult] = field(default_factory=list)
 
     @property
@@ -57,8 +58,8 @@ class Job:
         return f"{self.student or '?'}/{self.assignment or '?'}"
 
     def failed(self, message) -> list[NotebookResult]:
-        return [NotebookResult(str(nb), self.assignment, self.student, max_score=self.max_score, error=message)
-                for nb in self.notebooks]
+        return [NotebookResult(str(nb), self.assignment, self.student, max_score=self.max_score,
+                               manual_max=self.manual_max, error=message) for nb in self.notebooks]
 
     def not_graded(self, graded=()) -> list[NotebookResult]:
         """``graded`` (results of some of its notebooks), and the rest of its notebooks without a score."""
@@ -94,9 +95,9 @@ def plan(notebooks: list[Path], course: Course, assignment=None, student=None, u
                 continue
             if use_gradebook:
                 jobs.setdefault((who, found.name), Job([lexical], found.name, who, in_gradebook=True,
-                                                       max_score=found.max_score))
+                                                       max_score=found.max_score, manual_max=found.manual_max))
             else:
-                jobs[lexical] = Job([lexical], found.name, who, max_score=found.max_score)
+                jobs[lexical] = Job([lexical], found.name, who, max_score=found.max_score, manual_max=found.manual_max)
             continue
         path = path.resolve()
         try:
@@ -104,7 +105,7 @@ def plan(notebooks: list[Path], course: Course, assignment=None, student=None, u
         except CourseError as exc:
             jobs[path] = Job([path], assignment, student, error=str(exc))
             continue
-        jobs[path] = Job([path], found.name, who, max_score=found.max_score)
+        jobs[path] = Job([path], found.name, who, max_score=found.max_score, manual_max=found.manual_max)
     return Plan(list(jobs.values()), ignored)
 
 
@@ -278,7 +279,8 @@ def _grade(job: Job, course_root: Path, settings: GradingSettings, overrides) ->
             try:
                 nb = read_submission(path)
             except Unreadable as exc:  # not JSON, not a notebook, too big: it scores 0, the batch goes on
-                results += Job([path], job.assignment, job.student, max_score=job.max_score).failed(str(exc))
+                results += Job([path], job.assignment, job.student, max_score=job.max_score,
+                               manual_max=job.manual_max).failed(str(exc))
                 continue
             results.append(grade_notebook(nb, course.assignment(job.assignment), student=job.student,
                                           settings=settings, notebook_name=str(path)))

@@ -7,9 +7,10 @@ import logging
 import os
 import signal
 import sys
+from collections import defaultdict
 from pathlib import Path
 
-from . import batch, devices, k8s, reports, sharding, terminal_log
+from . import batch, devices, k8s, quiet, reports, sharding, terminal_log
 from .instant_feedback import cli as instant_feedback_cli
 from .quiz_game import cli as quiz_cli
 from .course import COURSE_PAGE, Course, CourseError
@@ -55,12 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--csv", metavar="FILE",
                        help="also write grades as CSV: a row per student, a column per assignment, and the total")
     grade.add_argument("--html", metavar="FILE",
-                       help="also write an HTML report: grade distributions and how many failed each hidden check")
+                       help="also write the class report as one HTML page: score distributions, the checks failed "
+                            "most with the messages students got, a row per student (see also: dlcourse report)")
     grade.add_argument("--workers", type=_positive_int, default=devices.usable_cores(), metavar="N",
                        help="submissions graded in parallel, each in its own kernel (default: the number of cores)")
     grade.add_argument("--no-gradebook", action="store_true",
                        help="do not record notebooks under <course>/submitted/ in the course's gradebook")
-    grade.add_argument("-v", "--verbose", action="store_true", help="print every failed check of every notebook")
+    grade.add_argument("-v", "--verbose", action="store_true",
+                       help="print every failed check of every notebook, and TensorFlow's and CUDA's start-up lines")
     grade.add_argument("--kernel", default=defaults.kernel_name, help="kernel to run submissions in")
     grade.add_argument("--cell-timeout", type=_positive, default=defaults.cell_timeout, metavar="S",
                        help=f"seconds a student cell may run (default {defaults.cell_timeout:g})")
@@ -79,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="grade only shard K (from 0) of N: every N-th submission of the class, as each pod of "
                             "a Kubernetes grading Job does (dlcourse k8s grading-job)")
     grade.set_defaults(run=cmd_grade)
+
+    report = sub.add_parser("report", help="write the class report of the course's gradebook: what each assignment's "
+                                           "hidden checks caught, who is at risk, late and missing submissions")
+    report.add_argument("--course", default="course", metavar="DIR", help="the course folder (default: ./course)")
+    report.add_argument("--html", required=True, metavar="FILE", help="write the report as one HTML page to FILE")
+    report.set_defaults(run=cmd_report)
 
     selftest = sub.add_parser("selftest", help="check that the hidden checks pass the instructor's own notebook "
                                                  "for many seeds (a check that does not is flaky)")
@@ -221,6 +230,21 @@ def cmd_grade(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from . import gradebook_analytics, report_page
+
+    course = Course(args.course)
+    check_writable("html", args.html)
+    folder = Path(args.html).resolve().parent
+    try:
+        data = gradebook_analytics.load(course.root, lambda notebook: reports.file_link(notebook.autograded, folder))
+    except gradebook_analytics.NoGradebook as exc:
+        raise UsageError(str(exc)) from None
+    Path(args.html).write_text(report_page.render(data, f"Class report: {course.root.name}"))
+    print(f"{args.html}: {len(data.students)} students, {len(data.assignments)} assignments")
+    return 0
+
+
 def cmd_hub(args) -> int:
     from .hub import credentials, launch
     from .hub.accounts import AccountError
@@ -332,7 +356,7 @@ def _print_details(result: NotebookResult):
     console = Console(highlight=False)
     console.print(Text.assemble((plain(result.notebook), "bold"),
                                 f" ({plain(result.student)}, {plain(result.assignment)}): "
-                                f"{_score(result)} / {result.max_score:g} in {result.seconds:.1f} s"))
+                                f"{reports.score_text(result)} in {result.seconds:.1f} s"))
     if result.error:
         console.print(Text.assemble("  ", ("error:", "red"), " ", plain(result.error)))
     for note in result.notes:
@@ -345,23 +369,37 @@ def _print_details(result: NotebookResult):
                     console.print(Text(f"    {plain(line.strip())}"))
 
 
-def _score(result) -> str:
-    return "-" if result.score is None else f"{result.score:g}"
-
-
 def _print_table(results):
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     table = Table(title="Grades")
-    for column in ("notebook", "student", "assignment", "score", "max", "seconds", "device", "error"):
-        table.add_column(column, justify="right" if column in ("score", "max", "seconds") else "left")
+    for column in ("student", "assignment", "notebook", "score", "seconds", "device", "error"):
+        # folded, never cut: a row must stay told apart from the others in a narrow terminal
+        table.add_column(column, justify="right" if column in ("score", "seconds") else "left", overflow="fold")
+    names = short_names(results)
     for r in sorted(results, key=lambda r: (r.assignment or "", r.student or "", r.notebook)):
-        table.add_row(*(Text(reports.plain(text)) for text in (
-            r.notebook, r.student or "", r.assignment or "", _score(r), f"{r.max_score:g}", f"{r.seconds:.1f}",
-            r.device, r.error or "")))
+        table.add_row(*(Text(reports.plain(cell)) for cell in (  # names and errors are the submission's: no markup
+            r.student or "", r.assignment or "", names[id(r)], reports.score_text(r), f"{r.seconds:.1f}", r.device,
+            r.error or "")))
     Console().print(table)
+
+
+def short_names(results) -> dict[int, str]:
+    """Each result's notebook by its file name without ``.ipynb``, with as many folders before it as it takes to
+    tell it from another notebook of the same student and assignment (keyed by ``id(result)``)."""
+    groups = defaultdict(list)
+    for r in results:
+        groups[(r.student, r.assignment)].append(r)
+    names = {}
+    for group in groups.values():
+        parts = {id(r): Path(r.notebook).parts for r in group}
+        depth = 1
+        while depth < max(map(len, parts.values())) and len({p[-depth:] for p in parts.values()}) < len(group):
+            depth += 1
+        names.update({key: str(Path(*p[-depth:]).with_suffix("")) for key, p in parts.items()})
+    return names
 
 
 def main(argv=None) -> int:
@@ -371,6 +409,7 @@ def main(argv=None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        quiet.settle(verbose=getattr(args, "verbose", False))
         return args.run(args)
     except (UsageError, CourseError) as exc:
         print(f"dlcourse: error: {reports.plain(exc)}", file=sys.stderr)  # it may name a submitted file

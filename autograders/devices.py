@@ -43,7 +43,6 @@ def worker_env(index: int, workers: int, cores: int, gpus: list[str]) -> dict[st
     env = dict.fromkeys(THREAD_VARIABLES, threads)
     env["TF_NUM_INTEROP_THREADS"] = "1" if workers > 1 else "2"
     env["TF_FORCE_GPU_ALLOW_GROWTH"] = "true"
-    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
     if gpus:
         env["CUDA_VISIBLE_DEVICES"] = gpus[index % len(gpus)]
     return env

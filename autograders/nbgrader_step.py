@@ -13,7 +13,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import ClearSolutions, Execute, NbGraderPreprocessor
 from traitlets import Bool, Dict, Float, Integer, Unicode
 
-from . import gradebook_lock
+from . import check_records, gradebook_lock, quiet
 from .answer_stubs import ClearSolutionsWithAnswerStubs
 from .course import Course
 from .engine import GradingInterrupted, GradingSettings, grade_notebook
@@ -68,6 +68,7 @@ class GradeWithHiddenChecks(NbGraderPreprocessor):
     results = []
 
     def preprocess(self, nb, resources):
+        quiet.settle()
         info = resources["nbgrader"]
         # the traits of this step are GradingSettings' fields, under the same names
         settings = GradingSettings(**{f.name: getattr(self, f.name) for f in dataclasses.fields(GradingSettings)})
@@ -85,6 +86,8 @@ class GradeWithHiddenChecks(NbGraderPreprocessor):
             self._report(stop.results[-1], info)
             raise  # a KeyboardInterrupt: nbgrader stops without recording anything for this notebook
         self._report(result, info)
+        if workdir:  # nbgrader's autograde runs this step on the notebook in its autograded folder
+            check_records.write(workdir, info["notebook"], result.checks, result.error)
         if result.score is None:
             # nbgrader would record a cell without a score as full marks: it must record nothing
             raise NotGraded(result.error)
@@ -144,3 +147,5 @@ def use_grading_engine(c):
 
     c.HTMLExporter.preprocessors = [SanitizeHTML]
     c.HTMLExporter.filters = {"markdown2html": CleanMarkdown2HTML}
+    # the checks' records beside the autograded notebooks: never copied from a submission, never into feedback
+    c.CourseDirectory.ignore = [*CourseDirectory.class_traits()["ignore"].default(), check_records.FOLDER]

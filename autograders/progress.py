@@ -7,7 +7,7 @@ import sys
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from .reports import plain
+from .reports import plain, score_text
 
 
 class GradingProgress:
@@ -39,6 +39,6 @@ class GradingProgress:
             self._bar.update(self._task, advance=1, failures=self.failures)
             return
         for r in job.results:
-            status = f"error: {r.error}" if r.error else f"{r.score:g}/{r.max_score:g}"
+            status = f"error: {r.error}" if r.error else score_text(r)
             print(plain(f"[{self.done}/{self.total}] {job.label} {status} ({r.seconds:.1f} s)"), file=sys.stderr,
                   flush=True)

@@ -8,13 +8,12 @@ escaped for HTML, and kept from starting a formula in a spreadsheet (``csv_cell`
 
 from __future__ import annotations
 
-import base64
 import csv
-import html
-import io
 import json
-from collections import Counter, defaultdict
+import os
+from collections import defaultdict
 from pathlib import Path
+from urllib.parse import quote
 
 from .engine import NotebookResult
 
@@ -32,6 +31,15 @@ def csv_cell(text) -> str:
     """``plain(text)``, with a quote before anything a spreadsheet would run as a formula."""
     text = plain(text)
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def score_text(result: NotebookResult) -> str:
+    """"9 / 12", or "9 / 9 auto, 3 manual pending" where formgrader grades some points by hand; "-" stands for
+    the score of a notebook that has none (interrupted, or not every hidden check ran: its error says which)."""
+    score = "-" if result.score is None else f"{result.score:g}"
+    if not result.manual_max:
+        return f"{score} / {result.max_score:g}"
+    return f"{score} / {result.max_score - result.manual_max:g} auto, {result.manual_max:g} manual pending"
 
 
 def write_json(results: list[NotebookResult], path: Path, ignored: list[str] = ()):
@@ -70,68 +78,20 @@ def _num(x):
     return f"{x:g}"
 
 
-def check_failures(results: list[NotebookResult]) -> dict[str, list[tuple[str, str, int, int]]]:
-    """Per assignment, every hidden check with how many graded notebooks failed it, most failed first."""
-    failed, seen = defaultdict(Counter), defaultdict(Counter)
-    for r in results:
-        for check in r.checks:
-            key = (check["grade_id"], check["name"])
-            seen[r.assignment][key] += 1
-            failed[r.assignment][key] += not check["passed"]
-    return {a: sorted(((gid, name, failed[a][(gid, name)], n) for (gid, name), n in seen[a].items()),
-                      key=lambda row: (-row[2], row[0], row[1]))
-            for a in seen}
-
-
-def _histogram(scores, max_score, title) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(5, 2.6))
-    ax.hist(scores, bins=min(20, max(5, int(max_score) or 5)), range=(0, max_score or 1), color="#4c72b0")
-    ax.set_xlabel("score")
-    ax.set_ylabel("notebooks")
-    ax.set_title(plain(title).replace("$", r"\$"))  # a '$' would start matplotlib's math mode
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90)
-    plt.close(fig)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
 def write_html(results: list[NotebookResult], path: Path):
-    by_assignment = defaultdict(list)
-    for r in results:
-        by_assignment[r.assignment or "(unknown assignment)"].append(r)
-    failures = check_failures(results)
-    def e(text):
-        return html.escape(plain(text))
+    """The class report (``report_page``) of these results; each notebook linked from the report's folder."""
+    from . import analytics, report_page  # matplotlib: only when a page is asked for
 
-    parts = ["<!doctype html><meta charset='utf-8'><title>Grading report</title>",
-             "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse}"
-             "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}td.n{text-align:right}</style>",
-             f"<h1>Grading report</h1><p>{len(results)} notebooks, "
-             f"{sum(1 for r in results if r.error)} with errors.</p>"]
-    for assignment in sorted(by_assignment):
-        rows = by_assignment[assignment]
-        scores = [r.score for r in rows if r.score is not None]
-        max_score = max((r.max_score for r in rows), default=0)
-        summary = (f"mean {sum(scores) / len(scores):.2f}, median {sorted(scores)[len(scores) // 2]:g} of "
-                   f"{max_score:g}" if scores else "none graded")
-        parts.append(f"<h2>{e(assignment)}</h2><p>{len(rows)} notebooks; {summary}</p>")
-        parts.append(f"<img alt='grade distribution of {e(assignment)}' "
-                     f"src='data:image/png;base64,{_histogram(scores, max_score, assignment)}'>")
-        if assignment in failures:
-            parts.append("<h3>Hidden checks, most failed first</h3><table><tr><th>cell</th><th>check</th>"
-                         "<th>failed</th><th>of</th></tr>")
-            parts += [f"<tr><td>{e(gid)}</td><td>{e(name)}</td><td class=n>{bad}</td><td class=n>{n}</td></tr>"
-                      for gid, name, bad, n in failures[assignment]]
-            parts.append("</table>")
-        broken = [r for r in rows if r.error]
-        if broken:
-            parts.append("<h3>Not graded normally</h3><ul>")
-            parts += [f"<li>{e(r.student or '?')}: {e(r.error)}</li>" for r in broken]
-            parts.append("</ul>")
-    Path(path).write_text("\n".join(parts))
+    folder = Path(path).resolve().parent
+    page = report_page.render(analytics.from_results(results, link=lambda r: file_link(r.notebook, folder)),
+                              "Grading report")
+    Path(path).write_text(page)
+
+
+def file_link(target, folder: Path) -> str | None:
+    """A relative link from ``folder`` to the file ``target`` (None if it is not a file): percent-encoded, so that
+    no name can make it a URL with a scheme or a host."""
+    target = Path(target)
+    if not target.is_file():
+        return None
+    return "./" + quote(Path(os.path.relpath(target.resolve(), folder)).as_posix())

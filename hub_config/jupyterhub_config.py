@@ -139,12 +139,14 @@ c.JupyterHub.load_roles = [
     {"name": "warm-up", "services": ["warm-up"], "scopes": ["list:users", "read:servers"] + [
         f"{scope}!user={student}" for student in hub.students for scope in ("servers", "users:activity")]},
 ]
+# formgrader's server: formgrader serving a submission's own files sandboxed (a student's page there cannot act as
+# the instructor), and the class report (autograders/formgrader_report.py) at /services/<course>/dlcourse/report
+FORMGRADER_SERVER_EXTENSIONS = {**FORMGRADER_EXTENSIONS, "autograders.formgrader_report": True}
 formgrader = {
     "name": course,
     "url": f"http://127.0.0.1:{hub.formgrader_port}",
-    # formgrader serves a submission's own files sandboxed: a student's page there cannot act as the instructor
     "command": [str(Path(grader_bin) / "jupyterhub-singleuser"), IPC_KERNELS,
-                f"--ServerApp.jpserver_extensions={FORMGRADER_EXTENSIONS!r}"],
+                f"--ServerApp.jpserver_extensions={FORMGRADER_SERVER_EXTENSIONS!r}"],
     "cwd": str(layout.course_dir),
     "environment": {"JUPYTERHUB_DEFAULT_URL": "/formgrader", "PATH": f"{grader_bin}:/usr/local/bin:/usr/bin:/bin",
                     # formgrader's pages load MathJax from this server, not from a CDN (autograders/feedback.py)

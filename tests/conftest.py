@@ -41,9 +41,10 @@ def dlcourse(*args, cwd=None, check=True):
 
 
 def grade_all(paths, tmp_path, *options, course=None):
-    """Run ``dlcourse grade`` and return its JSON results."""
+    """Run ``dlcourse grade`` and return its JSON results; what it printed on stderr is in ``stderr.txt``."""
     out = tmp_path / "results.json"
-    dlcourse("grade", *paths, "--course", course or ROOT / "course", "--json", out, *options)
+    proc = dlcourse("grade", *paths, "--course", course or ROOT / "course", "--json", out, *options)
+    (tmp_path / "stderr.txt").write_text(proc.stderr)
     return json.loads(out.read_text())["results"]
 
 
@@ -65,6 +66,25 @@ def course_copy(tmp_path_factory):
     run([BIN / "nbgrader", "generate_assignment", "*", "--force"], cwd=course)  # all of them, in one process
     assert sorted(p.name for p in (course / "release").iterdir()) == [COURSE_PAGE, *Course(course).assignment_names()]
     return course
+
+
+@pytest.fixture(scope="session")
+def graded_classes(course_copy, tmp_path_factory):
+    """The class of ``graded_class.make_class`` graded with 1 and with 2 workers, each in its own copy of the
+    course, with every report; what ``dlcourse grade`` printed is in stdout.txt and stderr.txt beside them."""
+    from graded_class import make_class
+
+    graded = {}
+    for workers in (1, 2):
+        course = make_class(course_copy, tmp_path_factory.mktemp(f"w{workers}"))
+        # short limits: the endless relu also runs in the notebook's demo cell, which waits out the cell limit
+        proc = dlcourse("grade", course / "submitted", "--course", course, "--workers", workers, "--cell-timeout", "10",
+                        "--call-timeout", "5", "--csv", course / "grades.csv", "--html", course / "report.html",
+                        "--json", course / "results.json")
+        (course / "stdout.txt").write_text(proc.stdout)
+        (course / "stderr.txt").write_text(proc.stderr)
+        graded[workers] = course
+    return graded
 
 
 def released(course, assignment):

@@ -52,7 +52,25 @@ def test_json_has_the_documented_schema(tmp_path):
     out = tmp_path / "r.json"
     dlcourse("grade", SOURCE, "--student", "dana", "--json", out)
     (result,) = json.loads(out.read_text())["results"]
-    assert {"notebook", "assignment", "student", "score", "max_score", "cells", "error", "seconds",
+    assert {"notebook", "assignment", "student", "score", "max_score", "manual_max", "cells", "error", "seconds",
             "device"} <= set(result)
     assert result["student"] == "dana" and result["device"] == "cpu"
     assert {"grade_id", "score", "max_score", "feedback"} == set(result["cells"][0])
+
+
+def test_table_rows_tell_student_assignment_and_notebook_apart(capsys, monkeypatch):
+    from autograders.cli import _print_table
+    from autograders.engine import NotebookResult
+
+    monkeypatch.setenv("COLUMNS", "200")
+    results = [NotebookResult("/c/submitted/s01/activations/activations.ipynb", "activations", "s01", 9, 10),
+               NotebookResult("/c/submitted/s01/activations/victim/activations.ipynb", "activations", "s01", 10, 10),
+               NotebookResult("/c/source/dropout/dropout.ipynb", "dropout", "source", 9, 12, manual_max=3),
+               NotebookResult("/c/source/[red]x/softmax.ipynb", "softmax", "[bold]source", 1, 11, error="\x1b[2Jboom")]
+    _print_table(results)
+    out = capsys.readouterr().out
+    rows = [line.split("│")[1:4] for line in out.splitlines() if line.startswith("│")]
+    assert [[cell.strip() for cell in row] for row in rows] == [
+        ["s01", "activations", "activations/activations"], ["s01", "activations", "victim/activations"],
+        ["source", "dropout", "dropout"], ["[bold]source", "softmax", "softmax"]]
+    assert "9 / 9 auto, 3 manual pending" in out and "\x1b" not in out  # a name or an error is no terminal code

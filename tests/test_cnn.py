@@ -4,6 +4,7 @@ One batch holds the corpus, the released notebook and the instructor's notebook
 (`benchmarks/cnn_grading.py` grades the latter five times in a row: the same grade each time).
 """
 
+import re
 import shutil
 
 import nbformat
@@ -19,7 +20,8 @@ GRADINGS_OF_SOURCE = 1  # benchmarks/cnn_grading.py grades it 5 times in a row a
 
 
 @pytest.fixture(scope="module")
-def graded(course_copy, tmp_path_factory):
+def batch(course_copy, tmp_path_factory):
+    """The folder graded in one batch, and the results by student."""
     folder = tmp_path_factory.mktemp("cnn")
     release = released(course_copy, "cnn")
     for case in CASES:
@@ -29,7 +31,12 @@ def graded(course_copy, tmp_path_factory):
     for run in range(1, GRADINGS_OF_SOURCE + 1):
         (folder / f"source_{run}").mkdir()
         shutil.copy(SOURCE, folder / f"source_{run}" / "cnn.ipynb")
-    return grade([folder], folder, "--workers", "2", course=course_copy)
+    return folder, grade([folder], folder, "--workers", "2", course=course_copy)
+
+
+@pytest.fixture(scope="module")
+def graded(batch):
+    return batch[1]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -50,6 +57,15 @@ def test_source_scores_full_marks_within_the_time_limit(graded):
         assert result["seconds"] < 120, result["seconds"]
         assert result["device"] == "cpu"
     assert len({tuple((c["grade_id"], c["score"]) for c in r["cells"]) for r in runs}) == 1
+
+
+def test_the_grader_prints_no_tensorflow_or_cuda_start_up_lines(batch):
+    # the batch holds the instructor's notebook, as `make demo` does; the grader imports TensorFlow for its checks
+    stderr = (batch[0] / "stderr.txt").read_text()
+    assert "[1/" in stderr, stderr
+    noise = [line for line in stderr.splitlines() if re.match(r"[IWEF]\d{4} \d\d:\d\d:", line)
+             or re.search(r"absl::InitializeLog|cuInit|cudart_stub|oneDNN|cpu_feature_guard|rebuild TensorFlow", line)]
+    assert not noise, noise
 
 
 def test_partial_credit_comes_from_the_held_out_accuracy(graded):

@@ -5,7 +5,7 @@ import types
 
 import pytest
 
-from autograders import devices
+from autograders import devices, quiet
 from autograders.engine import wire
 from autograders.engine.grade import kernel_env
 
@@ -38,8 +38,10 @@ def test_no_gpu_tool_means_no_gpu(monkeypatch):
 
 def test_grading_kernels_grow_gpu_memory_and_keep_tensorflow_quiet(monkeypatch):
     monkeypatch.delenv("TF_FORCE_GPU_ALLOW_GROWTH", raising=False)
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    quiet.settle()  # as every grading process does at its start; kernels inherit it
     env = kernel_env("alice")
-    assert env["TF_FORCE_GPU_ALLOW_GROWTH"] == "true" and env["TF_CPP_MIN_LOG_LEVEL"] == "2"
+    assert env["TF_FORCE_GPU_ALLOW_GROWTH"] == "true" and env["TF_CPP_MIN_LOG_LEVEL"] == quiet.QUIET
     assert env["JUPYTERHUB_USER"] == "alice" and env["NBGRADER_EXECUTION"] == "autograde"
 
 

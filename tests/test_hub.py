@@ -84,6 +84,27 @@ def test_the_course_loop_from_fetch_to_feedback(course_hub, alice, instructor):
     assert list((course_hub.state / "exchange" / "dl-course" / "inbound").iterdir())
 
 
+def test_the_class_report_is_a_page_of_formgrader_for_instructors_only(course_hub, alice, instructor):
+    from autograders.formgrader_report import URL
+    from autograders.hub.settings import HubSettings, Layout
+    from autograders.report_page import CSP
+    from test_class_report import Page
+
+    reply = instructor.open_page(FORMGRADER, URL)
+    assert reply.headers["Content-Type"].startswith("text/html") and reply.headers["Content-Security-Policy"] == CSP
+    page = Page(reply.text)
+    students = HubSettings.load(Layout(course_hub.state.resolve()).settings_file).students
+    assert [row[0] for row in page.section("Students")[1][1:]] == sorted(students)  # every student of the gradebook
+    # the loop above graded alice's activations: its checks and messages are there, the example opens formgrader
+    links = [a["href"] for tag, a in page.tags if tag == "a" and "formgrader/submissions/" in a.get("href", "")]
+    if "activations" in {text.strip().splitlines()[0] for text in page.text.values()}:
+        assert "failed by " in page.section("activations")[0] and links
+    for link in links[:1]:
+        assert link.startswith("../formgrader/submissions/")
+        assert instructor.open_page(FORMGRADER, link.removeprefix("../")).ok
+    assert alice.http.get(f"{course_hub.url}{FORMGRADER}{URL}").status_code in (403, 404)
+
+
 def test_a_student_is_refused_formgrader_other_servers_and_the_admin_api(course_hub, alice):
     bob = course_hub.logged_in("bob")  # a running server of someone else's
     assert alice.http.get(f"{course_hub.url}{FORMGRADER}formgrader").status_code in (403, 404)

@@ -69,13 +69,14 @@ class NotebookResult:
     assignment: str | None
     student: str | None
     score: float | None = 0.0  # None: not graded (interrupted, or not every hidden check ran): see ``error``
-    max_score: float = 0.0
+    max_score: float = 0.0  # every point, the manually graded ones included
+    manual_max: float = 0.0  # the points graded by hand in formgrader, not by the engine (written answers)
     cells: list[CellResult] = field(default_factory=list)
     error: str | None = None
     seconds: float = 0.0
     device: str = "cpu"
     notes: list[str] = field(default_factory=list)
-    checks: list[dict] = field(default_factory=list)  # every hidden check: grade_id, name, passed
+    checks: list[dict] = field(default_factory=list)  # every hidden check: grade_id, name, passed, message
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -107,8 +108,6 @@ def kernel_env(student: str | None) -> dict:
     env["NBGRADER_EXECUTION"] = "autograde"
     # several grading kernels share a GPU: each takes memory as it needs it, not all of it up front
     env.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
-    # TensorFlow's C++ start-up chatter goes to stderr; it costs no points here, but it buries real errors
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if student:
         # the student's id, as their own server would have it (per-student quiz variants use it)
         env["JUPYTERHUB_USER"] = student
@@ -149,7 +148,8 @@ def grade_notebook(nb, assignment, *, student=None, workdir=None, settings=Gradi
     """
     started = time.monotonic()
     deadline = Deadline(settings.notebook_timeout)
-    result = NotebookResult(notebook_name, assignment.name, student, max_score=assignment.max_score)
+    result = NotebookResult(notebook_name, assignment.name, student, max_score=assignment.max_score,
+                            manual_max=assignment.manual_max)
     incomplete = []
     try:
         result.notes += sanitize(nb)
@@ -168,7 +168,8 @@ def grade_notebook(nb, assignment, *, student=None, workdir=None, settings=Gradi
                                                 assignment.source_dir, evaluator)
                 incomplete = write_verdicts(nb, outcomes, expected)
                 result.device = _device(kernel)
-                result.checks = [{"grade_id": o.grade_id, "name": o.name, "passed": o.passed} for o in outcomes]
+                result.checks = [{"grade_id": o.grade_id, "name": o.name, "passed": o.passed, "message": o.message}
+                                 for o in outcomes]
             runner.note_full_space()
             result.notes += runner.problems + runner.raised()
             if deadline.passed():

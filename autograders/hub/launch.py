@@ -10,6 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from ..formgrader_report import URL as CLASS_REPORT_URL
 from .hub_log import relay
 from .prepare import CHECKOUT
 from .settings import SETTINGS_ENV, HubSettings
@@ -76,7 +77,8 @@ def banner(settings: HubSettings, authenticator: str) -> str:
                      "(root only); `dlcourse new-password ID` issues a new one.")
     lines.append(f"  students:    {', '.join(settings.students) or '(none)'}")
     lines.append(f"  instructors: {', '.join(settings.instructors) or '(none)'} (they administer the hub; formgrader is the "
-                 f"'{settings.course_id}' service on the hub's home page)")
+                 f"'{settings.course_id}' service on the hub's home page, the class report "
+                 f"{settings.url}/services/{settings.course_id}/{CLASS_REPORT_URL})")
     if not settings.multiuser:
         lines += ["",
                   "!" * 78,
