@@ -16,6 +16,7 @@ same KeyboardInterrupt.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import copy
 import dataclasses
@@ -25,6 +26,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
@@ -37,6 +39,7 @@ from .course import Course, CourseError
 from .engine import GradingInterrupted, GradingSettings, NotebookResult, grade_notebook, not_graded
 from .engine.grade import NOT_REACHED
 from .engine.sanitize import read_notebook
+from .engine.spare_kernels import SpareKernels
 from .regular_files import recorded_refusals
 
 log = logging.getLogger(__name__)
@@ -153,10 +156,11 @@ def run(jobs: list[Job], course_root: Path, settings: GradingSettings, workers: 
             on_done(job)
     if workers == 1 or len(todo) <= 1:
         os.environ.update(devices.worker_env(0, 1, cores, gpus))
+        spares = SpareKernels()
         try:
             for job in todo:
                 try:
-                    job.results = grade_job(job, course_root, settings)
+                    job.results = grade_job(job, course_root, settings, spares=spares)
                 except GradingInterrupted as stop:
                     job.results = stop.results
                     raise
@@ -164,12 +168,14 @@ def run(jobs: list[Job], course_root: Path, settings: GradingSettings, workers: 
         except KeyboardInterrupt:
             _not_reached(todo)
             return False
+        finally:
+            spares.close()
         return True
     context = multiprocessing.get_context("spawn")  # no forking a process that holds zmq sockets and threads
     counter, pids = context.Value("i", 0), context.Array("i", workers)
     with ProcessPoolExecutor(min(workers, len(todo)), mp_context=context, initializer=_start_worker,
                              initargs=(counter, pids, workers, cores, gpus)) as pool:
-        futures = {pool.submit(grade_job, job, course_root, settings): job for job in todo}
+        futures = {pool.submit(_grade_in_worker, job, course_root, settings): job for job in todo}
         try:
             for future in as_completed(futures):
                 _collect(future, futures[future])
@@ -209,7 +215,11 @@ def _not_reached(jobs):
             job.results = job.not_graded()
 
 
+_worker_spares: SpareKernels | None = None  # a worker process's kernels started ahead, for its next notebook
+
+
 def _start_worker(counter, pids, workers, cores, gpus):
+    global _worker_spares
     with counter.get_lock():
         index = counter.value
         counter.value += 1
@@ -219,6 +229,12 @@ def _start_worker(counter, pids, workers, cores, gpus):
     # Ctrl-C reaches every process of the terminal's group: the main process decides, and stops workers with SIGTERM
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_worker)
+    _worker_spares = SpareKernels()
+    atexit.register(_worker_spares.close)  # the pool ends its workers normally once the batch is done
+
+
+def _grade_in_worker(job: Job, course_root: Path, settings: GradingSettings) -> list[NotebookResult]:
+    return grade_job(job, course_root, settings, spares=_worker_spares)
 
 
 def _stop_worker(signum, frame):
@@ -227,6 +243,8 @@ def _stop_worker(signum, frame):
         if frame.f_code is grade_job.__code__:
             raise KeyboardInterrupt
         frame = frame.f_back
+    if _worker_spares is not None:
+        _worker_spares.close()
     os._exit(0)
 
 
@@ -258,22 +276,23 @@ def _unreadable(paths) -> str | None:
     return None
 
 
-def grade_job(job: Job, course_root: Path, settings: GradingSettings, overrides=None) -> list[NotebookResult]:
+def grade_job(job: Job, course_root: Path, settings: GradingSettings, overrides=None,
+              spares: SpareKernels | None = None) -> list[NotebookResult]:
     """Grade one job in this process; raises nothing but GradingInterrupted, with what it graded. What the hub
     refused of a submission (its folder's refusals file) is told in the notes of its results. ``overrides``:
     nbgrader config merged into the course's for a job in the gradebook (grading on arrival puts a kept grading
-    back this way)."""
-    results = _grade(job, course_root, settings, overrides)
+    back this way). ``spares``: this process's kernels started ahead (``engine/spare_kernels.py``)."""
+    results = _grade(job, course_root, settings, overrides, spares)
     for result in results:
         result.notes += [f"refused at submission: {line}" for line in recorded_refusals(Path(result.notebook).parent)]
     return results
 
 
-def _grade(job: Job, course_root: Path, settings: GradingSettings, overrides) -> list[NotebookResult]:
+def _grade(job: Job, course_root: Path, settings: GradingSettings, overrides, spares) -> list[NotebookResult]:
     results = []
     try:
         if job.in_gradebook:
-            return _autograde_submission(job, Path(course_root), settings, overrides)
+            return _autograde_submission(job, Path(course_root), settings, overrides, spares)
         course = _course(course_root)
         for path in job.notebooks:
             try:
@@ -283,7 +302,7 @@ def _grade(job: Job, course_root: Path, settings: GradingSettings, overrides) ->
                                manual_max=job.manual_max).failed(str(exc))
                 continue
             results.append(grade_notebook(nb, course.assignment(job.assignment), student=job.student,
-                                          settings=settings, notebook_name=str(path)))
+                                          settings=settings, notebook_name=str(path), spares=spares))
         return results
     except KeyboardInterrupt as stop:  # GradingInterrupted too
         raise GradingInterrupted(job.not_graded(results + getattr(stop, "results", []))) from None
@@ -331,7 +350,8 @@ def _score_zero(db_url, job):
         gb.db.commit()
 
 
-def _autograde_submission(job: Job, course_root: Path, settings: GradingSettings, overrides) -> list[NotebookResult]:
+def _autograde_submission(job: Job, course_root: Path, settings: GradingSettings, overrides,
+                          spares) -> list[NotebookResult]:
     """nbgrader's autograde for one (student, assignment), the engine as its execute step."""
     from nbgrader.converters import Autograde
     from nbgrader.converters.base import NbGraderException
@@ -352,8 +372,10 @@ def _autograde_submission(job: Job, course_root: Path, settings: GradingSettings
     errors = _FirstError()
     converter.log.addHandler(errors)
     GradeWithHiddenChecks.results.clear()
+    GradeWithHiddenChecks.spares = spares
+    started, lock = time.perf_counter(), None
     try:
-        with gradebook_lock.holding(course_root):
+        with gradebook_lock.holding(course_root) as lock:
             try:
                 converter.start()
             except NbGraderException:
@@ -368,7 +390,18 @@ def _autograde_submission(job: Job, course_root: Path, settings: GradingSettings
         raise GradingInterrupted(job.not_graded(_named(job))) from None
     finally:
         converter.log.removeHandler(errors)
+        GradeWithHiddenChecks.spares = None
+        _time_nbgrader(GradeWithHiddenChecks.results, time.perf_counter() - started, lock.waited if lock else 0.0)
     return _named(job)
+
+
+def _time_nbgrader(results: list[NotebookResult], seconds: float, waited: float):
+    """What nbgrader's converter cost the notebooks it graded, beside the engine's steps, and the gradebook lock's
+    wait, shared among them."""
+    engine = sum(sum(r.steps.values()) for r in results)
+    for result in results:
+        result.steps["gradebook wait"] = round(waited / len(results), 3)
+        result.steps["nbgrader"] = round(max(0.0, seconds - waited - engine) / len(results), 3)
 
 
 def _named(job: Job) -> list[NotebookResult]:

@@ -117,3 +117,21 @@ class Course:
             folder = notebook.parent
             student = folder.parent.name if folder.name == assignment else folder.name
         return self.assignment(assignment), student
+
+
+def assignment_at(root: Path | str, name: str) -> Assignment:
+    """``Course(root).assignment(name)``, its notebooks read and its release made once per process for as long as
+    its source notebook stays as it is: a grading worker, or formgrader's server, grades many notebooks of it."""
+    course = Course(root)
+    try:
+        stat = (course.source_dir / name / f"{name}.ipynb").stat()
+        stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    except OSError:
+        stamp = None  # not an assignment: ``Course.assignment`` says so
+    return _assignment_at(course.root, name, stamp)
+
+
+@functools.lru_cache(maxsize=64)
+def _assignment_at(root: Path, name: str, stamp) -> Assignment:
+    return Course(root).assignment(name)
+

@@ -11,19 +11,32 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import time
 from pathlib import Path
 
-_held = None  # the open lock file while this process holds the lock
+_held = None  # the Holding while this process holds the lock
+
+
+class Holding:
+    def __init__(self, handle):
+        self.handle = handle
+        self.waited = 0.0  # seconds spent waiting for the lock, taken again after ``released`` included
+
+    def take(self):
+        started = time.perf_counter()
+        fcntl.flock(self.handle, fcntl.LOCK_EX)
+        self.waited += time.perf_counter() - started
 
 
 @contextlib.contextmanager
 def holding(course_root: Path):
+    """Hold the lock for the duration; the value (a ``Holding``) says how long it was waited for."""
     global _held
     with open(Path(course_root) / ".dlcourse-gradebook.lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        _held = handle
+        _held = Holding(handle)
+        _held.take()
         try:
-            yield
+            yield _held
         finally:
             _held = None
             fcntl.flock(handle, fcntl.LOCK_UN)
@@ -32,12 +45,12 @@ def holding(course_root: Path):
 @contextlib.contextmanager
 def released():
     """Let the lock go for the duration (a no-op when this process does not hold it, as in plain nbgrader)."""
-    handle = _held
-    if handle is None:
+    held = _held
+    if held is None:
         yield
         return
-    fcntl.flock(handle, fcntl.LOCK_UN)
+    fcntl.flock(held.handle, fcntl.LOCK_UN)
     try:
         yield
     finally:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        held.take()

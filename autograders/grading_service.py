@@ -34,6 +34,7 @@ import nbformat
 
 from .course import Course, CourseError
 from .engine import GradingSettings, NotebookResult, grade_notebook
+from .engine.spare_kernels import SpareKernels
 from .engine.verdict import CellResult
 
 log = logging.getLogger(__name__)
@@ -173,6 +174,7 @@ class GradingServer(socketserver.ThreadingUnixStreamServer):
         self.course = Course(course_root)
         self.allowed_uids = allowed_uids
         self.slots = threading.BoundedSemaphore(workers)
+        self.spares = SpareKernels(capacity=workers)  # the next requests' kernels boot while checks run
         socket_path.unlink(missing_ok=True)
         super().__init__(str(socket_path), _Handler)
 
@@ -197,7 +199,7 @@ class GradingServer(socketserver.ThreadingUnixStreamServer):
             with self.slots:
                 result = grade_notebook(nb, assignment, student=str(request["student"]),
                                         workdir=workdir and str(workdir), settings=settings,
-                                        notebook_name=str(request.get("notebook_name", "")))
+                                        notebook_name=str(request.get("notebook_name", "")), spares=self.spares)
         finally:
             if workdir:
                 shutil.rmtree(workdir, ignore_errors=True)
@@ -217,3 +219,5 @@ def serve(socket_path: Path, course_root: Path, *, allowed_uids: set[int], socke
             server.serve_forever()
         except KeyboardInterrupt:  # how the hub stops its services
             log.info("grading service stopped")
+        finally:
+            server.spares.close()

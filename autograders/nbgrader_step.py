@@ -15,10 +15,11 @@ from traitlets import Bool, Dict, Float, Integer, Unicode
 
 from . import check_records, gradebook_lock, quiet
 from .answer_stubs import ClearSolutionsWithAnswerStubs
-from .course import Course
+from .course import assignment_at
 from .engine import GradingInterrupted, GradingSettings, grade_notebook
 from .engine.restore import restore_cells
 from .engine.sanitize import read_notebook, sanitize
+from .engine.step_times import StepClock
 from .feedback import use_offline_feedback
 from .grading_service import grade_remotely
 from .reports import plain
@@ -34,15 +35,20 @@ class SubmissionExporter(NotebookExporter):
     ``notes`` for the grading step of the same notebook, which reports it."""
 
     notes = Dict(help="Per notebook name, what sanitize and restore_cells said about it.")
+    clocks = Dict(help="Per notebook name, the seconds its reading took (engine/step_times.py).")
 
     def from_file(self, file_stream, resources=None, **kw):
-        nb = read_notebook(file_stream.read())
-        notes = sanitize(nb)
+        clock = StepClock()
+        with clock.step("read"):
+            nb = read_notebook(file_stream.read())
+            notes = sanitize(nb)
         info = (resources or {}).get("nbgrader")
         if info:
-            assignment = Course(CourseDirectory(config=self.config).root).assignment(info["assignment"])
-            notes += restore_cells(nb, assignment.released_nb)
+            with clock.step("restore"):
+                assignment = assignment_at(CourseDirectory(config=self.config).root, info["assignment"])
+                notes += restore_cells(nb, assignment.released_nb)
             self.notes.setdefault(info["notebook"], []).extend(notes)
+            self.clocks[info["notebook"]] = clock
         return self.from_notebook_node(nb, resources=resources, **kw)
 
 
@@ -66,6 +72,8 @@ class GradeWithHiddenChecks(NbGraderPreprocessor):
 
     # what this process graded, for `dlcourse grade` running nbgrader's pipeline in its workers
     results = []
+    # the kernels started ahead of the worker running nbgrader's pipeline (engine/spare_kernels.py), if any
+    spares = None
 
     def preprocess(self, nb, resources):
         quiet.settle()
@@ -73,15 +81,18 @@ class GradeWithHiddenChecks(NbGraderPreprocessor):
         # the traits of this step are GradingSettings' fields, under the same names
         settings = GradingSettings(**{f.name: getattr(self, f.name) for f in dataclasses.fields(GradingSettings)})
         workdir = resources.get("metadata", {}).get("path")
+        clock = getattr(self.parent, "clocks", {}).pop(info["notebook"], None) or StepClock()
         try:
             with gradebook_lock.released():
                 if self.grading_service:
                     result = grade_remotely(self.grading_service, nb, info["assignment"], student=info["student"],
                                             workdir=workdir, settings=settings, notebook_name=info["notebook"])
+                    result.steps = {**clock.rounded(), **result.steps}
                 else:
-                    assignment = Course(CourseDirectory(config=self.config).root).assignment(info["assignment"])
+                    assignment = assignment_at(CourseDirectory(config=self.config).root, info["assignment"])
                     result = grade_notebook(nb, assignment, student=info["student"], workdir=workdir,
-                                            settings=settings, notebook_name=info["notebook"])
+                                            settings=settings, notebook_name=info["notebook"],
+                                            spares=GradeWithHiddenChecks.spares, clock=clock)
         except GradingInterrupted as stop:
             self._report(stop.results[-1], info)
             raise  # a KeyboardInterrupt: nbgrader stops without recording anything for this notebook

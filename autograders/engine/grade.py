@@ -34,8 +34,10 @@ from .deadline import Deadline
 from .evaluator import Evaluator
 from .restore import restore_cells
 from .sanitize import sanitize
-from .runner import NotebookRunner
+from .runner import STUDENT_VARIABLE, NotebookRunner
 from .sandbox import Limits, unavailable_reason, warn_once
+from .spare_kernels import SpareKernels
+from .step_times import StepClock
 from .verdict import CellResult, cell_results, write_verdicts
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,7 @@ class NotebookResult:
     device: str = "cpu"
     notes: list[str] = field(default_factory=list)
     checks: list[dict] = field(default_factory=list)  # every hidden check: grade_id, name, passed, message
+    steps: dict[str, float] = field(default_factory=dict)  # seconds per step (engine/step_times.py)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -110,64 +113,78 @@ def kernel_env(student: str | None) -> dict:
     env.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
     if student:
         # the student's id, as their own server would have it (per-student quiz variants use it)
-        env["JUPYTERHUB_USER"] = student
+        env[STUDENT_VARIABLE] = student
     return env
 
 
 @contextlib.contextmanager
-def _kernel_for(nb, assignment, student, workdir, settings, deadline):
-    """The notebook's student cells run in a fresh kernel, in ``workdir`` or a temporary one; the assignment's
-    evaluator (if it has one) starts now, so that its imports run while the cells do."""
+def _kernel_for(nb, assignment, student, workdir, settings, deadline, clock, spares=None):
+    """The notebook's student cells run in a fresh kernel (one of ``spares``, started ahead, if one fits), in
+    ``workdir`` or a temporary one; the assignment's evaluator (if it has one) starts now, so that its imports
+    run while the cells do."""
     own_workdir = workdir is None
-    if own_workdir:
-        workdir = _prepare_workdir(assignment)
+    stack = contextlib.ExitStack()
     try:
+        if own_workdir:
+            workdir = _prepare_workdir(assignment)
         student_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and not is_test_cell(c)]
         limits = settings.limits()
-        with contextlib.ExitStack() as stack:
-            evaluator = None
-            if assignment.evaluator_ops is not None:
-                evaluator = stack.enter_context(Evaluator(assignment.evaluator_ops, limits=limits, deadline=deadline,
-                                                          env=kernel_env(student)))
+        env = kernel_env(student)
+        evaluator = None
+        if assignment.evaluator_ops is not None:
+            evaluator = stack.enter_context(Evaluator(assignment.evaluator_ops, limits=limits, deadline=deadline,
+                                                      env=env))
+            with clock.step("sandbox"):
                 evaluator.start()
-            runner = stack.enter_context(NotebookRunner(
-                nb, student_cells, kernel_name=settings.kernel_name, workdir=workdir, env=kernel_env(student),
-                cell_timeout=settings.cell_timeout, deadline=deadline, limits=limits))
-            yield runner, evaluator
+        spare = spares.take(settings.kernel_name, env, limits) if spares is not None and limits else None
+        runner = stack.enter_context(NotebookRunner(
+            nb, student_cells, kernel_name=settings.kernel_name, workdir=workdir, env=env,
+            cell_timeout=settings.cell_timeout, deadline=deadline, limits=limits, clock=clock, spare=spare))
+        yield runner, evaluator
     finally:
-        if own_workdir:
-            shutil.rmtree(workdir, ignore_errors=True)
+        with clock.step("cleanup"):
+            stack.close()
+            if own_workdir and workdir is not None:
+                shutil.rmtree(workdir, ignore_errors=True)
 
 
 def grade_notebook(nb, assignment, *, student=None, workdir=None, settings=GradingSettings(),
-                   notebook_name="") -> NotebookResult:
+                   notebook_name="", spares: SpareKernels | None = None, clock: StepClock | None = None
+                   ) -> NotebookResult:
     """Grade ``nb`` (modified in place) for ``assignment``.
 
     ``workdir`` is where the kernel runs; without one, a temporary folder with
     the assignment's student-visible files is made and removed afterwards.
+    ``spares``: the caller's kernels started ahead; this notebook may take one, and starts the next
+    one once its cells have run. ``clock``: where its steps' seconds are added (``result.steps``).
     """
     started = time.monotonic()
+    clock = clock or StepClock()
     deadline = Deadline(settings.notebook_timeout)
     result = NotebookResult(notebook_name, assignment.name, student, max_score=assignment.max_score,
                             manual_max=assignment.manual_max)
     incomplete = []
     try:
-        result.notes += sanitize(nb)
-        result.notes += _kernelspec_notes(nb, settings.kernel_name)
-        result.notes += restore_cells(nb, assignment.released_nb)
-        with _kernel_for(nb, assignment, student, workdir, settings, deadline) as (runner, evaluator):
+        with clock.step("restore"):
+            result.notes += sanitize(nb)
+            result.notes += _kernelspec_notes(nb, settings.kernel_name)
+            result.notes += restore_cells(nb, assignment.released_nb)
+        with _kernel_for(nb, assignment, student, workdir, settings, deadline, clock, spares) as (runner, evaluator):
             try:
                 runner.run()
+                if spares is not None and runner.limits:  # the next notebook's kernel boots while the checks run
+                    spares.start(settings.kernel_name, kernel_env(None), runner.limits)
             except Exception as exc:  # no kernel at all: nothing of the student's can be checked
                 log.exception("could not run %s", notebook_name)
                 write_verdicts(nb, [], unavailable=f"the notebook could not be run ({exc})")
                 result.error = f"the notebook could not be run: {exc}"
             else:
                 kernel = StudentKernel(runner, call_timeout=settings.call_timeout)
-                outcomes, expected = run_checks(assignment.checks_file, kernel, settings.seed, student,
-                                                assignment.source_dir, evaluator)
-                incomplete = write_verdicts(nb, outcomes, expected)
-                result.device = _device(kernel)
+                with clock.step("checks"):
+                    outcomes, expected = run_checks(assignment.checks_file, kernel, settings.seed, student,
+                                                    assignment.source_dir, evaluator)
+                    incomplete = write_verdicts(nb, outcomes, expected)
+                    result.device = _device(kernel)
                 result.checks = [{"grade_id": o.grade_id, "name": o.name, "passed": o.passed, "message": o.message}
                                  for o in outcomes]
             runner.note_full_space()
@@ -187,6 +204,7 @@ def grade_notebook(nb, assignment, *, student=None, workdir=None, settings=Gradi
         raise GradingInterrupted([result]) from None
     finally:
         result.seconds = round(time.monotonic() - started, 2)
+        result.steps = clock.rounded()
     return result
 
 
@@ -219,7 +237,7 @@ def check_seeds(assignment, seeds, *, student="selftest", settings=GradingSettin
     A check that fails here for some seed would fail a correct student at random.
     """
     nb = nbformat.from_dict(assignment.source_nb)
-    with _kernel_for(nb, assignment, student, None, settings, Deadline(None)) as (runner, evaluator):
+    with _kernel_for(nb, assignment, student, None, settings, Deadline(None), StepClock()) as (runner, evaluator):
         runner.run()
         kernel = StudentKernel(runner, call_timeout=settings.call_timeout)
         return {seed: run_checks(assignment.checks_file, kernel, seed, student, assignment.source_dir, evaluator)[0]

@@ -20,6 +20,7 @@ import queue
 import shutil
 import tempfile
 import time
+from typing import TYPE_CHECKING
 
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
@@ -31,6 +32,10 @@ from traitlets import Type
 
 from . import kernel_relay, sandbox
 from .deadline import Deadline
+from .step_times import StepClock
+
+if TYPE_CHECKING:
+    from .spare_kernels import SpareKernel
 from .kernel_messages import (DROPPED, MAX_IOPUB_FRAME_BYTES, BoundedAsyncKernelClient, BoundedKernelClient, CellOutput,
                               bounded_context)
 
@@ -40,6 +45,9 @@ _nbclient_log = log.getChild("nbclient")
 _nbclient_log.setLevel(logging.CRITICAL)
 
 TIMEOUT_ENAME = "CellTimeoutError"
+STUDENT_VARIABLE = "JUPYTERHUB_USER"  # whose notebook a kernel runs, as the student's own server would have it
+# ipykernel's history in memory, as nbclient asks for it: a grading kernel writes no history file
+KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
 MAX_NOTE_CHARS = 160  # of an exception's name or message quoted in a note
 
 
@@ -80,6 +88,54 @@ class SandboxedKernelManager(BoundedKernelManager):
     is_alive = _async_is_alive
 
 
+def seat(stack: contextlib.ExitStack, limits: sandbox.Limits):
+    """A sandbox user and an empty writable space of its own, released by ``stack``: ``(ids, space)``."""
+    ids = stack.enter_context(sandbox.sandbox_user())
+    return ids, stack.enter_context(sandbox.writable_space(*ids, limits.writable_mb))
+
+
+def launch(km, *, env, limits, ids=None, space=None, cwd=None):
+    """Start ``km``'s kernel, without waiting for it to answer: in the sandbox (as ``ids``, in ``space``) when
+    ``limits`` are given, else as a plain kernel in ``cwd``. Its sockets are unix sockets in a private folder,
+    not TCP ports that any local user could reach. Returns ``(socket folder, file of the kernel's own output)``."""
+    socket_dir = space.folder("sockets-") if limits else tempfile.mkdtemp(prefix="dlcourse-kernel-")
+    km.transport = "ipc"
+    km.ip = os.path.join(socket_dir, "kernel")
+    km.connection_file = os.path.join(socket_dir, "kernel.json")
+    kwargs = {"env": env} if env is not None else {}
+    if limits:
+        uid, gid = km.owner = ids
+        km.wrap = lambda argv: sandbox.command(argv, uid=uid, gid=gid, space=space,
+                                               binds=[kernel_relay.kernel_side(socket_dir)], limits=limits)
+        kwargs = {**kwargs, "env": sandbox.kernel_environment(kwargs.get("env", os.environ)), "cwd": str(space.home)}
+    elif cwd:
+        kwargs["cwd"] = str(cwd)
+    # The kernel process's own stdout and stderr (its banner, TensorFlow's C++ start-up lines; not the cells'
+    # output, which the kernel captures) would interleave across parallel workers on the grader's terminal:
+    # kept aside.
+    output = open(os.path.join(socket_dir, "kernel-output.log"), "wb")
+    kwargs["stdout"] = kwargs["stderr"] = output
+    try:
+        run_sync(km.start_kernel)(extra_arguments=KERNEL_ARGUMENTS if km.ipykernel else [], **kwargs)
+    except BaseException:
+        end_launch(getattr(km, "relay", None), ids, output, socket_dir)
+        raise
+    return socket_dir, output
+
+
+def end_launch(relay, ids, output, socket_dir):
+    """What ``launch`` left once its kernel is shut down: the relay, the sandbox user's processes, the files."""
+    if relay is not None:  # reaped first: end_processes_of would wait for its zombie
+        relay.kill()
+        relay.wait()
+    if ids is not None:
+        sandbox.end_processes_of(ids[0])
+    if output is not None:
+        output.close()
+    if socket_dir:
+        shutil.rmtree(socket_dir, ignore_errors=True)
+
+
 class _BoundedOutputClient(NotebookClient):
     """A NotebookClient that decodes the cells' output only within ``budget`` and says where it cut."""
 
@@ -106,9 +162,13 @@ class _BoundedOutputClient(NotebookClient):
 class NotebookRunner:
     def __init__(self, nb, cell_indices, *, kernel_name="python3", workdir=None, env=None,
                  cell_timeout=60, deadline: Deadline | None = None, startup_timeout=60, max_restarts=3,
-                 limits: sandbox.Limits | None = None, max_output_bytes=1 << 20, max_notebook_output_bytes=8 << 20):
+                 limits: sandbox.Limits | None = None, max_output_bytes=1 << 20, max_notebook_output_bytes=8 << 20,
+                 clock: StepClock | None = None, spare: SpareKernel | None = None):
         """``limits``: run the kernel in the sandbox with these limits (None: a plain kernel).
-        ``deadline``: when every cell, kernel start and replay must be done (None: no overall limit)."""
+        ``deadline``: when every cell, kernel start and replay must be done (None: no overall limit).
+        ``clock``: where the sandbox, kernel start, cells and cleanup's seconds are added up.
+        ``spare``: a kernel started ahead (``SpareKernel``), taken as this notebook's first kernel if it was
+        started the same way (else closed); this runner closes it in any case."""
         self.nb = nb
         self.cell_indices = list(cell_indices)
         self.kernel_name = kernel_name
@@ -131,6 +191,8 @@ class NotebookRunner:
         self._socket_dir = None
         self._stderr = None
         self.client: BoundedKernelClient | None = None
+        self.clock = clock or StepClock()
+        self._spare = spare
 
     # -- kernel lifecycle -------------------------------------------------
     def _start(self):
@@ -146,50 +208,59 @@ class NotebookRunner:
         )
         nbc = self._nbclient
         nbc.budget = self.output
-        nbc.km = nbc.create_kernel_manager()
-        # unix sockets in a private folder, not TCP ports that any local user could reach
-        if self.limits:
-            self._prepare_sandbox()
-            self._socket_dir = self._space.folder("sockets-")
-        else:
-            self._socket_dir = tempfile.mkdtemp(prefix="dlcourse-kernel-")
-        nbc.km.transport = "ipc"
-        nbc.km.ip = os.path.join(self._socket_dir, "kernel")
-        nbc.km.connection_file = os.path.join(self._socket_dir, "kernel.json")
-        kwargs = {"env": self.env} if self.env is not None else {}
-        if self.limits:
-            kwargs = self._sandbox(nbc.km, kwargs)
-        # The kernel process's own stdout and stderr (its banner, TensorFlow's C++ start-up lines; not the
-        # cells' output, which the kernel captures) would interleave across parallel workers on the grader's
-        # terminal: keep them aside.
-        self._stderr = open(os.path.join(self._socket_dir, "kernel-output.log"), "wb")
-        kwargs["stdout"] = kwargs["stderr"] = self._stderr
-        if self.workdir and not self.limits:
-            kwargs["cwd"] = str(self.workdir)
-        nbc.start_new_kernel(**kwargs)
-        nbc.start_new_kernel_client()
-        # the bridge's client: its shell channel now, its iopub channel once checks call (bridge.py)
-        self.client = BoundedKernelClient()
-        self.client.load_connection_info(nbc.km.get_connection_info())
-        self.client.start_channels(iopub=False, stdin=False, hb=False, control=False)
+        spare, self._spare = self._spare, None
+        if spare is not None and not spare.fits(self.kernel_name, self.env, self.limits):
+            spare.close()
+            spare = None
+        with self.clock.step("sandbox"):
+            if spare is not None:  # started ahead, in a sandbox of its own; nothing has run in it
+                self._ids, self._space, self._sandbox_cleanup = spare.ids, spare.space, spare.seat
+                nbc.km, self._socket_dir, self._stderr = spare.km, spare.socket_dir, spare.stderr
+                self.problems += sandbox.private_copy(self.workdir, self._space)
+            elif self.limits:
+                self._prepare_sandbox()
+        with self.clock.step("kernel start"):
+            if spare is None:
+                nbc.km = nbc.create_kernel_manager()
+                self._socket_dir, self._stderr = launch(nbc.km, env=self.env, limits=self.limits, ids=self._ids,
+                                                        space=self._space, cwd=self.workdir)
+            nbc.start_new_kernel_client()
+            # the bridge's client: its shell channel now, its iopub channel once checks call (bridge.py)
+            self.client = BoundedKernelClient()
+            self.client.load_connection_info(nbc.km.get_connection_info())
+            self.client.start_channels(iopub=False, stdin=False, hb=False, control=False)
+            if spare is not None:
+                self._set_student(spare)
+
+    def _set_student(self, spare):
+        """A kernel started ahead did not know whose notebook it would run: it learns it before any cell runs."""
+        user = (self.env or os.environ).get(STUDENT_VARIABLE)
+        if user == spare.env.get(STUDENT_VARIABLE):
+            return
+        code = (f"__import__('os').environ[{STUDENT_VARIABLE!r}] = {user!r}" if user is not None
+                else f"__import__('os').environ.pop({STUDENT_VARIABLE!r}, None)")
+        if not self._silent(code, self.deadline.limit(self.startup_timeout)):
+            raise RuntimeError("the kernel started ahead did not answer")
+
+    def _silent(self, code: str, timeout: float) -> bool:
+        """Run the grader's ``code`` in the kernel without a trace in its history; whether it answered in time."""
+        msg_id = self.client.execute(code, silent=True, store_history=False)
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                msg = self.client.get_shell_msg(timeout=left)
+            except queue.Empty:
+                break
+            if msg["parent_header"].get("msg_id") == msg_id:
+                return True
+        return False
 
     def _prepare_sandbox(self):
         """One sandbox user and one writable space for every kernel of this notebook (replays included)."""
         if self._ids is not None:
             return
-        self._ids = self._sandbox_cleanup.enter_context(sandbox.sandbox_user())
-        self._space = self._sandbox_cleanup.enter_context(sandbox.writable_space(*self._ids, self.limits.writable_mb))
+        self._ids, self._space = seat(self._sandbox_cleanup, self.limits)
         self.problems += sandbox.private_copy(self.workdir, self._space)
-
-    def _sandbox(self, km, kwargs):
-        """Set ``km`` up to start its kernel in the sandbox, as this runner's sandbox user, in its space."""
-        uid, gid = km.owner = self._ids
-        socket_dir = self._socket_dir
-        km.wrap = lambda argv: sandbox.command(argv, uid=uid, gid=gid, space=self._space,
-                                               binds=[kernel_relay.kernel_side(socket_dir)],
-                                               limits=self.limits)
-        return {**kwargs, "env": sandbox.kernel_environment(kwargs.get("env", os.environ)),
-                "cwd": str(self._space.home)}
 
     def note_full_space(self):
         """Say so in ``problems`` if the notebook has used up what it may write (once)."""
@@ -216,19 +287,13 @@ class NotebookRunner:
             except Exception:  # a kernel that already died has nothing left to clean
                 log.debug("kernel cleanup failed", exc_info=True)
         self._nbclient = None
-        if relay is not None:  # reaped first: end_processes_of would wait for its zombie
-            relay.kill()
-            relay.wait()
-        if self._ids is not None:
-            sandbox.end_processes_of(self._ids[0])
-        if self._stderr is not None:
-            self._stderr.close()
-            self._stderr = None
-        if self._socket_dir:
-            shutil.rmtree(self._socket_dir, ignore_errors=True)
-            self._socket_dir = None
+        end_launch(relay, self._ids, self._stderr, self._socket_dir)
+        self._stderr = self._socket_dir = None
 
     def close(self):
+        if self._spare is not None:  # never started: taken by no kernel
+            self._spare.close()
+            self._spare = None
         self._stop()
         self._sandbox_cleanup.close()
         self._ids = self._space = None
@@ -302,6 +367,11 @@ class NotebookRunner:
     def run(self):
         """Execute the student cells in order; outputs go into ``self.nb``."""
         self._start()
+        with self.clock.step("student cells"):
+            self._run_cells()
+        self.cells_done()
+
+    def _run_cells(self):
         for index in self.cell_indices:
             cell = self.nb.cells[index]
             if self.deadline.passed():
@@ -327,7 +397,6 @@ class NotebookRunner:
             if _timed_out(cell) and not self.responsive():
                 if not self._skip(index, "ran past the time limit and ignored the interrupt"):
                     return
-        self.cells_done()
 
     def raised(self) -> list[str]:
         """One line per student cell that ended in an error, for the result's notes: a cell that crashed
