@@ -20,9 +20,27 @@ def gradebook_rows(course):
         return sorted(rows)
 
 
+# the class's gradebook as the grader wrote it before kernels were started ahead and releases read once per
+# worker (issue 22): every cell's score, in gradebook_rows' order (activations' cells and quiz questions by name)
+BEFORE = {
+    "s00/activations": [3.0, 2.0, 3.0, 2.0],
+    "s00/concepts_quiz": [0.0] * 15,
+    "s01/activations": [3.0, 1.0, 3.0, 2.0],
+    "s01/concepts_quiz": [0.0, 1.0, 1.0, 1.0, 1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 2.0, 0.0, 2.0, 2.0, 1.0],
+    "s02/activations": [2.25, 1.29, 2.08, 2.0],
+    "s02/concepts_quiz": [1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 1.0],
+    "s03/activations": [0.0, 0.0, 0.0, 0.0],
+    "s03/concepts_quiz": [0.0, 1.0, 1.0, 1.0, 1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 2.0, 0.0, 2.0, 2.0, 1.0],
+}
+
+
 def test_two_workers_give_the_same_gradebook_as_one(graded_classes):
     one, two = gradebook_rows(graded_classes[1]), gradebook_rows(graded_classes[2])
     assert one == two
+    by_submission = {}
+    for student, assignment, _, _, score in one:
+        by_submission.setdefault(f"{student}/{assignment}", []).append(score)
+    assert by_submission == BEFORE
     assert len(one) == len(set(one)) == 4 * 4 + 4 * 15
     assert all(row[4] == 0 for row in one if row[:2] == ("s00", "concepts_quiz"))  # unreadable: scored 0
     scores = {(s, a): sum(x for st, a2, _, _, x in one if (st, a2) == (s, a)) for s, a, *_ in one}
