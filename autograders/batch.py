@@ -28,7 +28,7 @@ import shutil
 import signal
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -175,11 +175,21 @@ def run(jobs: list[Job], course_root: Path, settings: GradingSettings, workers: 
     counter, pids = context.Value("i", 0), context.Array("i", workers)
     with ProcessPoolExecutor(min(workers, len(todo)), mp_context=context, initializer=_start_worker,
                              initargs=(counter, pids, workers, cores, gpus)) as pool:
-        futures = {pool.submit(_grade_in_worker, job, course_root, settings): job for job in todo}
+        futures, waiting, collected = {}, list(todo), set()
         try:
-            for future in as_completed(futures):
-                _collect(future, futures[future])
-                on_done(futures[future])
+            # as many notebooks at a time as there are workers, but a notebook that uses every core by itself
+            # (``_whole_machine``) alone, with every core's threads
+            while waiting or len(collected) < len(futures):
+                busy = [job for f, job in futures.items() if f not in collected]
+                while waiting and _fits(waiting[0], busy, workers, course_root):
+                    job = waiting.pop(0)
+                    whole = _whole_machine(job, course_root)
+                    futures[pool.submit(_grade_in_worker, job, course_root, settings, whole)] = job
+                    busy.append(job)
+                for future in wait(futures.keys() - collected, return_when=FIRST_COMPLETED).done:
+                    collected.add(future)
+                    _collect(future, futures[future])
+                    on_done(futures[future])
         except KeyboardInterrupt:
             for pid in pids:
                 if pid:
@@ -197,6 +207,23 @@ def run(jobs: list[Job], course_root: Path, settings: GradingSettings, workers: 
             _not_reached(todo)
             return False
     return True
+
+
+def _whole_machine(job: Job, course_root: Path) -> bool:
+    """Whether grading ``job`` uses every core by itself: a TensorFlow assignment's (one with an evaluator)
+    trains a model in the kernel with the evaluator beside it."""
+    try:
+        return _course(course_root).assignment(job.assignment).evaluator_ops is not None
+    except CourseError:
+        return False
+
+
+def _fits(job: Job, busy: list[Job], workers: int, course_root: Path) -> bool:
+    if not busy:
+        return True
+    if _whole_machine(job, course_root) or any(_whole_machine(b, course_root) for b in busy):
+        return False
+    return len(busy) < workers
 
 
 def _collect(future, job):
@@ -233,8 +260,17 @@ def _start_worker(counter, pids, workers, cores, gpus):
     atexit.register(_worker_spares.close)  # the pool ends its workers normally once the batch is done
 
 
-def _grade_in_worker(job: Job, course_root: Path, settings: GradingSettings) -> list[NotebookResult]:
-    return grade_job(job, course_root, settings, spares=_worker_spares)
+def _grade_in_worker(job: Job, course_root: Path, settings: GradingSettings, whole_machine: bool
+                     ) -> list[NotebookResult]:
+    """``grade_job`` in a worker; ``whole_machine``: this notebook runs alone, its kernel with every core's threads."""
+    share = {name: os.environ[name] for name in devices.THREAD_VARIABLES + ("TF_NUM_INTEROP_THREADS",)}
+    if whole_machine:
+        os.environ.update({k: v for k, v in devices.worker_env(0, 1, devices.usable_cores(), []).items()
+                           if k in share})
+    try:
+        return grade_job(job, course_root, settings, spares=_worker_spares)
+    finally:
+        os.environ.update(share)
 
 
 def _stop_worker(signum, frame):

@@ -317,16 +317,7 @@ class NotebookRunner:
         if not self.alive():
             return False
         # an execute request, not kernel_info: ipykernel may answer kernel_info while its main thread is stuck
-        msg_id = self.client.execute("", silent=True, store_history=False)
-        deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                msg = self.client.get_shell_msg(timeout=left)
-            except queue.Empty:
-                break
-            if msg["parent_header"].get("msg_id") == msg_id:
-                return True
-        return False
+        return self._silent("", timeout)
 
     def recover(self, reason: str):
         """Start a new kernel and replay the cells that ran, without their outputs."""
