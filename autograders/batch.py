@@ -210,8 +210,8 @@ def run(jobs: list[Job], course_root: Path, settings: GradingSettings, workers: 
 
 
 def _whole_machine(job: Job, course_root: Path) -> bool:
-    """Whether grading ``job`` uses every core by itself: a TensorFlow assignment's (one with an evaluator)
-    trains a model in the kernel with the evaluator beside it."""
+    """Whether grading ``job`` uses every core by itself: an assignment with an evaluator (the CNN) trains a
+    model in the kernel while the evaluator runs TensorFlow beside it."""
     try:
         return _course(course_root).assignment(job.assignment).evaluator_ops is not None
     except CourseError:
