@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import socket
 import socketserver
 import struct
@@ -214,6 +215,9 @@ def serve(socket_path: Path, course_root: Path, *, allowed_uids: set[int], socke
         os.chown(socket_path, 0, socket_gid)
     socket_path.chmod(0o660)
     log.info("grading service for %s listening on %s", course_root, socket_path)
+    # the hub stops its services with SIGTERM: as Ctrl-C, so that the kernels started ahead are shut down and
+    # their spaces unmounted
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with server:
         try:
             server.serve_forever()

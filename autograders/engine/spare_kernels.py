@@ -16,6 +16,7 @@ import contextlib
 import logging
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from jupyter_core.utils import run_sync
 
@@ -67,7 +68,12 @@ class SpareKernels:
     def __init__(self, capacity: int = 1):
         self.capacity = capacity
         self._spares: list[SpareKernel] = []
+        self._starting = 0
         self._lock = threading.Lock()
+        # Kernels are started from a thread of their own that lives as long as this object: bubblewrap ends its
+        # sandbox when the thread that started it ends (--die-with-parent), and the grading service grades each
+        # request in a thread that ends with it. The grader's thread goes on with the checks meanwhile.
+        self._starter = ThreadPoolExecutor(1, thread_name_prefix="spare-kernels")
 
     def take(self, kernel_name, env, limits) -> SpareKernel | None:
         """A kernel started ahead that fits this notebook's (the same kernel, environment and limits), or None."""
@@ -79,23 +85,30 @@ class SpareKernels:
         return None
 
     def start(self, kernel_name, env, limits):
-        """Start a kernel for the next notebook, unless ``capacity`` are waiting already."""
+        """Start a kernel for the next notebook, unless ``capacity`` are waiting or starting already."""
         with self._lock:
-            if len(self._spares) >= self.capacity:
+            if len(self._spares) + self._starting >= self.capacity:
                 return
+            self._starting += 1
+        try:
+            self._starter.submit(self._start, kernel_name, dict(env), limits)
+        except RuntimeError:  # closed
+            with self._lock:
+                self._starting -= 1
+
+    def _start(self, kernel_name, env, limits):
         try:
             spare = SpareKernel(kernel_name, env, limits)
         except Exception:  # the next notebook starts its own, as it would without this
             log.warning("could not start a kernel ahead", exc_info=True)
-            return
+            spare = None
         with self._lock:
-            self._spares.append(spare)
-            extra = self._spares[self.capacity:]
-            del self._spares[self.capacity:]
-        for spare in extra:
-            spare.close()
+            self._starting -= 1
+            if spare is not None:
+                self._spares.append(spare)
 
     def close(self):
+        self._starter.shutdown(wait=True)  # nothing is starting any more
         with self._lock:
             spares, self._spares = self._spares, []
         for spare in spares:
