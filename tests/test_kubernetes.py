@@ -500,7 +500,11 @@ def test_roster_sets_who_logs_in_and_who_grades(tmp_path):
     c = Config()
     hub["configure"](c, roster)
     assert c.Authenticator.allowed_users >= {"alice", "bob", "instructor"}
-    assert c.Authenticator.admin_users == {"instructor"}
+    assert "admin_users" not in c.Authenticator and c.Spawner.disable_user_config
+    roles = {role["name"]: role for role in c.JupyterHub.load_roles.get_value([])}  # appended to the chart's
+    assert roles["admin"]["users"] == [] and roles["instructors"]["users"] == ["instructor"]
+    assert "admin:users" in roles["instructors"]["scopes"]
+    assert not {"access:servers", "shares"} & set(roles["instructors"]["scopes"])
     assert c.JupyterHub.load_groups["formgrade-dl-course"]["users"] == ["instructor"]
     assert {"alice", "bob", "instructor"} <= set(c.JupyterHub.load_groups["nbgrader-dl-course"]["users"])
     for bad, message in [("id,role\ndl-course,student\n", "name of one of the hub's services"),
