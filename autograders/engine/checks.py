@@ -144,11 +144,12 @@ def run_checks(checks_file: Path, student: StudentKernel, seed: int = 0, student
         "-p", "no:unraisableexception", "-p", "no:threadexception",
     ]
     code = pytest.main(args, plugins=[plugin, _session_fixtures(student, seed, student_id, assignment_dir, evaluator)])
-    if code == pytest.ExitCode.INTERRUPTED:
-        raise KeyboardInterrupt
+    # before INTERRUPTED: pytest reports a collection error (a hidden-check module that does not import) as one
     if plugin.errors or code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         raise ChecksBroken(f"the hidden checks in {checks_file} could not be collected: "
                            + ("; ".join(plugin.errors) or f"pytest exit code {code}"))
+    if code == pytest.ExitCode.INTERRUPTED:
+        raise KeyboardInterrupt
     if not plugin.expected:
         raise ChecksBroken(f"{checks_file} holds no checks")
     return list(plugin.outcomes.values()), plugin.expected

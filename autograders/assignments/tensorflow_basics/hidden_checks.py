@@ -212,13 +212,13 @@ def model_problem(err: StudentError):
 
 
 def build(student, seed, **kwargs):
+    """``build_mlp(**kwargs)``'s network as the grader reads it (a ``ModelSpec``) and its initial weights."""
+    steps = seeded(seed) + [("build_mlp", (), kwargs), (Attr(2, "to_json"), ()), (Attr(2, "get_weights"), ())]
     try:
-        (text,) = student.chain(seeded(seed) + [("build_mlp", (), kwargs), (Attr(2, "to_json"), ())],
-                                returns=[Ref(3)])
+        text, weights = student.chain(steps, returns=[Ref(3), Ref(4)])
     except StudentError as err:
         raise model_problem(err) from None
-    config = reference.parse_model_config(text)
-    return config, reference.rebuild(config)
+    return reference.network(text), weights
 
 
 def the_call(kwargs) -> str:
@@ -236,21 +236,21 @@ def built(request, student, grading_seed):
 @pytest.mark.grades(BUILD)
 def test_mlp_is_compiled_from_built_in_layers(built):
     """build_mlp returns a compiled model of Keras's built-in layers"""
-    args, config, _ = built
-    assert config.get("compile_config"), "build_mlp must compile the model (model.compile(...)) before returning it"
+    args, spec, _ = built
+    assert spec.compiled, "build_mlp must compile the model (model.compile(...)) before returning it"
 
 
 @pytest.mark.grades(BUILD)
-def test_mlp_has_the_asked_shapes_and_softmax_output(built, rng):
+def test_mlp_has_the_asked_shapes_and_softmax_output(built, evaluator, rng):
     """inputs of input_dim features, num_classes probabilities out, with the defaults and with other arguments"""
-    args, _, model = built
+    args, spec, weights = built
     dim, classes = args.get("input_dim", 2), args.get("num_classes", 3)
     call = the_call(args)
-    try:
-        probs = model.predict(rng.normal(size=(3, dim)).astype(np.float32), verbose=0)
-    except Exception:
-        raise AssertionError(f"{call} gives a model that does not take {dim} features: use input_dim") from None
-    assert probs.shape == (3, classes), f"{call} must output {classes} probabilities per example, not {probs.shape[1:]}"
+    assert spec.input_shape == (dim,), \
+        f"{call} gives a model that takes inputs of shape {spec.input_shape}, not {dim} features: use input_dim"
+    assert spec.output_shape == (classes,), \
+        f"{call} must output {classes} probabilities per example, not {spec.output_shape}"
+    probs = reference.predict(evaluator, spec, weights, rng.normal(size=(3, dim)).astype(np.float32))
     assert np.all(probs >= 0) and np.allclose(probs.sum(axis=1), 1, atol=1e-4), \
         f"{call} must output probabilities: end with a softmax activation"
 
@@ -258,22 +258,21 @@ def test_mlp_has_the_asked_shapes_and_softmax_output(built, rng):
 @pytest.mark.grades(BUILD)
 def test_mlp_has_relu_hidden_layers_and_dropout(built):
     """hidden Dense layers of hidden_units units with ReLU, and a Dropout layer with rate dropout_rate"""
-    args, _, model = built
+    args, spec, _ = built
     call = the_call(args)
-    layers = [layer for layer in model.layers]
-    dense = [layer for layer in layers if type(layer).__name__ == "Dense"]
-    hidden = dense[:-1]
+    hidden = [layer for layer in spec.layers if layer.kind == "Dense"][:-1]
     units = args.get("hidden_units", 64)
     assert hidden, f"{call} has no hidden Dense layer"
-    assert all(layer.units == units and layer.get_config().get("activation") == "relu" for layer in hidden), \
+    assert all(layer.declared["units"] == units and layer.declared["activation"] == "relu" for layer in hidden), \
         f"{call}: every hidden Dense layer must have {units} units and a ReLU activation"
-    rates = [layer.rate for layer in layers if type(layer).__name__ == "Dropout"]
+    rates = [layer.declared.get("rate") for layer in spec.layers if layer.kind == "Dropout"]
     rate = args.get("dropout_rate", 0.2)
-    assert any(math.isclose(r, rate) for r in rates), f"{call} must have a Dropout layer with rate {rate}; its rates: {rates}"
+    assert any(r is not None and math.isclose(r, rate) for r in rates), \
+        f"{call} must have a Dropout layer with rate {rate}; its rates: {rates}"
 
 
 @pytest.fixture(scope="module")
-def trained(student, grading_seed):
+def trained(student, grading_seed, evaluator):
     X, y = reference.spirals(grading_seed, 200, 0)
     X_held_out, y_held_out = reference.spirals(grading_seed, 200, 1)
     perm = reference.relabelling(grading_seed)
@@ -289,8 +288,7 @@ def trained(student, grading_seed):
                              "on the grading machine: train for fewer epochs or use larger batches") from None
     except StudentError as err:
         raise model_problem(err) from None
-    model = reference.rebuild(reference.parse_model_config(text), weights)
-    predicted = reference.predict_classes(model, X_held_out)
+    predicted = reference.predict_classes(evaluator, reference.network(text), weights, X_held_out)
     return {"history": history, "accuracy": float(np.mean(predicted == perm[y_held_out])),
             "original_label_accuracy": float(np.mean(predicted == y_held_out))}
 
