@@ -68,9 +68,10 @@ def run_coroutine(coroutine):
 
 
 def keep_assignments(course: Path, names):
-    """Trim a copy of the course to the assignments ``names``: their sources and their entries of the schedule."""
+    """Trim a copy of the course to the assignments ``names`` (and the course page): their sources and their
+    entries of the schedule."""
     for source in (course / "source").iterdir():
-        if source.name not in names:
+        if source.name not in (*names, COURSE_PAGE):
             shutil.rmtree(source)
     schedule = tomllib.loads((course / "schedule.toml").read_text())
     entries = [entry for entry in schedule["assignment"] if entry["name"] in names]
