@@ -51,6 +51,7 @@ demo: setup
 	$(BIN)/dlcourse grade course/source --html grading-report.html --csv grades.csv
 
 test: hub-setup
+	$(BIN)/ruff check autograders tests benchmarks hub_config course
 	$(BIN)/pytest
 
 bench: hub-setup
