@@ -1,6 +1,6 @@
 # Clips z to [-500, 500] before np.exp: exp(500) is finite in float64 but beyond float32's range
 # (about 3.4e38), so float32 inputs overflow. Everything else is correct.
-# expect: test_sigmoid loses points, feedback says "sigmoid(float32 z) for large |z|"
+# expect: test_sigmoid loses points, feedback says "✗ sigmoid-float32: no overflow"
 # base: correct_np_where
 # %% sigmoid_impl
 def _floaty(z):

@@ -1,6 +1,6 @@
 # tanh from exponentials, z clipped to [-300, 300] so that exp(2z) stays finite in float64; in float32
 # exp(600) overflows and inf / inf is NaN. Everything else is correct.
-# expect: test_tanh loses points, feedback says "tanh(float32 z) for large |z|"
+# expect: test_tanh loses points, feedback says "✗ tanh-float32: no overflow"
 # base: correct_np_where
 # %% tanh_impl
 def tanh(z):
