@@ -20,8 +20,9 @@ CE_SHAPES = [(1, 3), (5, 4), (20, 10), (8, 2)]
 # the classifier runs in the grader: small data, few iterations (a few milliseconds in numpy)
 ACCURACY_RUN = dict(learning_rate=0.5, num_iters=200, reg=0.01)
 MIN_ACCURACY = 0.9  # the reference gets ~0.99 on these blobs, never below 0.97 in 1000 draws
-# float32 results against float64 reference values: float32's precision (about 6e-8), not exactness
-FLOAT_TOLERANCE = {"float64": {}, "float32": dict(tol=1e-5, atol=1e-6)}
+# float32 results of large logits against float64 reference values: float32's spacing at 1e4 (1e-3)
+# bounds how exactly z - logsumexp(z) can be known, so a right answer is within 2e-3, not exactly equal
+LARGE_LOGITS_TOLERANCE = {"float64": {}, "float32": dict(tol=2e-3, atol=1e-6)}
 STATIONARY_RUN = dict(learning_rate=1.0, num_iters=300, reg=0.1)
 MAX_GRADIENT = 1e-3  # the reference gets below 3e-6 here (1000 blob draws, starting weights of scale 0 to 1)
 
@@ -151,7 +152,7 @@ def test_softmax_is_stable_for_large_logits(student, dtype):
     for z in (batch, vector, moderate):
         out = stable_call(student, "softmax", z, hint=hint)
         expect_close(out, reference.softmax(z.astype(np.float64)), f"softmax({dtype} logits) for logits up to abs 1e4",
-                     inputs=z, input_name="logits", **FLOAT_TOLERANCE[dtype])
+                     inputs=z, input_name="logits", **LARGE_LOGITS_TOLERANCE[dtype])
 
 
 @pytest.mark.grades(SOFTMAX)
@@ -272,7 +273,7 @@ def test_cross_entropy_is_finite_for_probabilities_of_0_and_1(student, dtype):
         # float32's exp underflows to 0 from exp(-104): a probability of 0 where float64 still has 1e-44
         ("logits [[0, 120, -120]] and the label y = [2] (loss 240)", [[0.0, 120.0, -120.0]], [2]),
     ]
-    tolerance = {"float64": dict(atol=1e-12), "float32": FLOAT_TOLERANCE["float32"]}[dtype]
+    tolerance = {"float64": dict(atol=1e-12), "float32": LARGE_LOGITS_TOLERANCE["float32"]}[dtype]
     for what, z, y in cases:
         z, y = np.array(z, dtype=dtype), np.array(y)
         loss, dlogits = pair(stable_call(student, "softmax_cross_entropy", z, y, hint=hint), "softmax_cross_entropy")

@@ -1,6 +1,6 @@
 # Subtracts each row's max score only when a score is past float64's exp limit (about 709): right in
 # float64, but float32 scores of 100 overflow np.exp (float32's limit is about 89).
-# expect: test_two_layer_net loses points, feedback says "when the float32 scores reach 100"
+# expect: test_two_layer_net loses points, feedback says "✗ float32: loss and gradients stay finite"
 # base: correct_dict_cache_einsum
 # %% two_layer_net_impl
 def two_layer_net_loss(params, X, y=None, reg=0.0):
