@@ -4,8 +4,9 @@ Each stub keeps the shape of a real answer as far as it can: the instructor's so
 its result is replaced by zeros, ones or random values of the same shapes, dtypes and structure
 (tuples, dicts, tensors, datasets), or the function hands back its first argument. A result
 with no numbers to replace (a Keras model, a History) makes the stub raise NotImplementedError,
-as the released notebook does. Built programmatically, so a new function or assignment is
-stubbed without a new corpus file.
+as the released notebook does. Each notebook stubs its functions in turn by the four kinds, so four
+notebooks stub every function in every way. Built programmatically, so a new function or assignment
+is stubbed without a new corpus file.
 """
 
 from __future__ import annotations
@@ -72,31 +73,39 @@ def answer_functions(source: str) -> list[str]:
     return _DEF.findall(source)
 
 
-def stub_notebook(source_nb, released_nb, kind: str):
-    """The released notebook whose answer cells hold the instructor's code with every function stubbed."""
+def stub_notebook(source_nb, released_nb, turn: int):
+    """The released notebook whose answer cells hold the instructor's code with every function stubbed, without
+    its demos: the n-th function of the notebook by ``KINDS[(turn + n) % len(KINDS)]``, so that turns 0 to 3
+    stub every function in every way."""
     solutions = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source_nb.cells
                  if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"}
     nb = copy.deepcopy(released_nb)
+    n = 0
     for cell in nb.cells:
         gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if gid in solutions and gid not in NOT_ANSWERS and cell.cell_type == "code":
-            names = answer_functions(solutions[gid])
-            wrapped = "".join(f"\n{name} = _stub({kind!r}, {name})" for name in names)
+            wrapped = ""
+            for name in answer_functions(solutions[gid]):
+                wrapped += f"\n{name} = _stub({KINDS[(turn + n) % len(KINDS)]!r}, {name})"
+                n += 1
             cell.source = solutions[gid] + "\n" + wrapped
         elif gid in NOT_ANSWERS:
             cell.source = solutions[gid]
+    # the demos and plots wait for the student's code: a student who wrote none can delete them, and they
+    # cost the batch most of its time
+    nb.cells = [c for c in nb.cells if not c.source.startswith("with needs_your_code():")]
     nb.cells.insert(1, new_code_cell(_STUB_TOOLS))
     return nb
 
 
-def write_stubs(folder, source_nb_path, released_nb, assignment: str) -> list[str]:
-    """``folder/<kind>_<assignment>/<assignment>.ipynb`` for every stub kind; returns the students' names."""
+def write_stubs(folder, source_nb_path, released_nb, assignment: str, turns=range(len(KINDS))) -> list[str]:
+    """``folder/stubs<turn>_<assignment>/<assignment>.ipynb`` for each turn; returns the students' names."""
     source_nb = nbformat.read(source_nb_path, as_version=4)
     students = []
-    for kind in KINDS:
-        student = f"{kind}_{assignment}"
+    for turn in turns:
+        student = f"stubs{turn}_{assignment}"
         path = folder / student / f"{assignment}.ipynb"
         path.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(stub_notebook(source_nb, released_nb, kind), path)
+        nbformat.write(stub_notebook(source_nb, released_nb, turn), path)
         students.append(student)
     return students
