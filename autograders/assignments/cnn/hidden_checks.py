@@ -17,7 +17,7 @@ import pytest
 
 from autograders.assignments.cnn import model_config, reference
 from autograders.checklib import (Attr, CallTimeout, Library, OutOfTime, Ref, StudentError, expect_array,
-                                  expect_close, rel_error)
+                                  expect_close, rel_error, values_of)
 
 CONV, POOL, BUILD, TRAIN = "test_conv2d_forward", "test_max_pool_forward", "test_build_cnn", "test_train_cnn"
 TOL = 1e-5  # float32 arithmetic in the student's code is fine
@@ -81,6 +81,7 @@ def expect_conv_matches_tensorflow(student, evaluator, cases):
 
 
 @pytest.mark.grades(CONV)
+@values_of("conv2d_forward")
 def test_conv2d_matches_tensorflow_with_valid_padding(student, evaluator, rng):
     """'valid' convolution equals tf.nn.conv2d + b for kernels 1x1 to 5x5 and strides 1 to 3"""
     kernels = [(1, 1), (2, 2), (3, 3), (5, 5), (2, 3), (4, 1)]
@@ -89,6 +90,7 @@ def test_conv2d_matches_tensorflow_with_valid_padding(student, evaluator, rng):
 
 
 @pytest.mark.grades(CONV)
+@values_of("conv2d_forward")
 def test_conv2d_same_padding_matches_tensorflow_for_odd_and_even_kernels(student, evaluator, rng):
     """'same' convolution with stride 1 keeps the size and equals tf.nn.conv2d, odd and even kernels alike"""
     kernels = [(1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (2, 3)]
@@ -96,6 +98,7 @@ def test_conv2d_same_padding_matches_tensorflow_for_odd_and_even_kernels(student
 
 
 @pytest.mark.grades(CONV)
+@values_of("conv2d_forward")
 def test_conv2d_same_padding_with_strides_pads_like_tensorflow(student, evaluator, rng):
     """'same' convolution with strides 2 and 3 gives ceil(H / stride) rows, padded asymmetrically like TensorFlow"""
     kernels = [(2, 2), (3, 3), (4, 4), (5, 5), (3, 2)]
@@ -103,6 +106,7 @@ def test_conv2d_same_padding_with_strides_pads_like_tensorflow(student, evaluato
 
 
 @pytest.mark.grades(CONV)
+@values_of("conv2d_forward")
 def test_conv2d_is_cross_correlation_with_one_bias_per_output_channel(student, evaluator, rng):
     """an asymmetric kernel on a single bright pixel is not flipped, and each output channel gets its own bias"""
     x = np.zeros((1, 7, 7, 1))
@@ -127,12 +131,14 @@ def pool_input(rng, low=4, high=12):
 
 
 @pytest.mark.grades(POOL)
+@values_of("max_pool_forward")
 def test_max_pool_matches_tensorflow_for_2x2_windows_with_stride_2(student, evaluator, rng):
     """2x2 max pooling with stride 2 equals tf.nn.max_pool2d, odd sizes included (the last row/column is dropped)"""
     expect_pool_matches_tensorflow(student, evaluator, [(pool_input(rng), 2, 2) for _ in range(6)])
 
 
 @pytest.mark.grades(POOL)
+@values_of("max_pool_forward")
 def test_max_pool_follows_pool_size_and_stride(student, evaluator, rng):
     """windows of 3x3 with stride 2, 2x2 with stride 1, 3x3 with stride 3 and 4x4 with stride 2 match TensorFlow"""
     expect_pool_matches_tensorflow(student, evaluator, [(pool_input(rng, 5), size, stride)
@@ -140,6 +146,7 @@ def test_max_pool_follows_pool_size_and_stride(student, evaluator, rng):
 
 
 @pytest.mark.grades(POOL)
+@values_of("max_pool_forward")
 def test_max_pool_works_on_negative_activations(student, evaluator, rng):
     """the maximum of a window of negative values is negative, not 0"""
     expect_pool_matches_tensorflow(student, evaluator, [(-np.abs(pool_input(rng)) - 0.1, 2, 2),

@@ -15,7 +15,7 @@ import pytest
 
 from autograders.assignments.tensorflow_basics import reference
 from autograders.checklib import (Attr, CallTimeout, Library, Ref, StudentError, expect_array, expect_close,
-                                  expect_finite)
+                                  expect_finite, property_of, values_of)
 
 STANDARDIZE, TAPE, DATASET, BUILD, TRAIN = ("test_standardize", "test_tape_gradients", "test_make_dataset",
                                             "test_build_mlp", "test_train_mlp")
@@ -55,6 +55,7 @@ def expect_standardized(student, cases):
 
 
 @pytest.mark.grades(STANDARDIZE)
+@values_of("standardize")
 def test_standardize_gives_float32_columns_of_mean_0_and_std_1(student, rng):
     """float32 tensors whose columns have mean 0 and standard deviation 1, for random shapes and scales"""
     cases = [rng.normal(loc=rng.uniform(-10, 10), scale=rng.uniform(0.5, 20), size=(int(rng.integers(2, 30)),
@@ -64,17 +65,19 @@ def test_standardize_gives_float32_columns_of_mean_0_and_std_1(student, rng):
 
 
 @pytest.mark.grades(STANDARDIZE)
+@property_of("standardize")
 def test_standardize_accepts_integers_and_float64(student, rng):
     """integer and float64 input give float32 results"""
     expect_standardized(student, [rng.integers(-100, 100, size=(7, 3)), rng.normal(size=(5, 4)).astype(np.float64)])
 
 
 @pytest.mark.grades(STANDARDIZE)
+@property_of("standardize")
 def test_standardize_turns_constant_columns_into_zeros(student, rng):
-    """a column whose values are all equal, and a single row, give zeros, not NaN"""
+    """a column whose values are all equal, and a single row, give zeros, not NaN, in float64 and float32"""
     x = rng.normal(size=(6, 3))
     x[:, 1] = 4.0
-    expect_standardized(student, [x, rng.normal(size=(1, 5))])
+    expect_standardized(student, [x, rng.normal(size=(1, 5)), x.astype(np.float32)])
 
 
 # ---- gradients by tape ---------------------------------------------------------------------
@@ -104,24 +107,28 @@ def expect_tape_matches_backprop(student, cases, reg):
 
 
 @pytest.mark.grades(TAPE)
+@values_of("tape_loss_and_gradients")
 def test_tape_gives_backprops_loss_and_gradients(student, rng):
     """loss and gradients equal the backprop assignment's on random networks, without regularisation"""
     expect_tape_matches_backprop(student, [net_case(rng, *shape) for shape in NET_SHAPES], 0.0)
 
 
 @pytest.mark.grades(TAPE)
+@values_of("tape_loss_and_gradients")
 def test_tape_gradients_include_the_l2_penalty(student, rng):
     """with reg > 0 the loss and the gradients of W1 and W2 include the L2 penalty (not the biases)"""
     expect_tape_matches_backprop(student, [net_case(rng, *shape) for shape in NET_SHAPES], 0.7)
 
 
 @pytest.mark.grades(TAPE)
+@property_of("tape_loss_and_gradients")
 def test_tape_is_stable_for_scores_in_the_thousands(student, rng):
     """scores in the thousands give a finite loss and the right gradients (cross-entropy in log space)"""
     expect_tape_matches_backprop(student, [net_case(rng, 4, 3, 6, 3, scale=40.0)], 0.0)
 
 
 @pytest.mark.grades(TAPE)
+@property_of("tape_loss_and_gradients")
 def test_tape_leaves_params_and_data_unchanged(student, rng):
     """params, X and y are the same after the call"""
     params, X, y = net_case(rng, 5, 3, 4, 2)
@@ -169,6 +176,7 @@ def numbered(rng, n, d):
 
 
 @pytest.mark.grades(DATASET)
+@values_of("make_dataset")
 def test_dataset_without_shuffling_keeps_the_order_in_batches(student, rng):
     """shuffle=False gives the examples in order, in batches of batch_size, the last one smaller"""
     for n, batch in ((10, 4), (33, 8), (5, 5), (7, 10)):
@@ -179,6 +187,7 @@ def test_dataset_without_shuffling_keeps_the_order_in_batches(student, rng):
 
 
 @pytest.mark.grades(DATASET)
+@property_of("make_dataset")
 def test_dataset_shuffles_completely_and_anew_every_pass(student, rng):
     """shuffle=True: every example once per pass, a different order in each pass, rows and labels together"""
     X, y = numbered(rng, 120, 2)
@@ -191,6 +200,7 @@ def test_dataset_shuffles_completely_and_anew_every_pass(student, rng):
 
 
 @pytest.mark.grades(DATASET)
+@property_of("make_dataset")
 def test_dataset_converts_dtypes(student, rng):
     """integer features become float32 and int32 labels int64"""
     X, y = rng.integers(0, 9, size=(9, 3)), np.arange(9, dtype=np.int32)
