@@ -75,5 +75,13 @@ def test_partial_credit_comes_from_the_held_out_accuracy(graded):
     assert all(c["score"] == c["max_score"] for c in result["cells"] if c["grade_id"] != "test_train_cnn")
 
 
+def test_training_on_every_public_digit_gains_nothing(graded):
+    # issue 17's attack (the held-out digits' names recovered from the public ones, all 5,000 trained on) with
+    # brief_training's network: before the secret view it scored 10/10, where that network trained honestly scores 9.4
+    cheat, honest = (next(c for c in graded[case]["cells"] if c["grade_id"] == "test_train_cnn")
+                     for case in ("wrong_trains_on_public_digits", "brief_training"))
+    assert cheat["score"] < honest["score"], (cheat["score"], cheat["feedback"], honest["score"], honest["feedback"])
+
+
 def test_released_notebook_scores_zero(graded):
     assert graded["released"]["score"] == 0 and graded["released"]["max_score"] == 10
