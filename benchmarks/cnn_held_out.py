@@ -1,7 +1,7 @@
 """Held-out digits that a train_cnn cannot train on: honest and cheating training, measured.
 
 MNIST is public, so a ``train_cnn`` can load digits of its own, the 1,000 held-out ones included.
-For the instructor's network and the corpus's ``brief_training`` network (two epochs, partial
+For the instructor's network and the corpus's ``brief_training`` network (one epoch, partial
 credit), each trained from the same seed, prints the accuracy on the held-out digits:
 
 - plain: the 1,000 held-out digits as ``digits.py`` keeps them (the grader before issue 17), after

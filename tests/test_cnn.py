@@ -78,8 +78,8 @@ def test_partial_credit_comes_from_the_held_out_accuracy(graded):
 
 
 def test_training_on_every_public_digit_gains_nothing(graded):
-    # issue 17's attack (the held-out digits' names recovered from the public ones, all 5,000 trained on) with
-    # brief_training's network: before the secret view it scored 10/10, where that network trained honestly scores 9.4
+    # issue 17's attack (the classes' names recovered from the public digits, all 5,000 trained on) with
+    # brief_training's network: before the secret view, with two epochs, it scored 10/10 where the honest one scored 9.4
     cheat, honest = (next(c for c in graded[case]["cells"] if c["grade_id"] == "test_train_cnn")
                      for case in ("wrong_trains_on_public_digits", "brief_training"))
     assert cheat["score"] < honest["score"], (cheat["score"], cheat["feedback"], honest["score"], honest["feedback"])

@@ -20,7 +20,7 @@ import numpy as np
 from scipy import ndimage
 
 # no angle closer than this to upright: nearly upright digits are the public ones, found by a nearest-neighbour look-up
-MIN_TURN_DEG = 30.0
+MIN_TURN_DEG = 45.0
 
 
 @dataclass(frozen=True)
