@@ -8,8 +8,10 @@ import re
 import shutil
 
 import nbformat
+import numpy as np
 import pytest
 
+from autograders.assignments.cnn.secret_view import MIN_TURN_DEG, SecretView
 from conftest import ROOT, grade, released
 from notebooks import (CORPUS, assert_scores_as_expected, autograded_cells_full, expectations, raised_cells,
                        write_submission)
@@ -73,6 +75,28 @@ def test_partial_credit_comes_from_the_held_out_accuracy(graded):
     train = next(c for c in result["cells"] if c["grade_id"] == "test_train_cnn")
     assert 0 < train["score"] < train["max_score"] and "correctly" in train["feedback"]
     assert all(c["score"] == c["max_score"] for c in result["cells"] if c["grade_id"] != "test_train_cnn")
+
+
+def test_training_on_every_public_digit_gains_nothing(graded):
+    # issue 17's attack (the classes' names recovered from the public digits, all 5,000 trained on) with
+    # brief_training's network: before the secret view, with two epochs, it scored 10/10 where the honest one scored 9.4
+    cheat, honest = (next(c for c in graded[case]["cells"] if c["grade_id"] == "test_train_cnn")
+                     for case in ("wrong_trains_on_public_digits", "brief_training"))
+    assert cheat["score"] < honest["score"], (cheat["score"], cheat["feedback"], honest["score"], honest["feedback"])
+
+
+def test_the_secret_view_is_new_at_each_grading_and_keeps_the_digits_whole():
+    # the view that the gradings above used cannot be predicted, nor is it ever nearly upright
+    views = [SecretView.draw() for _ in range(20)]
+    assert len({v.angle_deg for v in views}) == 20 and {v.mirrored for v in views} == {False, True}
+    assert all(MIN_TURN_DEG <= v.angle_deg <= 360 - MIN_TURN_DEG for v in views)
+    assert all(np.all(v.relabelling != np.arange(10)) and sorted(v.relabelling) == list(range(10)) for v in views)
+    digit = np.zeros((1, 28, 28, 1), np.float32)
+    digit[0, 4:24, 4:24] = 1  # MNIST's digits fit the middle 20x20
+    for view in views:
+        turned = view.images(digit)
+        assert turned.shape == digit.shape and turned.dtype == np.float32
+        assert abs(turned.sum() - digit.sum()) < 0.2 * digit.sum()  # a corner at most is cut
 
 
 def test_released_notebook_scores_zero(graded):

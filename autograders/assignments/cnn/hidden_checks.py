@@ -5,8 +5,9 @@ evaluator) on random shapes, strides and both paddings. The Keras model is judge
 data: the student's kernel builds and trains it, then sends back only its configuration (JSON)
 and weights (arrays); the grader reads the configuration with an allowlist and computes its cost
 (``model_config``), and its evaluator rebuilds the model from that and predicts held-out digits
-whose labels never leave the grader. Training uses relabelled classes
-(``reference.relabelling``), so only a ``train_cnn`` that trains on the data it is given can score.
+whose labels never leave the grader. Training and held-out digits are shown under a view drawn
+at each grading (``secret_view``: turned, maybe mirrored, classes renamed), so only a ``train_cnn``
+that trains on the data it is given can score: public digits, with their labels, teach the wrong view.
 """
 
 import math
@@ -16,6 +17,7 @@ import numpy as np
 import pytest
 
 from autograders.assignments.cnn import model_config, reference
+from autograders.assignments.cnn.secret_view import SecretView
 from autograders.checklib import (Attr, CallTimeout, Library, OutOfTime, Ref, StudentError, expect_array,
                                   expect_close, rel_error, values_of)
 
@@ -233,14 +235,16 @@ def test_build_cnn_follows_input_shape_and_num_classes(student, grading_seed):
 
 @pytest.fixture(scope="module")
 def trained(student, grading_seed, assignment_dir, evaluator, built):
-    """Build and train in the kernel, on relabelled digits; the evaluator predicts the held-out digits.
+    """Build and train in the kernel, on the digits under this grading's secret view; the evaluator predicts the
+    held-out digits under the same view, and upright with their own labels (what a model trained on public digits
+    reads).
 
     A model the grader refuses (``built`` fails) is not trained at all.
     """
     (x_train, y_train), (x_held_out, y_held_out) = reference.training_and_held_out(assignment_dir)
-    perm = reference.relabelling(grading_seed)
+    view = SecretView.draw()
     steps = seeded(grading_seed) + [
-        ("build_cnn", ()), ("train_cnn", (Ref(2), x_train, perm[y_train])),
+        ("build_cnn", ()), ("train_cnn", (Ref(2), view.images(x_train), view.labels(y_train))),
         (Attr(2, "to_json"), ()), (Attr(2, "get_weights"), ()),
         (Library("builtins", "getattr"), (Ref(3), "history", None))]
     try:
@@ -254,9 +258,10 @@ def trained(student, grading_seed, assignment_dir, evaluator, built):
             from None
     except StudentError as err:
         raise _student_model_problem(err) from None
-    predicted = reference.predict_classes(evaluator, model_config.parse(text), weights, x_held_out)
-    return {"history": history, "accuracy": float(np.mean(predicted == perm[y_held_out])),
-            "original_label_accuracy": float(np.mean(predicted == y_held_out))}
+    seen, upright = np.array_split(reference.predict_classes(
+        evaluator, model_config.parse(text), weights, np.concatenate([view.images(x_held_out), x_held_out])), 2)
+    return {"history": history, "accuracy": float(np.mean(seen == view.labels(y_held_out))),
+            "public_label_accuracy": float(np.mean(upright == y_held_out))}
 
 
 @pytest.mark.grades(TRAIN)
@@ -280,9 +285,10 @@ def test_trained_model_recognises_held_out_digits(trained, needed):
     if accuracy >= needed:
         return
     message = f"it classified {accuracy:.1%} correctly"
-    if trained["original_label_accuracy"] > 0.5:
-        message += (". It predicts the digits' original labels, not the labels it was given: train_cnn must train "
-                    "on the x_train and y_train it receives (the grader relabels the classes to check this)")
+    if trained["public_label_accuracy"] > 0.5:
+        message += (". It reads upright digits by their public labels, not the digits and labels it was given: "
+                    "train_cnn must train on the x_train and y_train it receives (the grader turns, may mirror, "
+                    "and relabels the digits it sends, differently at each grading)")
     elif accuracy < 0.2:
         message += ". That is about chance: does train_cnn train the model it is given, for at least a few epochs?"
     else:
