@@ -25,6 +25,7 @@ Run with the students' environment, which has TensorFlow:
 import argparse
 import importlib.util
 import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -119,7 +120,7 @@ def main():
             print(f"  {label:30s} plain {accuracy(model, x_held, y_held):.3f}   "
                   f"distorted {accuracy(model, x_distorted, y_distorted):.3f}", flush=True)
         for v in range(args.views):
-            view = secret_view.SecretView.draw()
+            view = secret_view.SecretView.draw(secrets.token_bytes(secret_view.KEY_BYTES), f"student {v}")
             xv, yv = view.images(x_held), view.labels(y_held)
             honest = accuracy(trained(net, view.images(x), view.labels(y)), xv, yv)
             cheat = accuracy(trained({**net, "train_cnn": attack}, view.images(x), view.labels(y)), xv, yv)

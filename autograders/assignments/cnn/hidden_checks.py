@@ -11,13 +11,14 @@ that trains on the data it is given can score: public digits, with their labels,
 """
 
 import math
+from pathlib import Path
 from collections import defaultdict
 
 import numpy as np
 import pytest
 
 from autograders.assignments.cnn import model_config, reference
-from autograders.assignments.cnn.secret_view import SecretView
+from autograders.assignments.cnn.secret_view import SecretView, course_key
 from autograders.checklib import (Attr, CallTimeout, Library, OutOfTime, Ref, StudentError, expect_array,
                                   expect_close, rel_error, values_of)
 
@@ -234,7 +235,7 @@ def test_build_cnn_follows_input_shape_and_num_classes(student, grading_seed):
 # ---- training, judged on held-out digits -------------------------------------------
 
 @pytest.fixture(scope="module")
-def trained(student, grading_seed, assignment_dir, evaluator, built):
+def trained(student, student_id, grading_seed, assignment_dir, evaluator, built):
     """Build and train in the kernel, on the digits under this grading's secret view; the evaluator predicts the
     held-out digits under the same view, and upright with their own labels (what a model trained on public digits
     reads).
@@ -242,7 +243,7 @@ def trained(student, grading_seed, assignment_dir, evaluator, built):
     A model the grader refuses (``built`` fails) is not trained at all.
     """
     (x_train, y_train), (x_held_out, y_held_out) = reference.training_and_held_out(assignment_dir)
-    view = SecretView.draw()
+    view = SecretView.draw(course_key(Path(assignment_dir).parents[1]), student_id)
     steps = seeded(grading_seed) + [
         ("build_cnn", ()), ("train_cnn", (Ref(2), view.images(x_train), view.labels(y_train))),
         (Attr(2, "to_json"), ()), (Attr(2, "get_weights"), ()),
