@@ -114,7 +114,7 @@ def test_the_gradebook_report_has_every_student_late_and_missing_submissions(gra
     assert [row[0] for row in rows] == students == ["s00", "s01", "s02", "s03", "s09"]
     by_student = {row[0]: row for row in rows}
     assert by_student["s01"][1] == "9 / 10late" and by_student["s09"][1:3] == ["none", "none"]
-    assert by_student["s00"][2] == "0 / 20not graded"  # nbgrader could not read it: no autograded notebook
+    assert by_student["s00"][2] == "0 / 21not graded"  # nbgrader could not read it: no autograded notebook
     activations, quiz = page.section("activations")[0], page.section("concepts_quiz")[0]
     assert "No submission (1): s09" in activations
     assert ["s09", "–", "activations, concepts_quiz"] in page.section("Students at risk")[1]
