@@ -31,6 +31,10 @@ def load(path, name):
 quiz = load(ROOT / "course/source/concepts_quiz/quiz.py", "quiz_helper")
 key = load(ROOT / "autograders/assignments/concepts_quiz/reference.py", "quiz_key")
 SHUFFLED = sorted(quiz.OPTION_QUESTIONS)
+# the letters of the right options in the course's own order, the same for everyone
+CANONICAL_LETTERS = {q: {quiz.LETTERS[quiz.OPTION_QUESTIONS[q][1].index(text)] for text in key.right_options(q)}
+                     for q in SHUFFLED}
+CANONICAL = {q: next(iter(v)) if q in key.CHOICES else v for q, v in CANONICAL_LETTERS.items()}
 MAX_SCORE = Course(ROOT / "course").assignment("concepts_quiz").max_score
 
 
@@ -153,7 +157,8 @@ def results(course_copy, tmp_path_factory):
         {"alice": source, "bob": source, whole: answers_notebook(course_copy, sloppy),
          "carol": answers_notebook(course_copy, {**right_answers("carol"), "q01": 2, "q03": "AB", "q04": "E",
                                                  "q06": str(expected("carol")["q06"])}),
-         "dave": released(course_copy, "concepts_quiz")},
+         "dave": released(course_copy, "concepts_quiz"),
+         "erin": answers_notebook(course_copy, {**right_answers("erin"), **CANONICAL})},
         {"bob": answers_notebook(course_copy, right_answers("alice"))},
     ]
     out = {}
@@ -164,6 +169,10 @@ def results(course_copy, tmp_path_factory):
             path = course / "submitted" / student / "concepts_quiz" / "concepts_quiz.ipynb"
             path.parent.mkdir(parents=True)
             nbformat.write(nb, path)
+        if "erin" in batch:  # her own quiz.py, in which everyone sees the options in the course's order
+            planted = (ROOT / "course/source/concepts_quiz/quiz.py").read_text().replace(
+                "    return sorted(range(count), key=", "    return list(range(count))\n    return sorted(range(count), key=")
+            (course / "submitted/erin/concepts_quiz/quiz.py").write_text(planted)
         graded = grade([course / "submitted"], course.parent, "--workers", "2", course=course)
         out.update({("bob_copies_alice" if i else student): result for student, result in graded.items()})
     out["sloppy"] = out.pop(whole)
@@ -187,6 +196,12 @@ def test_answers_copied_from_a_neighbour_lose_the_variants_and_the_shuffled_ques
     feedback = {c["grade_id"]: c["feedback"] for c in results["bob_copies_alice"]["cells"]}
     assert "is not right for your numbers" in feedback["test_q12"]
     assert f"q01: {next(iter(alice['q01']))} is not the right choice" in feedback["test_q01"]
+
+
+def test_a_quiz_py_of_her_own_does_not_change_the_order_the_grader_maps_her_letters_through(results):
+    s, own = scores(results["erin"]), right_letters("erin")
+    assert {q for q in SHUFFLED if s[q] > 0} == {q for q in SHUFFLED if own[q] == CANONICAL_LETTERS[q]}, s
+    assert all(s[q] > 0 for q in VARIANTS), s
 
 
 def test_sloppy_but_unambiguous_answers_get_full_marks(results):
