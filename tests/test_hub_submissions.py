@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 from hub_client import COURSE, entries, forget_assignment, formgrader, logged_in
-from test_class_grading import quiz_answers
+from graded_class import quiz_answers
 
 from autograders.audit import fingerprints
 from autograders.course import Course
