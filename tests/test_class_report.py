@@ -80,7 +80,7 @@ def test_the_grading_report_names_the_most_failed_checks_with_their_grouped_mess
     # q12's messages differ only in each student's own numbers: grouped too, with the first student's words
     assert q12 == ("q12: the answer is right (test_q12)", 2, 3)
     assert quiz_rows[3][0] == "2" and re.match(r"q12: \d+ is not right for your numbers", quiz_rows[3][1])
-    assert re.search(r"^13 checks nobody failed", quiz, re.M)
+    assert re.search(r"^14 checks nobody failed", quiz, re.M)
     assert "s00: not a readable notebook" in quiz  # the unreadable notebook, under "Not graded normally"
     assert "PLANTED" not in (graded_classes[2] / "report.html").read_text()
     # the example opens the student's notebook, relative to the report
