@@ -51,12 +51,14 @@ demo: setup
 	$(BIN)/dlcourse grade course/source --html grading-report.html --csv grades.csv
 
 test: hub-setup
+	$(BIN)/ruff check autograders tests benchmarks hub_config course
 	$(BIN)/pytest
 
 bench: hub-setup
 	$(BIN)/python benchmarks/grading_overhead.py
 	$(BIN)/python benchmarks/class_grading.py
 	$(BIN)/python benchmarks/cnn_grading.py
+	$(STUDENT_VENV)/bin/python benchmarks/cnn_held_out.py
 	$(BIN)/python benchmarks/grader_memory.py
 	@if [ "$$(id -u)" = 0 ]; then $(BIN)/python benchmarks/hub_load.py && $(BIN)/python benchmarks/quiz_load.py && \
 		$(BIN)/python benchmarks/instant_feedback.py; \

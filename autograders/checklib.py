@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .engine.bridge import Attr, CallTimeout, Library, NotPlainData, OutOfTime, StudentError  # noqa: F401 (for checks)
+from .engine.gating import property_of, values_of  # noqa: F401 (for checks: what each check is about)
 from .engine.wire import Ref, Rng  # noqa: F401 (for checks: arguments that live in the student's kernel)
 
 

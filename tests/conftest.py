@@ -1,3 +1,4 @@
+import asyncio
 import contextlib
 import json
 import os
@@ -7,6 +8,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -55,6 +58,26 @@ def grade(paths, tmp_path, *options, course=None):
 
 def cell_scores(result):
     return {c["grade_id"]: c["score"] for c in result["cells"]}
+
+
+def run_coroutine(coroutine):
+    """``asyncio.run`` in a thread of its own: the session's browser (Playwright's synchronous API) keeps an event
+    loop running in the main thread once a browser test has run."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def keep_assignments(course: Path, names):
+    """Trim a copy of the course to the assignments ``names`` (and the course page): their sources and their
+    entries of the schedule."""
+    for source in (course / "source").iterdir():
+        if source.name not in (*names, COURSE_PAGE):
+            shutil.rmtree(source)
+    schedule = tomllib.loads((course / "schedule.toml").read_text())
+    entries = [entry for entry in schedule["assignment"] if entry["name"] in names]
+    (course / "schedule.toml").write_text(f"late_penalty = {json.dumps(schedule['late_penalty'])}\n" + "".join(
+        f"[[assignment]]\nname = {json.dumps(e['name'])}\ntitle = {json.dumps(e['title'])}\nhours = {e['hours']}\n"
+        f"due = {e['due'].isoformat()}\n" for e in entries))
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ def quiz_answers(student, wrong=False):
     from test_concepts_quiz import right_answers
     answers = right_answers(student)
     if wrong:
-        answers = {**answers, "q01": "A", "q12": answers["q12"] + 1}
+        answers = {**answers, "q01": "B" if answers["q01"] == "A" else "A", "q12": int(answers["q12"]) + 1}
     return {f"{q}_answer": f"{q} = {v!r}" for q, v in answers.items()}
 
 

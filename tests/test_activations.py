@@ -4,10 +4,13 @@ import nbformat
 import pytest
 
 from conftest import ROOT, cell_scores, grade, released
-from notebooks import CORPUS, corpus_cells, raised_cells, student_notebook, write_submission
+from notebooks import CORPUS, assert_scores_as_expected, corpus_cells, raised_cells, student_notebook, write_submission
 
 FULL = {"test_sigmoid": 3.0, "test_tanh": 2.0, "test_relu": 2.0, "test_leaky_relu": 3.0}
 ZERO = dict.fromkeys(FULL, 0.0)
+# stable in float64, overflowing in float32: (case, the cell that loses points, its functions)
+FLOAT32_ONLY_OVERFLOWS = {"wrong_sigmoid_clips_at_500": ("test_sigmoid", ["sigmoid", "sigmoid_grad"]),
+                          "wrong_tanh_exp_clipped_for_float64": ("test_tanh", ["tanh", "tanh_grad"])}
 TAMPERING = ["tamper_custom_exc", "tamper_patch_asserts", "tamper_fake_score", "tamper_redefine_print",
              "tamper_sys_exit", "tamper_os_exit", "tamper_equal_to_anything"]
 
@@ -18,7 +21,8 @@ def results(course_copy, tmp_path_factory):
     folder = tmp_path_factory.mktemp("submissions")
     release = released(course_copy, "activations")
     cases = ["correct_np_where", "correct_masks_float32", "correct_with_stderr_noise", "partly_wrong", "exit_after_correct",
-             "loop_in_cell", "loop_in_function", "loop_ignoring_interrupt", *TAMPERING]
+             "loop_in_cell", "loop_in_function", "loop_ignoring_interrupt", *TAMPERING, *FLOAT32_ONLY_OVERFLOWS,
+             "wrong_sigmoid_grad_only"]
     for case in cases:
         write_submission(folder, release, case, "activations")
     (folder / "released").mkdir()
@@ -64,6 +68,31 @@ def test_partly_wrong_solution_gets_partial_credit_and_feedback_names_the_mistak
     assert "relu_grad(0)" in feedback["test_relu"]
     assert "alpha=0.2" in feedback["test_leaky_relu"]
     assert "float32" in feedback["test_relu"]
+
+
+@pytest.mark.parametrize("case", FLOAT32_ONLY_OVERFLOWS)
+def test_an_overflow_only_in_float32_loses_the_float32_stability_points(results, case):
+    r = results[case]
+    assert_scores_as_expected(r, CORPUS / "activations" / f"{case}.py")
+    cell, functions = FLOAT32_ONLY_OVERFLOWS[case]
+    assert cell_scores(r) == {**FULL, cell: cell_scores(r)[cell]}
+    failed = sorted(c["name"].split(":")[0] for c in r["checks"] if not c["passed"])
+    assert failed == sorted(f"{name}-float32" for name in functions), failed  # float64 is fine, float32 overflows
+    assert "overflow" in {c["grade_id"]: c["feedback"] for c in r["cells"]}[cell]
+
+
+def test_a_right_function_keeps_its_points_beside_a_wrong_one(results):
+    """sigmoid right, sigmoid_grad wrong: every check of sigmoid counts, none of sigmoid_grad's properties."""
+    r = results["wrong_sigmoid_grad_only"]
+    assert_scores_as_expected(r, CORPUS / "activations" / "wrong_sigmoid_grad_only.py")
+    checks = [c for c in r["checks"] if c["grade_id"] == "test_sigmoid"]
+    of_sigmoid = [c for c in checks if c["name"].startswith("sigmoid:") or c["name"].startswith("sigmoid-")]
+    assert of_sigmoid and all(c["passed"] for c in of_sigmoid), of_sigmoid
+    assert not any(c["passed"] for c in checks if c not in of_sigmoid)
+    assert cell_scores(r) == {**FULL, "test_sigmoid": round(FULL["test_sigmoid"] * len(of_sigmoid) / len(checks), 2)}
+    # sigmoid_grad's checks that pass on their own (its input left unchanged) are the ones not counted
+    not_counted = [c for c in checks if "not counted" in (c["message"] or "")]
+    assert not_counted and all(c["name"].startswith("sigmoid_grad: ") for c in not_counted), not_counted
 
 
 @pytest.mark.parametrize("case", TAMPERING)

@@ -41,11 +41,11 @@ def test_two_workers_give_the_same_gradebook_as_one(graded_classes):
     for student, assignment, _, _, score in one:
         by_submission.setdefault(f"{student}/{assignment}", []).append(score)
     assert by_submission == BEFORE
-    assert len(one) == len(set(one)) == 4 * 4 + 4 * 15
+    assert len(one) == len(set(one)) == 4 * 4 + 4 * 16
     assert all(row[4] == 0 for row in one if row[:2] == ("s00", "concepts_quiz"))  # unreadable: scored 0
     scores = {(s, a): sum(x for st, a2, _, _, x in one if (st, a2) == (s, a)) for s, a, *_ in one}
     assert scores[("s00", "activations")] == 10.0 and scores[("s03", "activations")] == 0.0
-    assert scores[("s02", "concepts_quiz")] == 20.0 and scores[("s01", "concepts_quiz")] == 17.0
+    assert scores[("s02", "concepts_quiz")] == 21.0 and scores[("s01", "concepts_quiz")] == 18.0
 
     with open(graded_classes[2] / "grades.csv") as handle:
         table = list(csv.DictReader(handle))

@@ -80,7 +80,7 @@ def test_the_grading_report_names_the_most_failed_checks_with_their_grouped_mess
     # q12's messages differ only in each student's own numbers: grouped too, with the first student's words
     assert q12 == ("q12: the answer is right (test_q12)", 2, 3)
     assert quiz_rows[3][0] == "2" and re.match(r"q12: \d+ is not right for your numbers", quiz_rows[3][1])
-    assert re.search(r"^13 checks nobody failed", quiz, re.M)
+    assert re.search(r"^14 checks nobody failed", quiz, re.M)
     assert "s00: not a readable notebook" in quiz  # the unreadable notebook, under "Not graded normally"
     assert "PLANTED" not in (graded_classes[2] / "report.html").read_text()
     # the example opens the student's notebook, relative to the report
@@ -114,7 +114,7 @@ def test_the_gradebook_report_has_every_student_late_and_missing_submissions(gra
     assert [row[0] for row in rows] == students == ["s00", "s01", "s02", "s03", "s09"]
     by_student = {row[0]: row for row in rows}
     assert by_student["s01"][1] == "9 / 10late" and by_student["s09"][1:3] == ["none", "none"]
-    assert by_student["s00"][2] == "0 / 20not graded"  # nbgrader could not read it: no autograded notebook
+    assert by_student["s00"][2] == "0 / 21not graded"  # nbgrader could not read it: no autograded notebook
     activations, quiz = page.section("activations")[0], page.section("concepts_quiz")[0]
     assert "No submission (1): s09" in activations
     assert ["s09", "–", "activations, concepts_quiz"] in page.section("Students at risk")[1]

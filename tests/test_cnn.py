@@ -5,11 +5,14 @@ One batch holds the corpus, the released notebook and the instructor's notebook
 """
 
 import re
+import secrets
 import shutil
 
 import nbformat
+import numpy as np
 import pytest
 
+from autograders.assignments.cnn.secret_view import KEY_BYTES, KEY_FILE, MIN_TURN_DEG, SecretView, course_key
 from conftest import ROOT, grade, released
 from notebooks import (CORPUS, assert_scores_as_expected, autograded_cells_full, expectations, raised_cells,
                        write_submission)
@@ -73,6 +76,35 @@ def test_partial_credit_comes_from_the_held_out_accuracy(graded):
     train = next(c for c in result["cells"] if c["grade_id"] == "test_train_cnn")
     assert 0 < train["score"] < train["max_score"] and "correctly" in train["feedback"]
     assert all(c["score"] == c["max_score"] for c in result["cells"] if c["grade_id"] != "test_train_cnn")
+
+
+def test_training_on_every_public_digit_gains_nothing(graded):
+    # issue 17's attack (the classes' names recovered from the public digits, all 5,000 trained on) with
+    # brief_training's network: before the secret view, with two epochs, it scored 10/10 where the honest one scored 9.4
+    cheat, honest = (next(c for c in graded[case]["cells"] if c["grade_id"] == "test_train_cnn")
+                     for case in ("wrong_trains_on_public_digits", "brief_training"))
+    assert cheat["score"] < honest["score"], (cheat["score"], cheat["feedback"], honest["score"], honest["feedback"])
+
+
+def test_each_student_has_a_secret_view_of_their_own_that_keeps_the_digits_whole(tmp_path):
+    # the view comes from the course's key, made at the first grading, and the student's id: no one without the
+    # key can know it, a regrading sees the same one, and it is never nearly upright
+    key = course_key(tmp_path)
+    assert course_key(tmp_path) == key and (tmp_path / KEY_FILE).stat().st_mode & 0o777 == 0o600
+    views = [SecretView.draw(key, f"student{i}") for i in range(20)]
+    again, elsewhere = SecretView.draw(key, "student0"), SecretView.draw(secrets.token_bytes(KEY_BYTES), "student0")
+    assert (again.angle_deg, again.mirrored, list(again.relabelling)) == \
+        (views[0].angle_deg, views[0].mirrored, list(views[0].relabelling))
+    assert elsewhere.angle_deg != views[0].angle_deg  # another course's key
+    assert len({v.angle_deg for v in views}) == 20 and {v.mirrored for v in views} == {False, True}
+    assert all(MIN_TURN_DEG <= v.angle_deg <= 360 - MIN_TURN_DEG for v in views)
+    assert all(np.all(v.relabelling != np.arange(10)) and sorted(v.relabelling) == list(range(10)) for v in views)
+    digit = np.zeros((1, 28, 28, 1), np.float32)
+    digit[0, 4:24, 4:24] = 1  # MNIST's digits fit the middle 20x20
+    for view in views:
+        turned = view.images(digit)
+        assert turned.shape == digit.shape and turned.dtype == np.float32
+        assert abs(turned.sum() - digit.sum()) < 0.2 * digit.sum()  # a corner at most is cut
 
 
 def test_released_notebook_scores_zero(graded):

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BIN, ROOT, running_hub
+from conftest import BIN, ROOT, keep_assignments, running_hub
 from hub_client import HubError, HubUser
 
 from autograders.course import Course
@@ -272,9 +272,7 @@ def small_course():
     course = folder / "course"
     shutil.copytree(ROOT / "course", course, ignore=shutil.ignore_patterns(
         "gradebook.db", "release", "submitted", "autograded", "feedback", "__pycache__", ".ipynb_checkpoints"))
-    for source in (course / "source").iterdir():
-        if source.name not in ("activations", "concepts_quiz"):
-            shutil.rmtree(source)
+    keep_assignments(course, ("activations", "concepts_quiz"))
     (course / "roster.csv").write_text("id,first_name,last_name,email,role\n"
                                        "alice,,,,student\ninstructor,,,,instructor\n")
     yield folder, course

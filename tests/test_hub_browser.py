@@ -17,7 +17,7 @@ from autograders.schedule import read_schedule
 from browser import offline_page, screenshot
 from conftest import ROOT
 
-ASSIGNMENT = "gradient_descent"
+ASSIGNMENT = "activations"  # not gradient_descent: carol's attempts there are the instant-feedback test's
 
 
 @pytest.fixture
@@ -48,8 +48,13 @@ def test_a_student_fetches_validates_submits_and_sees_the_course_in_order(course
     schedule = read_schedule(ROOT / "course", Course(ROOT / "course").assignment_names())
     for name in (COURSE_PAGE, *(a.name for a in schedule.assignments)):
         released.get_by_text(name, exact=True).wait_for(timeout=60_000)
-    # the course page comes first: it tells the order, which the list (alphabetical) cannot
-    assert released.locator(".item_name").first.inner_text().strip() == COURSE_PAGE
+    # the list in course order, the course page first, each assignment with its number, title and due date
+    released.locator(".dlcourse-schedule").nth(len(schedule.assignments) - 1).wait_for(timeout=30_000)
+    rows = released.locator(":scope > .list_item")
+    shown = [rows.nth(i).inner_text() for i in range(rows.count())]
+    assert shown[0].startswith(COURSE_PAGE), shown
+    for entry, row in zip(schedule.assignments, shown[1:], strict=True):
+        assert row.startswith(entry.name) and f"{entry.number}. {entry.title} · due {entry.due_text}" in row, row
 
     # fetch, validate the untouched notebook (its public checks fail: nbgrader says so), submit
     released.locator(".list_item", has_text=ASSIGNMENT).get_by_role("button", name="Fetch").click()

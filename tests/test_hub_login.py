@@ -5,6 +5,7 @@ from __future__ import annotations
 import stat
 
 import pytest
+from conftest import run_coroutine
 
 from autograders.cli import main
 from autograders.hub import credentials
@@ -60,7 +61,6 @@ def test_the_backoff_forgets_quiet_keys_and_keeps_a_bounded_number():
 def test_failures_under_a_name_lock_out_their_addresses_never_its_owner(tmp_path):
     """Back-off per (name, address): wrong passwords typed under the instructor's name from other addresses never
     refuse the instructor's own address; guessing from many addresses still gets one try per address per lock."""
-    import asyncio
     from types import SimpleNamespace
 
     from autograders.hub.authenticator import CourseAuthenticator
@@ -71,7 +71,7 @@ def test_failures_under_a_name_lock_out_their_addresses_never_its_owner(tmp_path
 
     def login(password, address):
         handler = SimpleNamespace(request=SimpleNamespace(headers={"X-Forwarded-For": address}, remote_ip=address))
-        name = asyncio.run(auth.authenticate(handler, {"username": "prof", "password": password}))
+        name = run_coroutine(auth.authenticate(handler, {"username": "prof", "password": password}))
         return name or ("refused" if hasattr(handler, "custom_login_error") else "wrong")
 
     assert [login(f"guess-{i}", "10.0.0.9") for i in range(6)] == ["wrong"] * 5 + ["refused"]

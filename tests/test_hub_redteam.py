@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 import nbformat
 import pytest
 from conftest import ROOT, dlcourse
+from graded_class import quiz_answers
 from hub_client import COURSE, FORMGRADER, HubUser, forget_assignment, formgrader
-from test_class_grading import quiz_answers
 from test_hub_attacks import LOGIN, port_of
 
 from autograders.hub.intake import RECORDS

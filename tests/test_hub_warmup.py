@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, running_hub
+from conftest import ROOT, keep_assignments, running_hub
 from hub_client import HubUser
 
 from autograders.hub.classes import ScheduleError, load
@@ -95,10 +95,10 @@ def warm_hub():
     folder = Path(tempfile.mkdtemp(prefix="dlcourse-warmup-test-"))
     folder.chmod(0o755)
     course = folder / "course"
-    shutil.copytree(ROOT / "course", course, ignore=lambda where, names: [
-        n for n in names if Path(where).name == "source" and n != "activations"] + ["__pycache__"])
+    shutil.copytree(ROOT / "course", course, ignore=shutil.ignore_patterns("__pycache__"))
     start = (datetime.now() + timedelta(minutes=2)).replace(microsecond=0)
     (course / "classes.toml").write_text(f"warm_minutes_before = 5\n[[class]]\nat = {start.isoformat()}\n")
+    keep_assignments(course, ("activations",))
     roster = folder / "roster.csv"
     roster.write_text("id,first_name,last_name,email,role\n" + "".join(f"{s},,,,student\n" for s in STUDENTS)
                       + f"{INSTRUCTOR},,,,instructor\n")

@@ -127,3 +127,13 @@ def test_a_submissions_strings_reach_the_terminal_as_text(interrupted):
     # nbgrader's step logs anna's notes in the grading worker, on the terminal of `dlcourse grade`
     assert "notes\ufffd[2J\ufffd[H\ufffd]52;c;ZWNobyBvd25lZA==\ufffd\\\ufffd\ufffd' is not part" in interrupted["output"]
     assert not [c for c in interrupted["output"] if not c.isprintable() and c != "\n"]
+
+
+def test_hidden_checks_that_do_not_import_are_the_graders_error_not_an_interrupt(tmp_path):
+    # pytest reports a collection error as an interrupted session: it must not pass for Ctrl-C
+    from autograders.engine.checks import ChecksBroken, run_checks
+
+    checks = tmp_path / "hidden_checks.py"
+    checks.write_text("from autograders.checklib import no_such_helper\n")
+    with pytest.raises(ChecksBroken, match="(?s)could not be collected.*no_such_helper"):
+        run_checks(checks, student=None)

@@ -19,7 +19,7 @@ from autograders.batch import Job
 from autograders.k8s.grading_job import GradingJob, sandbox_security_context
 from autograders.k8s.merge import MergeError, read_shards
 from autograders.k8s.validation import InvalidValue, dns1123_label, dns1123_subdomain, quantity
-from conftest import BIN, ROOT, dlcourse, released, run
+from conftest import BIN, ROOT, dlcourse, released, run, run_coroutine
 from notebooks import CORPUS, corpus_cells, student_notebook
 
 KUBE = ROOT / "hub_config" / "kubernetes"
@@ -424,8 +424,6 @@ def singleuser_config(values):
 
 def render_pod(values, profile, kubeconfig) -> dict:
     """The pod KubeSpawner makes for a student who picks ``profile``, with the chart's settings."""
-    import asyncio
-
     from kubernetes_asyncio.client import ApiClient
     from kubespawner import KubeSpawner
 
@@ -436,7 +434,7 @@ def render_pod(values, profile, kubeconfig) -> dict:
         pod = await spawner.get_pod_manifest()
         return {"apiVersion": "v1", "kind": "Pod", **ApiClient().sanitize_for_serialization(pod)}
 
-    return asyncio.run(render())
+    return run_coroutine(render())
 
 
 @pytest.fixture
@@ -500,7 +498,11 @@ def test_roster_sets_who_logs_in_and_who_grades(tmp_path):
     c = Config()
     hub["configure"](c, roster)
     assert c.Authenticator.allowed_users >= {"alice", "bob", "instructor"}
-    assert c.Authenticator.admin_users == {"instructor"}
+    assert "admin_users" not in c.Authenticator and c.Spawner.disable_user_config
+    roles = {role["name"]: role for role in c.JupyterHub.load_roles.get_value([])}  # appended to the chart's
+    assert roles["admin"]["users"] == [] and roles["instructors"]["users"] == ["instructor"]
+    assert "admin:users" in roles["instructors"]["scopes"]
+    assert not {"access:servers", "shares"} & set(roles["instructors"]["scopes"])
     assert c.JupyterHub.load_groups["formgrade-dl-course"]["users"] == ["instructor"]
     assert {"alice", "bob", "instructor"} <= set(c.JupyterHub.load_groups["nbgrader-dl-course"]["users"])
     for bad, message in [("id,role\ndl-course,student\n", "name of one of the hub's services"),

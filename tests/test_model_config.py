@@ -146,7 +146,7 @@ def no_input(cfg):
     (not_a_model, "sequential", "not return the configuration of a Keras Sequential or functional model"),
     (deep_nesting, "sequential", "nests models more than"),
     (too_many_layers, "sequential", "the grader accepts at most 64"),
-    (no_input, "sequential", "does not say what shape of images it takes"),
+    (no_input, "sequential", "does not say what shape of inputs it takes"),
 ])
 def test_what_is_not_a_plain_chain_of_built_in_layers_is_refused_with_a_message(attack, base, phrase):
     with pytest.raises(ModelProblem, match=phrase):

@@ -150,13 +150,6 @@ class StudentKernel:
         """Read the variable ``name`` from the student's namespace."""
         return self._request([{"name": name, "get": True}], timeout, False, inputs=False)[0]["value"]
 
-    def function(self, name, strict=False):
-        """A plain callable that calls ``name`` in the student's kernel."""
-        def call(*args, **kwargs):
-            return self.call(name, *args, strict=strict, **kwargs)
-        call.__name__ = name
-        return call
-
     # -- plumbing -----------------------------------------------------------
     def _client(self):
         client = self.runner.client

@@ -8,7 +8,8 @@ report, which would show the check's source.
 
 How many checks each cell has is counted when they are collected, before any runs,
 so that a run cut short (Ctrl-C, a signal) cannot pass for a complete one: a cell
-is scored only when every one of its checks reported an outcome.
+is scored only when every one of its checks reported an outcome. The outcomes come back as
+they count: a property check of a function whose values are wrong does not (``gating.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 import pytest
 
 from .bridge import CheckProblem, StudentKernel
+from .gating import MARKERS, PROPERTY, VALUES, declaration_errors, functions_named, gate
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE = 400
@@ -41,6 +43,8 @@ class CheckOutcome:
     name: str
     passed: bool
     message: str | None = None
+    values_of: tuple[str, ...] = ()  # the functions whose values this check tests
+    property_of: tuple[str, ...] = ()  # the functions it checks a property of: it counts only if their values do
 
 
 def describe(item) -> str:
@@ -70,14 +74,20 @@ class _GradingPlugin:
 
     def pytest_configure(self, config):
         config.addinivalue_line("markers", "grades(grade_id): the autograder test cell this check counts towards")
+        for marker, doc in MARKERS.items():
+            config.addinivalue_line("markers", doc)
 
     def pytest_collection_modifyitems(self, items):
+        declared = []
         for item in items:
             marker = item.get_closest_marker("grades")
             if marker is None:
                 self.errors.append(f"{item.nodeid} has no @pytest.mark.grades(...) marker")
             else:
                 self.expected[marker.args[0]] += 1
+                declared.append((item.nodeid, marker.args[0], functions_named(item, VALUES),
+                                 functions_named(item, PROPERTY)))
+        self.errors += declaration_errors(declared)
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -93,7 +103,8 @@ class _GradingPlugin:
             if marker is not None:
                 self.outcomes[item.nodeid] = CheckOutcome(
                     grade_id=marker.args[0], name=describe(item), passed=passed,
-                    message=None if passed else failure_message(call.excinfo))
+                    message=None if passed else failure_message(call.excinfo),
+                    values_of=functions_named(item, VALUES), property_of=functions_named(item, PROPERTY))
         return pytest.TestReport(
             item.nodeid, item.location, {}, "passed" if passed else "failed",
             None if passed else "failed", call.when, duration=call.duration, start=call.start, stop=call.stop)
@@ -130,7 +141,7 @@ def _session_fixtures(student: StudentKernel, seed: int, student_id: str | None,
 
 def run_checks(checks_file: Path, student: StudentKernel, seed: int = 0, student_id: str | None = None,
                assignment_dir: Path | None = None, evaluator=None) -> tuple[list[CheckOutcome], Counter]:
-    """The outcome of every check that ran, and how many checks each cell has (``expected``).
+    """The outcome of every check that ran, as it counts (gated), and how many checks each cell has (``expected``).
 
     KeyboardInterrupt (Ctrl-C, or a signal the grader turns into one) while they run is raised
     again here: pytest would otherwise end the session quietly, as if it were complete.
@@ -144,11 +155,12 @@ def run_checks(checks_file: Path, student: StudentKernel, seed: int = 0, student
         "-p", "no:unraisableexception", "-p", "no:threadexception",
     ]
     code = pytest.main(args, plugins=[plugin, _session_fixtures(student, seed, student_id, assignment_dir, evaluator)])
-    if code == pytest.ExitCode.INTERRUPTED:
-        raise KeyboardInterrupt
+    # before INTERRUPTED: pytest reports a collection error (a hidden-check module that does not import) as one
     if plugin.errors or code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         raise ChecksBroken(f"the hidden checks in {checks_file} could not be collected: "
                            + ("; ".join(plugin.errors) or f"pytest exit code {code}"))
+    if code == pytest.ExitCode.INTERRUPTED:
+        raise KeyboardInterrupt
     if not plugin.expected:
         raise ChecksBroken(f"{checks_file} holds no checks")
-    return list(plugin.outcomes.values()), plugin.expected
+    return gate(list(plugin.outcomes.values())), plugin.expected

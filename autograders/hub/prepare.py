@@ -22,7 +22,7 @@ from ..instant_feedback import assignment_list
 from ..instant_feedback.policy import POLICY_FILE
 from ..quiz_game.banks import FOLDER as QUIZ_BANKS
 from ..regular_files import TreeError, open_folder
-from ..schedule import SCHEDULE_FILE
+from ..schedule import SCHEDULE_FILE, Schedule, read_schedule
 from . import accounts, classes, course_files, exchange, formgrader_link
 from .exchange import STUDENT_MODULE, STUDENT_STEPS
 from .roster import read_roster
@@ -108,7 +108,8 @@ def prepare(course: Course, roster_path: Path, state: Path, *, ip: str, port: in
             course.root.chmod(course.root.stat().st_mode & 0o700)
     _course_folder(course, roster_path, layout, grader, log)
     _exchange(layout, grader)
-    _server_configs(layout, f"/services/{COURSE_ID}/formgrader", multiuser)
+    schedule = read_schedule(course.root, course.assignment_names())
+    _server_configs(layout, f"/services/{COURSE_ID}/formgrader", multiuser, schedule)
     if multiuser:
         layout.grading_dir.mkdir(exist_ok=True)
         os.chown(layout.grading_dir, 0, grader.pw_gid)
@@ -214,7 +215,7 @@ def _owned_folder(parent: int, name: str, grader, mode: int) -> int:
     return fd
 
 
-def _server_configs(layout: Layout, formgrader_url: str, multiuser: bool):
+def _server_configs(layout: Layout, formgrader_url: str, multiuser: bool, schedule: Schedule):
     """JUPYTER_CONFIG_PATH of users' servers: students', and instructors' (whose Nbgrader menu opens formgrader)."""
     exchange_steps, unused = [], dict.fromkeys(_UNUSED_SERVER_EXTENSIONS, False)
     student_server = {"ServerApp": {"jpserver_extensions": dict(unused)}}
@@ -223,9 +224,11 @@ def _server_configs(layout: Layout, formgrader_url: str, multiuser: bool):
         exchange_steps = [f"c.ExchangeFactory.{setting} = {f'{STUDENT_MODULE}.{name}'!r}"
                           for setting, name in STUDENT_STEPS.items()]
         exchange_steps.append(f"c.HubSubmit.intake_socket = {str(layout.intake_socket)!r}")
-        # the assignment list shows grading on arrival: a server extension and its prebuilt lab extension
+        # the assignment list shows grading on arrival and the course's order and due dates: a server extension
+        # and its prebuilt lab extension
         student_server["ServerApp"]["jpserver_extensions"][assignment_list.STATUS_MODULE] = True
-        student_server["FeedbackStatus"] = {"socket": str(layout.feedback_socket)}
+        student_server["FeedbackStatus"] = {"socket": str(layout.feedback_socket), "schedule": [
+            {"number": a.number, "name": a.name, "title": a.title, "due": a.due_text} for a in schedule.assignments]}
         student_server["LabApp"] = {"extra_labextensions_path": [str(layout.student_config / "labextensions")]}
         _copy_labextension(layout.student_config / "labextensions")
     nbgrader_config = "\n".join([

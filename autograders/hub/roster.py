@@ -45,10 +45,6 @@ class Roster:
     def instructors(self) -> list[Member]:
         return [m for m in self.members if m.role == "instructor"]
 
-    @property
-    def ids(self) -> list[str]:
-        return [m.id for m in self.members]
-
 
 def read_roster(path: Path | str) -> Roster:
     path = Path(path)

@@ -4,9 +4,11 @@
 (queued, grading, graded with its score, failed with the reason, replaced by a newer one) and the attempts
 left per assignment, as the hub's instant-feedback service tells the server, which runs as the student (the
 service knows who asks from the kernel, not from the request); and, per submission, the feedback the student
-has fetched (nbgrader's fetch_feedback puts it in ``<assignment>/feedback/<timestamp>/``). The assignment
-list's small extension (``labextension/``) shows it and fetches released feedback with nbgrader's own
-fetch_feedback.
+has fetched (nbgrader's fetch_feedback puts it in ``<assignment>/feedback/<timestamp>/``); and the course's
+schedule (each assignment's number, title and due date, from ``course/schedule.toml`` when the hub started),
+since nbgrader's list is alphabetical and shows no deadline. The assignment list's small extension
+(``labextension/``) shows all of it, puts the list in course order, and fetches released feedback with
+nbgrader's own fetch_feedback.
 
 ``dlcourse hub`` copies this module beside the hub's exchange steps into every server's Python path
 (``STATUS_MODULE``) and enables it, with the service's socket, in their ``jupyter_server_config.json``.
@@ -22,7 +24,7 @@ import os
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
-from traitlets import Unicode
+from traitlets import Dict, List, Unicode
 from traitlets.config import Configurable
 
 try:  # on students' servers this module sits beside the hub's exchange steps (dlcourse hub copies both)
@@ -36,6 +38,8 @@ URL = "dlcourse/instant-feedback"
 
 class FeedbackStatus(Configurable):
     socket = Unicode("", help="Unix socket of the hub's instant-feedback service.").tag(config=True)
+    schedule = List(Dict(), help="The course's assignments in order: number, name, title, due (as text).").tag(
+        config=True)
 
 
 class StatusHandler(APIHandler):
@@ -52,6 +56,7 @@ class StatusHandler(APIHandler):
                 folder = os.path.join(root, name, "feedback", submission["timestamp"])
                 submission["local_feedback"] = sorted(os.path.relpath(path, root) for path in
                                                       glob.glob(os.path.join(glob.escape(folder), "*.html")))
+        status["schedule"] = self.settings["dlcourse_schedule"]
         self.set_header("Cache-Control", "no-store")
         self.finish(json.dumps(status))
 
@@ -62,5 +67,7 @@ def _jupyter_server_extension_points():
 
 def _load_jupyter_server_extension(serverapp):
     web_app = serverapp.web_app
-    web_app.settings["dlcourse_feedback_socket"] = FeedbackStatus(parent=serverapp).socket
+    settings = FeedbackStatus(parent=serverapp)
+    web_app.settings["dlcourse_feedback_socket"] = settings.socket
+    web_app.settings["dlcourse_schedule"] = settings.schedule
     web_app.add_handlers(".*$", [(url_path_join(web_app.settings["base_url"], URL), StatusHandler)])

@@ -1,10 +1,10 @@
 """The concepts quiz as a bank: its questions from the course's notebook, its key from the hidden reference.
 
-Nothing is copied: the question texts and options are read from the source notebook's markdown,
-the per-student numbers and their texts from the quiz's own ``quiz.py`` (so a student meets the
-same numbers in the game as in their notebook), the answers from
-``autograders/assignments/concepts_quiz/reference.py``. The key stays on the server: the game
-sends a student only their question, and the answer after the reveal.
+Nothing is copied: the questions' order and titles are read from the source notebook's headings,
+their texts, options and per-student numbers from the quiz's own ``quiz.py`` (so a student meets the
+same numbers in the game as in their notebook; the game shuffles the options itself), the answers
+(the right options' texts) from ``autograders/assignments/concepts_quiz/reference.py``. The key stays
+on the server: the game sends a student only their question, and the answer after the reveal.
 """
 
 from __future__ import annotations
@@ -17,14 +17,12 @@ from types import ModuleType
 
 from ..assignments.concepts_quiz import reference
 from ..course import Course
-from .bank import Bank, Option, Question
+from .bank import OPTION_KEYS, Bank, Option, Question
 
 NAME = "concepts_quiz"
 TITLE = "Concepts quiz"
 SECONDS = {"choice": 30, "multi": 40, "number": 90}  # per-student numbers want pen and paper
 _HEADING = re.compile(r"^###\s+(q\d+)\s*(?::\s*(.*))?$")
-_OPTION = re.compile(r"^-\s+\*\*([A-F])\*\*:\s*(.+)$")
-_MARKUP = re.compile(r"\*\*|\*|`")
 
 
 @dataclass(frozen=True)
@@ -53,31 +51,27 @@ def load(course_root: Path) -> Bank:
     assignment = Course(course_root).assignment(NAME)
     quiz = _quiz_module(assignment.source_dir / "quiz.py")
     questions = []
-    for qid, title, body in _questions(assignment.source_nb):
+    for qid, title in _questions(assignment.source_nb):
         kind = quiz.FORMS[qid]  # named as the game's kinds: choice, multi, number
         if qid in quiz.VARIANT_QUESTIONS:
             questions.append(VariantQuestion(kind, title, SECONDS[kind], tolerance=reference.TOLERANCE[qid],
                                              qid=qid, title=title, quiz=quiz))
             continue
-        text = " ".join(line for line in body if not _OPTION.match(line)).strip()
-        options = tuple(Option(m[1], _plain(m[2])) for line in body if (m := _OPTION.match(line)))
-        key = {reference.CHOICES[qid]} if kind == "choice" else reference.MULTI[qid]
-        questions.append(Question(kind, _plain(text), SECONDS[kind], options=options, key=frozenset(key)))
+        text, texts = quiz.OPTION_QUESTIONS[qid]
+        options = tuple(Option(key, option) for key, option in zip(OPTION_KEYS, texts))
+        key = frozenset(o.key for o in options if o.text in reference.right_options(qid))
+        questions.append(Question(kind, text, SECONDS[kind], options=options, key=key))
     return Bank(NAME, TITLE, tuple(questions))
 
 
 def _questions(nb):
-    """(id, title, lines of text) of each question's markdown cell, in the notebook's order."""
+    """(id, title) of each question's markdown cell, in the notebook's order."""
     for cell in nb.cells:
         if cell.cell_type != "markdown":
             continue
         lines = [line.strip() for line in cell.source.splitlines() if line.strip()]
         if lines and (heading := _HEADING.match(lines[0])):
-            yield heading[1], heading[2] or heading[1], lines[1:]
-
-
-def _plain(markdown: str) -> str:
-    return _MARKUP.sub("", markdown)
+            yield heading[1], heading[2] or heading[1]
 
 
 def _quiz_module(path: Path) -> ModuleType:

@@ -11,6 +11,8 @@ import os
 import re
 import sys
 
+from jupyterhub.roles import get_default_roles
+
 COURSE_ID = "dl-course"
 ROSTER = os.environ.get("DLCOURSE_ROSTER", "/usr/local/etc/dlcourse/roster.csv")
 # JupyterHub lower-cases names; ngshare knows people by these names too
@@ -47,7 +49,15 @@ def configure(c, roster_path=ROSTER):
     members = read_roster(roster_path)
     instructors = sorted(uid for uid, role in members.items() if role == "instructor")
     c.Authenticator.allowed_users = set(members)
-    c.Authenticator.admin_users = set(instructors)
+    # as on the single-machine hub (hub_config/jupyterhub_config.py; README: "One origin"): every server shares
+    # the hub's origin, so instructors administer without opening students' servers, whose pages would act there
+    # as the instructor; nobody holds JupyterHub's admin role, which cannot be changed; and no server takes
+    # configuration or extensions from its user's home
+    [admin_scopes] = [role["scopes"] for role in get_default_roles() if role["name"] == "admin"]
+    c.JupyterHub.load_roles.append({"name": "instructors", "users": instructors, "scopes": [
+        scope for scope in admin_scopes if scope not in ("access:servers", "shares")]})
+    c.JupyterHub.load_roles.append({"name": "admin", "users": []})
+    c.Spawner.disable_user_config = True
     c.JupyterHub.load_groups = {
         f"formgrade-{COURSE_ID}": {"users": instructors},
         f"nbgrader-{COURSE_ID}": {"users": sorted(members)},

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from autograders.assignments.backprop import reference
-from autograders.checklib import Ref, expect_array, expect_close, expect_finite
+from autograders.checklib import Ref, expect_array, expect_close, expect_finite, property_of, values_of
 
 AFFINE, RELU, NET, TRAIN = "test_affine", "test_relu", "test_two_layer_net", "test_train"
 KEYS = reference.PARAM_KEYS
@@ -24,6 +24,10 @@ H = 1e-5             # step of the centred differences
 TRAIN_SETTINGS = dict(hidden_size=50, learning_rate=1.0, num_iters=500, reg=1e-3)
 TRAIN_TIMEOUT = 15.0
 MIN_ACCURACY = 0.9
+# dtype -> (the largest score, which np.exp cannot take in that dtype (float32 overflows from exp(89));
+# how far below it the labels' scores may lie (their probabilities stay above the dtype's smallest number);
+# relative and absolute tolerance against the float64 reference)
+STABILITY = {"float64": (800.0, 300.0, 1e-7, 1e-10), "float32": (100.0, 80.0, 1e-4, 1e-4)}
 
 
 # ---- plumbing -----------------------------------------------------------------------
@@ -129,6 +133,7 @@ def expect_params(value, name, context, shapes):
 # ---- affine layer -------------------------------------------------------------------
 
 @pytest.mark.grades(AFFINE)
+@values_of("affine_forward")
 def test_affine_forward_matches_the_reference(student, rng):
     """out = x @ W + b for random x, W, b of several shapes (N = 1 and D = 1 included)"""
     cases = [affine_inputs(rng, *shape)[:3] for shape in AFFINE_SHAPES for _ in range(2)]
@@ -138,6 +143,7 @@ def test_affine_forward_matches_the_reference(student, rng):
 
 
 @pytest.mark.grades(AFFINE)
+@values_of("affine_backward")
 def test_affine_backward_matches_the_reference(student, rng):
     """dx, dW, db have the shapes of x, W, b and the reference's values, for several shapes"""
     inputs = [affine_inputs(rng, *shape) for shape in AFFINE_SHAPES for _ in range(2)]
@@ -150,6 +156,7 @@ def test_affine_backward_matches_the_reference(student, rng):
 
 
 @pytest.mark.grades(AFFINE)
+@property_of("affine_backward")
 def test_affine_backward_agrees_with_the_numerical_gradient(student, rng):
     """dx, dW and db agree with centred numerical gradients of your affine_forward (relative error below 1e-6)"""
     inputs = [affine_inputs(rng, *shape) for shape in [(3, 4, 5), (1, 3, 2), (5, 2, 3)]]
@@ -167,6 +174,7 @@ def test_affine_backward_agrees_with_the_numerical_gradient(student, rng):
 
 
 @pytest.mark.grades(AFFINE)
+@property_of("affine_forward", "affine_backward")
 def test_affine_layer_handles_a_batch_of_one_row(student, rng):
     """a batch of one example (x of shape (1, D)) gives out (1, M), dx (1, D), dW (D, M), db (M,)"""
     x, W, b, dout = affine_inputs(rng, 1, 4, 3)
@@ -179,6 +187,7 @@ def test_affine_layer_handles_a_batch_of_one_row(student, rng):
 
 
 @pytest.mark.grades(AFFINE)
+@property_of("affine_forward", "affine_backward")
 def test_affine_layer_does_not_modify_its_inputs(student, rng):
     """affine_forward leaves x and W unchanged, affine_backward leaves dout unchanged"""
     N, D, M = 4, 3, 5
@@ -197,6 +206,7 @@ def test_affine_layer_does_not_modify_its_inputs(student, rng):
 
 
 @pytest.mark.grades(AFFINE)
+@property_of("affine_forward", "affine_backward")
 def test_affine_layer_keeps_float32_as_float32(student, rng):
     """float32 inputs give float32 out, dx, dW and db"""
     x, W, b, dout = (a.astype(np.float32) for a in affine_inputs(rng, 5, 4, 3))
@@ -210,6 +220,7 @@ def test_affine_layer_keeps_float32_as_float32(student, rng):
 # ---- relu layer ---------------------------------------------------------------------
 
 @pytest.mark.grades(RELU)
+@values_of("relu_forward")
 def test_relu_forward_matches_the_reference(student, rng):
     """out = max(0, x) for random x of several shapes, exact zeros included"""
     inputs = []
@@ -223,6 +234,7 @@ def test_relu_forward_matches_the_reference(student, rng):
 
 
 @pytest.mark.grades(RELU)
+@values_of("relu_backward")
 def test_relu_backward_is_exactly_zero_where_x_is_not_positive(student, rng):
     """relu_backward gives exactly 0 where x <= 0 (x == 0 included) and exactly dout where x > 0"""
     x = rng.normal(size=(6, 7))
@@ -244,6 +256,7 @@ def test_relu_backward_is_exactly_zero_where_x_is_not_positive(student, rng):
 
 
 @pytest.mark.grades(RELU)
+@values_of("relu_backward")
 def test_relu_backward_matches_the_reference(student, rng):
     """dx matches the reference for random x and dout of several shapes"""
     inputs = [(rng.normal(size=shape), rng.normal(size=shape)) for shape in RELU_SHAPES]
@@ -254,6 +267,7 @@ def test_relu_backward_matches_the_reference(student, rng):
 
 
 @pytest.mark.grades(RELU)
+@property_of("relu_backward")
 def test_relu_backward_agrees_with_the_numerical_gradient(student, rng):
     """dx agrees with the centred numerical gradient of your relu_forward (relative error below 1e-6)"""
     inputs = [(away_from_zero(rng.normal(size=shape)), rng.normal(size=shape)) for shape in [(4, 5), (1, 3)]]
@@ -266,6 +280,7 @@ def test_relu_backward_agrees_with_the_numerical_gradient(student, rng):
 
 
 @pytest.mark.grades(RELU)
+@property_of("relu_forward", "relu_backward")
 def test_relu_layer_does_not_modify_its_inputs(student, rng):
     """relu_forward leaves x unchanged and relu_backward leaves dout unchanged"""
     shape = (5, 6)
@@ -286,6 +301,7 @@ def test_relu_layer_does_not_modify_its_inputs(student, rng):
 
 
 @pytest.mark.grades(RELU)
+@property_of("relu_forward", "relu_backward")
 def test_relu_layer_keeps_float32_as_float32(student, rng):
     """float32 x and dout give float32 out and dx"""
     x, dout = (rng.normal(size=(4, 5)).astype(np.float32) for _ in range(2))
@@ -298,6 +314,7 @@ def test_relu_layer_keeps_float32_as_float32(student, rng):
 # ---- two-layer net ------------------------------------------------------------------
 
 @pytest.mark.grades(NET)
+@values_of("two_layer_net_loss")
 def test_two_layer_net_returns_the_scores_when_y_is_none(student, rng):
     """with y=None it returns the scores, shape (N, C), of affine - relu - affine"""
     cases = [net_inputs(rng, *shape)[:2] for shape in NET_SHAPES]
@@ -308,6 +325,7 @@ def test_two_layer_net_returns_the_scores_when_y_is_none(student, rng):
 
 @pytest.mark.grades(NET)
 @pytest.mark.parametrize("reg", [0.0, 0.3], ids=["reg=0", "reg=0.3"])
+@values_of("two_layer_net_loss")
 def test_two_layer_net_loss_and_gradients_match_the_reference(student, rng, reg):
     """loss (mean cross-entropy + 0.5 reg (sum W1**2 + sum W2**2)) and every gradient match the reference"""
     cases = [net_inputs(rng, *shape) for shape in NET_SHAPES]
@@ -323,6 +341,7 @@ def test_two_layer_net_loss_and_gradients_match_the_reference(student, rng, reg)
 
 @pytest.mark.grades(NET)
 @pytest.mark.parametrize("reg", [0.0, 0.7], ids=["reg=0", "reg=0.7"])
+@property_of("two_layer_net_loss")
 def test_two_layer_net_gradients_agree_with_the_numerical_gradient(student, rng, reg):
     """every entry of grads agrees with the centred numerical gradient of your loss (relative error below 1e-6)"""
     inputs = [net_inputs(rng, 5, 4, 6, 3), net_inputs(rng, 1, 3, 4, 2)]
@@ -341,6 +360,7 @@ def test_two_layer_net_gradients_agree_with_the_numerical_gradient(student, rng,
 
 
 @pytest.mark.grades(NET)
+@property_of("two_layer_net_loss")
 def test_two_layer_net_grads_have_exactly_the_keys_and_shapes_of_params(student, rng):
     """grads is a dict with exactly the keys of params (W1, b1, W2, b2), each with its parameter's shape"""
     params, X, y = net_inputs(rng, 6, 3, 7, 4)
@@ -349,6 +369,7 @@ def test_two_layer_net_grads_have_exactly_the_keys_and_shapes_of_params(student,
 
 
 @pytest.mark.grades(NET)
+@property_of("two_layer_net_loss")
 def test_two_layer_net_handles_a_single_example(student, rng):
     """a batch of one example (X of shape (1, D)) gives the right scores, loss and gradients"""
     params, X, y = net_inputs(rng, 1, 4, 5, 3)
@@ -363,32 +384,39 @@ def test_two_layer_net_handles_a_single_example(student, rng):
 
 
 @pytest.mark.grades(NET)
-def test_two_layer_net_loss_is_stable_for_large_scores(student, rng):
-    """loss and gradients stay finite and right when scores reach 800 (no overflow in exp)"""
+@property_of("two_layer_net_loss")
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_two_layer_net_loss_is_stable_for_large_scores(student, rng, dtype):
+    """loss and gradients stay finite and right when the scores pass where np.exp overflows in this dtype"""
+    top, spread, tol, atol = STABILITY[dtype]
     params, X, _ = net_inputs(rng, 6, 3, 5, 4)
     scores = reference.two_layer_net_loss(params, X)
     while scores.max() <= 0:
         params, X, _ = net_inputs(rng, 6, 3, 5, 4)
         scores = reference.two_layer_net_loss(params, X)
-    # scaling W2 and b2 scales the scores: the largest becomes 800, where np.exp overflows
-    factor = 800.0 / scores.max()
+    # scaling W2 and b2 scales the scores: the largest becomes `top`, where np.exp overflows
+    factor = top / scores.max()
     params = {**params, "W2": params["W2"] * factor, "b2": params["b2"] * factor}
-    scores = scores * factor
-    # labels within 300 of the row's top score: the correct class's probability stays above 1e-130
-    y = np.array([rng.choice(np.flatnonzero(row > row.max() - 300)) for row in scores])
+    params, X = {k: v.astype(dtype) for k, v in params.items()}, X.astype(dtype)
+    scores = reference.two_layer_net_loss(params, X)
+    # labels within `spread` of the row's top score: the correct class's probability stays representable
+    y = np.array([rng.choice(np.flatnonzero(row > row.max() - spread)) for row in scores])
     result = student.call("two_layer_net_loss", params, X, y, strict=True)
     loss, grads = unpack(result, "two_layer_net_loss", 2)
-    exp_loss, exp_grads = reference.two_layer_net_loss(params, X, y)
-    expect_close(np.asarray(loss), exp_loss, "the loss when the scores reach 800 (subtract each row's max score "
-                 "before np.exp)")
-    expect_params(grads, "grads", "when the scores reach 800", {k: v.shape for k, v in params.items()})
+    exp_loss, exp_grads = reference.two_layer_net_loss({k: v.astype(np.float64) for k, v in params.items()},
+                                                       X.astype(np.float64), y)
+    what = f"when the {dtype} scores reach {top:g}"
+    expect_close(np.asarray(loss), exp_loss, f"the loss {what} (subtract each row's max score before np.exp)",
+                 tol=tol, atol=atol)
+    expect_params(grads, "grads", what, {k: v.shape for k, v in params.items()})
     for key in KEYS:
         # saturated probabilities: p - 1 cancels, so entries near 0 are compared to round-off of the largest
-        expect_close(grads[key], exp_grads[key], f"grads[{key!r}] when the scores reach 800",
-                     atol=1e-10 * max(1.0, float(np.abs(exp_grads[key]).max())))
+        expect_close(grads[key], exp_grads[key], f"grads[{key!r}] {what}", tol=tol,
+                     atol=atol * max(1.0, float(np.abs(exp_grads[key]).max())))
 
 
 @pytest.mark.grades(NET)
+@property_of("two_layer_net_loss")
 def test_two_layer_net_does_not_modify_params_or_X(student, rng):
     """leaves the params dict (its keys and arrays), X and y unchanged"""
     params, X, y = net_inputs(rng, 5, 3, 4, 3)
@@ -422,6 +450,7 @@ def accuracy(params, X, y):
 
 @pytest.mark.grades(TRAIN)
 @pytest.mark.parametrize("data", ["spirals", "circles"])
+@values_of("train_two_layer_net")
 def test_train_two_layer_net_fits_data_no_linear_model_can(student, rng, data):
     """reaches accuracy 0.9 on training and held-out points (a linear model: about 0.5), in 15 s at most
 
@@ -442,6 +471,7 @@ def test_train_two_layer_net_fits_data_no_linear_model_can(student, rng, data):
 
 
 @pytest.mark.grades(TRAIN)
+@property_of("train_two_layer_net")
 def test_train_two_layer_net_returns_params_with_the_right_keys_and_shapes(student, rng):
     """returns a dict with W1 (D, H), b1 (H,), W2 (H, C), b2 (C,), C being the number of classes in y"""
     X, y = reference.make_spirals(rng, 10, num_classes=4)
@@ -452,6 +482,7 @@ def test_train_two_layer_net_returns_params_with_the_right_keys_and_shapes(stude
 
 
 @pytest.mark.grades(TRAIN)
+@property_of("train_two_layer_net")
 def test_train_two_layer_net_is_reproducible_with_its_seed(student, rng):
     """the same seed gives the same network, and a different seed a different one"""
     X, y = reference.make_circles(rng, 20)
@@ -469,6 +500,7 @@ def test_train_two_layer_net_is_reproducible_with_its_seed(student, rng):
 
 
 @pytest.mark.grades(TRAIN)
+@property_of("train_two_layer_net")
 def test_train_two_layer_net_does_not_modify_X_or_y(student, rng):
     """leaves X and y unchanged"""
     X, y = reference.make_spirals(rng, 15)

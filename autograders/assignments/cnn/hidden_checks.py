@@ -5,19 +5,22 @@ evaluator) on random shapes, strides and both paddings. The Keras model is judge
 data: the student's kernel builds and trains it, then sends back only its configuration (JSON)
 and weights (arrays); the grader reads the configuration with an allowlist and computes its cost
 (``model_config``), and its evaluator rebuilds the model from that and predicts held-out digits
-whose labels never leave the grader. Training uses relabelled classes
-(``reference.relabelling``), so only a ``train_cnn`` that trains on the data it is given can score.
+whose labels never leave the grader. Training and held-out digits are shown under a view drawn
+at each grading (``secret_view``: turned, maybe mirrored, classes renamed), so only a ``train_cnn``
+that trains on the data it is given can score: public digits, with their labels, teach the wrong view.
 """
 
 import math
+from pathlib import Path
 from collections import defaultdict
 
 import numpy as np
 import pytest
 
 from autograders.assignments.cnn import model_config, reference
+from autograders.assignments.cnn.secret_view import SecretView, course_key
 from autograders.checklib import (Attr, CallTimeout, Library, OutOfTime, Ref, StudentError, expect_array,
-                                  expect_close, rel_error)
+                                  expect_close, rel_error, values_of)
 
 CONV, POOL, BUILD, TRAIN = "test_conv2d_forward", "test_max_pool_forward", "test_build_cnn", "test_train_cnn"
 TOL = 1e-5  # float32 arithmetic in the student's code is fine
@@ -81,6 +84,7 @@ def expect_conv_matches_tensorflow(student, evaluator, cases):
 
 
 @pytest.mark.grades(CONV)
+@values_of("conv2d_forward")
 def test_conv2d_matches_tensorflow_with_valid_padding(student, evaluator, rng):
     """'valid' convolution equals tf.nn.conv2d + b for kernels 1x1 to 5x5 and strides 1 to 3"""
     kernels = [(1, 1), (2, 2), (3, 3), (5, 5), (2, 3), (4, 1)]
@@ -89,6 +93,7 @@ def test_conv2d_matches_tensorflow_with_valid_padding(student, evaluator, rng):
 
 
 @pytest.mark.grades(CONV)
+@values_of("conv2d_forward")
 def test_conv2d_same_padding_matches_tensorflow_for_odd_and_even_kernels(student, evaluator, rng):
     """'same' convolution with stride 1 keeps the size and equals tf.nn.conv2d, odd and even kernels alike"""
     kernels = [(1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (2, 3)]
@@ -96,6 +101,7 @@ def test_conv2d_same_padding_matches_tensorflow_for_odd_and_even_kernels(student
 
 
 @pytest.mark.grades(CONV)
+@values_of("conv2d_forward")
 def test_conv2d_same_padding_with_strides_pads_like_tensorflow(student, evaluator, rng):
     """'same' convolution with strides 2 and 3 gives ceil(H / stride) rows, padded asymmetrically like TensorFlow"""
     kernels = [(2, 2), (3, 3), (4, 4), (5, 5), (3, 2)]
@@ -103,6 +109,7 @@ def test_conv2d_same_padding_with_strides_pads_like_tensorflow(student, evaluato
 
 
 @pytest.mark.grades(CONV)
+@values_of("conv2d_forward")
 def test_conv2d_is_cross_correlation_with_one_bias_per_output_channel(student, evaluator, rng):
     """an asymmetric kernel on a single bright pixel is not flipped, and each output channel gets its own bias"""
     x = np.zeros((1, 7, 7, 1))
@@ -127,12 +134,14 @@ def pool_input(rng, low=4, high=12):
 
 
 @pytest.mark.grades(POOL)
+@values_of("max_pool_forward")
 def test_max_pool_matches_tensorflow_for_2x2_windows_with_stride_2(student, evaluator, rng):
     """2x2 max pooling with stride 2 equals tf.nn.max_pool2d, odd sizes included (the last row/column is dropped)"""
     expect_pool_matches_tensorflow(student, evaluator, [(pool_input(rng), 2, 2) for _ in range(6)])
 
 
 @pytest.mark.grades(POOL)
+@values_of("max_pool_forward")
 def test_max_pool_follows_pool_size_and_stride(student, evaluator, rng):
     """windows of 3x3 with stride 2, 2x2 with stride 1, 3x3 with stride 3 and 4x4 with stride 2 match TensorFlow"""
     expect_pool_matches_tensorflow(student, evaluator, [(pool_input(rng, 5), size, stride)
@@ -140,6 +149,7 @@ def test_max_pool_follows_pool_size_and_stride(student, evaluator, rng):
 
 
 @pytest.mark.grades(POOL)
+@values_of("max_pool_forward")
 def test_max_pool_works_on_negative_activations(student, evaluator, rng):
     """the maximum of a window of negative values is negative, not 0"""
     expect_pool_matches_tensorflow(student, evaluator, [(-np.abs(pool_input(rng)) - 0.1, 2, 2),
@@ -225,15 +235,17 @@ def test_build_cnn_follows_input_shape_and_num_classes(student, grading_seed):
 # ---- training, judged on held-out digits -------------------------------------------
 
 @pytest.fixture(scope="module")
-def trained(student, grading_seed, assignment_dir, evaluator, built):
-    """Build and train in the kernel, on relabelled digits; the evaluator predicts the held-out digits.
+def trained(student, student_id, grading_seed, assignment_dir, evaluator, built):
+    """Build and train in the kernel, on the digits under this grading's secret view; the evaluator predicts the
+    held-out digits under the same view, and upright with their own labels (what a model trained on public digits
+    reads).
 
     A model the grader refuses (``built`` fails) is not trained at all.
     """
     (x_train, y_train), (x_held_out, y_held_out) = reference.training_and_held_out(assignment_dir)
-    perm = reference.relabelling(grading_seed)
+    view = SecretView.draw(course_key(Path(assignment_dir).parents[1]), student_id)
     steps = seeded(grading_seed) + [
-        ("build_cnn", ()), ("train_cnn", (Ref(2), x_train, perm[y_train])),
+        ("build_cnn", ()), ("train_cnn", (Ref(2), view.images(x_train), view.labels(y_train))),
         (Attr(2, "to_json"), ()), (Attr(2, "get_weights"), ()),
         (Library("builtins", "getattr"), (Ref(3), "history", None))]
     try:
@@ -247,9 +259,10 @@ def trained(student, grading_seed, assignment_dir, evaluator, built):
             from None
     except StudentError as err:
         raise _student_model_problem(err) from None
-    predicted = reference.predict_classes(evaluator, model_config.parse(text), weights, x_held_out)
-    return {"history": history, "accuracy": float(np.mean(predicted == perm[y_held_out])),
-            "original_label_accuracy": float(np.mean(predicted == y_held_out))}
+    seen, upright = np.array_split(reference.predict_classes(
+        evaluator, model_config.parse(text), weights, np.concatenate([view.images(x_held_out), x_held_out])), 2)
+    return {"history": history, "accuracy": float(np.mean(seen == view.labels(y_held_out))),
+            "public_label_accuracy": float(np.mean(upright == y_held_out))}
 
 
 @pytest.mark.grades(TRAIN)
@@ -273,9 +286,10 @@ def test_trained_model_recognises_held_out_digits(trained, needed):
     if accuracy >= needed:
         return
     message = f"it classified {accuracy:.1%} correctly"
-    if trained["original_label_accuracy"] > 0.5:
-        message += (". It predicts the digits' original labels, not the labels it was given: train_cnn must train "
-                    "on the x_train and y_train it receives (the grader relabels the classes to check this)")
+    if trained["public_label_accuracy"] > 0.5:
+        message += (". It reads upright digits by their public labels, not the digits and labels it was given: "
+                    "train_cnn must train on the x_train and y_train it receives (the grader turns, may mirror, "
+                    "and relabels the digits it sends, differently at each grading)")
     elif accuracy < 0.2:
         message += ". That is about chance: does train_cnn train the model it is given, for at least a few epochs?"
     else:

@@ -215,6 +215,7 @@ class LayerSpec:
     output_shape: tuple
     weight_shapes: list  # in get_weights() order
     multiply_adds: int
+    declared: dict = field(default_factory=dict)  # every setting as checked, for checks that judge it (a dropout rate)
 
     @property
     def parameters(self) -> int:
@@ -260,8 +261,9 @@ class ModelSpec:
         return [[layer.kind, layer.settings] for layer in self.layers if not LAYERS[layer.kind].inference_identity]
 
 
-def parse(text) -> ModelSpec:
-    """The model described by ``text`` (``model.to_json()``), or ModelProblem saying what cannot be used."""
+def parse(text, input_rank: int = 3) -> ModelSpec:
+    """The model described by ``text`` (``model.to_json()``), or ModelProblem saying what cannot be used.
+    ``input_rank``: 3 for a CNN's images (height, width, channels), 1 for a network on vectors of features."""
     if type(text) is not str:
         raise ModelProblem("model.to_json() did not return text (a model configuration)")
     if len(text) > MAX_CONFIG_BYTES:
@@ -276,7 +278,7 @@ def parse(text) -> ModelSpec:
                            "model")
     compile_config = config.get("compile_config")
     layers = _chain(config, depth=0)
-    input_shape = _input_shape(config, layers)
+    input_shape = _input_shape(config, layers, input_rank)
     specs, shape = [], input_shape
     for position, node in enumerate(layers, 1):
         kind = node["class_name"]
@@ -370,7 +372,7 @@ def _single_input(call) -> str | None:
     return history[0]
 
 
-def _input_shape(config, layers) -> tuple:
+def _input_shape(config, layers, rank) -> tuple:
     if layers and layers[0]["class_name"] == "InputLayer":
         settings = _settings("InputLayer", layers[0]["config"], "the model's Input")
         shape = settings.get("batch_shape", settings.get("batch_input_shape"))
@@ -379,10 +381,11 @@ def _input_shape(config, layers) -> tuple:
     else:
         shape = None
     if shape is None:
-        raise ModelProblem("the model does not say what shape of images it takes: start it with "
-                           "keras.Input(shape=input_shape)")
-    if len(shape) != 3:
-        raise ModelProblem(f"the model takes inputs of shape {shape}; a CNN takes images (height, width, channels)")
+        raise ModelProblem("the model does not say what shape of inputs it takes: start it with "
+                           "keras.Input(shape=...)")
+    if len(shape) != rank:
+        takes = "a CNN takes images (height, width, channels)" if rank == 3 else "it must take vectors of features"
+        raise ModelProblem(f"the model takes inputs of shape {shape}; {takes}")
     return shape
 
 
@@ -415,7 +418,8 @@ def _settings(kind, config, what) -> dict:
 def _layer(kind, config, shape, what) -> LayerSpec:
     settings = _settings(kind, config, what)
     out, weights, macs = _SHAPES[kind](settings, shape, what)
-    return LayerSpec(kind, {k: settings[k] for k in LAYERS[kind].rebuild if k in settings}, shape, out, weights, macs)
+    return LayerSpec(kind, {k: settings[k] for k in LAYERS[kind].rebuild if k in settings}, shape, out, weights, macs,
+                     settings)
 
 
 def _conv(s, shape, what):

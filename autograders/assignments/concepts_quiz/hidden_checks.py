@@ -1,9 +1,10 @@
 """Hidden checks for the concepts quiz: each question is its own graded cell.
 
-Answers are read from the student's notebook as plain data; variant questions are
-checked against the numbers drawn for the student being graded. Sloppy but
-unambiguous forms count ("b" for "B", a list for a set, an int for a float);
-a wrong type gets a message saying which form is expected.
+Answers are read from the student's notebook as plain data and judged against the quiz drawn for
+the student being graded: their numbers for a numeric question, their order of the options for a
+multiple-choice or multi-select one (their letters are mapped back to the options they saw).
+Sloppy but unambiguous forms count ("b" for "B", a list for a set, an int for a float); a wrong
+type gets a message saying which form is expected.
 """
 
 import importlib.util
@@ -28,7 +29,7 @@ def questions():
 
 @pytest.fixture
 def quiz(assignment_dir):
-    """The student-visible quiz helper of the course: it draws each student's numbers."""
+    """The student-visible quiz helper of the course (the instructor's copy): it draws each student's quiz."""
     spec = importlib.util.spec_from_file_location("dlcourse_quiz_helper", assignment_dir / "quiz.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -36,7 +37,7 @@ def quiz(assignment_dir):
 
 
 def letter(value):
-    if isinstance(value, str) and len(value.strip()) == 1 and value.strip().upper() in "ABCDE":
+    if isinstance(value, str) and len(value.strip()) == 1 and value.strip().upper() in "ABCDEF":
         return value.strip().upper()
     return None
 
@@ -46,8 +47,33 @@ def form_of(question):
 
 
 def wrong_form(question, form, value):
-    return AssertionError(f"{question} should be {FORMS[form]}; you wrote {value!r} "
-                          f"({type(value).__name__}), so it could not be marked")
+    return f"{question} should be {FORMS[form]}; you wrote {value!r} ({type(value).__name__}), so it could not be marked"
+
+
+def verdict(quiz, student_id, question, value):
+    """None when ``value`` is the right answer to ``question`` for ``student_id``, else what the student is told."""
+    form = form_of(question)
+    if form == "number":
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            return wrong_form(question, form, value)
+        expected = reference.variant_answers(quiz.variant(student_id))[question]
+        tolerance = reference.TOLERANCE[question]
+        if abs(float(value) - expected) <= tolerance + 1e-12:
+            return None
+        return (f"{question}: {value} is not right for your numbers (run the question's cell again: your numbers "
+                f"come from your user name{'' if tolerance == 0 else f'; tolerance {tolerance:g}'})")
+    given = [value] if form == "choice" else value
+    if not isinstance(given, (list, set, tuple)) or (form == "choice" and not isinstance(value, str)) \
+            or any(letter(v) is None for v in given):
+        return wrong_form(question, form, value)
+    letters = {letter(v) for v in given}
+    shown = quiz.options(question, student_id)
+    if unknown := sorted(letters - set(shown)):
+        return f"{question}: {', '.join(unknown)} is not one of your options ({', '.join(shown)})"
+    if {shown[x] for x in letters} == reference.right_options(question):
+        return None
+    answer = next(iter(letters)) if form == "choice" else f"{{{', '.join(sorted(letters))}}}"
+    return f"{question}: {answer} is not the right {'choice' if form == 'choice' else 'set of choices'}"
 
 
 @pytest.mark.parametrize("question", questions())
@@ -58,21 +84,5 @@ def test_answer_is_right(student, student_id, quiz, question):
     except NotPlainData:  # the released `q01 = ...`, or an object that is no answer
         raise AssertionError(f"{question} has no answer the grader can read (still `...`?): write "
                              f"{FORMS[form_of(question)]}") from None
-    if question in reference.CHOICES:
-        if letter(value) is None:
-            raise wrong_form(question, "choice", value)
-        assert letter(value) == reference.CHOICES[question], f"{question}: {letter(value)} is not the right choice"
-    elif question in reference.MULTI:
-        if not isinstance(value, (set, list, tuple)) or any(letter(v) is None for v in value):
-            raise wrong_form(question, "multi", value)
-        chosen = {letter(v) for v in value}
-        assert chosen == reference.MULTI[question], (
-            f"{question}: {{{', '.join(sorted(chosen))}}} is not the right set of choices")
-    else:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise wrong_form(question, "number", value)
-        expected = reference.variant_answers(quiz.variant(student_id))[question]
-        tolerance = reference.TOLERANCE[question]
-        assert abs(float(value) - expected) <= tolerance + 1e-12, (
-            f"{question}: {value} is not right for your numbers (run the question's cell again: "
-            f"your numbers come from your user name{'' if tolerance == 0 else f'; tolerance {tolerance:g}'})")
+    message = verdict(quiz, student_id, question, value)
+    assert message is None, message

@@ -18,7 +18,8 @@ import pytest
 
 from autograders.assignments.dropout import reference
 from autograders.engine.bridge import CheckProblem, StudentError
-from autograders.checklib import Ref, Rng, expect_array, expect_close, expect_finite, expect_raises, numerical_gradient
+from autograders.checklib import (Ref, Rng, expect_array, expect_close, expect_finite, expect_raises, numerical_gradient,
+                                  property_of, values_of)
 
 FORWARD, BACKWARD, EDGES = "test_dropout_forward", "test_dropout_backward", "test_dropout_edge_cases"
 BIG = (1000, 100)  # 100,000 units for the statistical checks
@@ -124,6 +125,7 @@ NONE_P = 0.4
 
 
 @pytest.mark.grades(FORWARD)
+@values_of("dropout_forward")
 def test_train_mode_drops_a_fraction_p_of_the_units(student, rng):
     """in train mode a fraction p of the units (p = probability of DROPPING) is set to 0, for several p"""
     run = many_units(student, rng)
@@ -138,6 +140,7 @@ def test_train_mode_drops_a_fraction_p_of_the_units(student, rng):
 
 
 @pytest.mark.grades(FORWARD)
+@property_of("dropout_forward")
 def test_train_mode_scales_the_kept_units_by_1_over_1_minus_p(student, rng):
     """in train mode every kept unit is x / (1 - p) and every dropped unit exactly 0 (inverted dropout)"""
     x = nonzero(rng, (40, 50))
@@ -148,6 +151,7 @@ def test_train_mode_scales_the_kept_units_by_1_over_1_minus_p(student, rng):
 
 
 @pytest.mark.grades(FORWARD)
+@property_of("dropout_forward")
 def test_train_mode_preserves_the_mean(student, rng):
     """in train mode the mean of the output equals the mean of the input (within 6 sigma on 100,000 units)"""
     run = many_units(student, rng)
@@ -165,6 +169,7 @@ def test_train_mode_preserves_the_mean(student, rng):
 
 
 @pytest.mark.grades(FORWARD)
+@values_of("dropout_forward")
 def test_test_mode_is_the_identity_whatever_the_rng(student, rng):
     """in test mode the output is x itself, for any p and any rng (no randomness)"""
     x = nonzero(rng, (8, 9))
@@ -177,6 +182,7 @@ def test_test_mode_is_the_identity_whatever_the_rng(student, rng):
 
 
 @pytest.mark.grades(FORWARD)
+@property_of("dropout_forward")
 def test_the_same_seed_gives_the_same_mask_and_other_seeds_differ(student, rng):
     """the mask comes from the rng it is given: the same seed gives the same mask, another seed another mask"""
     x = nonzero(rng, (50, 40))
@@ -194,6 +200,7 @@ def test_the_same_seed_gives_the_same_mask_and_other_seeds_differ(student, rng):
 
 
 @pytest.mark.grades(FORWARD)
+@property_of("dropout_forward")
 def test_without_an_rng_each_call_draws_a_new_mask(student, rng):
     """rng=None (the default) drops a fraction p, with a new mask on every call"""
     run = many_units(student, rng)
@@ -212,6 +219,7 @@ def test_without_an_rng_each_call_draws_a_new_mask(student, rng):
 
 
 @pytest.mark.grades(FORWARD)
+@property_of("dropout_forward")
 def test_keeps_float32_as_float32(student, rng):
     """float32 input gives float32 output in train and test mode"""
     x = nonzero(rng, (6, 7)).astype(np.float32)
@@ -223,6 +231,7 @@ def test_keeps_float32_as_float32(student, rng):
 
 
 @pytest.mark.grades(FORWARD)
+@property_of("dropout_forward")
 def test_works_for_inputs_of_any_rank(student, rng):
     """works for inputs of any shape: a 0-d array, a vector, a matrix, 3-d and 4-d batches"""
     xs = [nonzero(rng, shape) for shape in RANK_SHAPES]
@@ -234,6 +243,7 @@ def test_works_for_inputs_of_any_rank(student, rng):
 
 @pytest.mark.grades(FORWARD)
 @pytest.mark.parametrize("mode", ["train", "test"], ids=["train mode", "test mode"])
+@property_of("dropout_forward")
 def test_does_not_modify_its_input(student, rng, mode):
     """leaves the array x it is given unchanged"""
     x = nonzero(rng, (5, 6))
@@ -248,6 +258,7 @@ def test_does_not_modify_its_input(student, rng, mode):
 # ---- the two ends of the rate, and arguments that make no sense ------------------
 
 @pytest.mark.grades(EDGES)
+@values_of("dropout_forward")
 def test_p_0_is_the_identity_in_train_mode(student, rng):
     """p = 0 in train mode drops nothing and scales nothing: the output is x"""
     x = nonzero(rng, (10, 12))
@@ -257,6 +268,7 @@ def test_p_0_is_the_identity_in_train_mode(student, rng):
 
 
 @pytest.mark.grades(EDGES)
+@property_of("dropout_forward")
 def test_p_1_drops_everything_without_nan_or_warning(student, rng):
     """p = 1 in train mode gives all zeros, with no NaN and no division-by-zero warning"""
     x = nonzero(rng, (10, 12))
@@ -271,6 +283,7 @@ def test_p_1_drops_everything_without_nan_or_warning(student, rng):
 @pytest.mark.grades(EDGES)
 @pytest.mark.parametrize("p, mode", [(-0.1, "train"), (1.5, "train"), (float("nan"), "train"), (1.5, "test")],
                          ids=["p=-0.1", "p=1.5", "p=nan", "p=1.5 in test mode"])
+@property_of("dropout_forward")
 def test_rejects_a_rate_outside_0_to_1(student, rng, p, mode):
     """raises ValueError for p outside [0, 1] (or NaN), whatever the mode"""
     x = nonzero(rng, (3, 4))
@@ -280,6 +293,7 @@ def test_rejects_a_rate_outside_0_to_1(student, rng, p, mode):
 
 @pytest.mark.grades(EDGES)
 @pytest.mark.parametrize("mode", ["training", "eval", ""], ids=["mode=training", "mode=eval", "mode=empty"])
+@property_of("dropout_forward")
 def test_rejects_an_unknown_mode(student, rng, mode):
     """raises ValueError for a mode other than 'train' or 'test'"""
     x = nonzero(rng, (3, 4))
@@ -309,14 +323,22 @@ def expect_backward_matches(out, dx, x, dout, what, tol=1e-7, rule=MASK_AND_SCAL
 
 @pytest.mark.grades(BACKWARD)
 @pytest.mark.parametrize("p", [0.3, 0.7], ids=["p=0.3", "p=0.7"])
+@values_of("dropout_backward")
 def test_backward_uses_the_mask_and_scale_of_the_forward_pass(student, rng, p):
     """dx is dout times the forward pass's mask and 1 / (1 - p) scale"""
     x, dout = nonzero(rng, (20, 30)), rng.normal(size=(20, 30))
     out, dx = forward_backward(student, x, dout, p, "train", seeds(rng, 1)[0])
+    # dx is only defined by the forward pass's mask: one that keeps nothing (or everything) would make
+    # any backward that returns zeros (or dout) look right
+    kept = int(np.count_nonzero(expect_array(out, f"dropout_forward(x, p={p}, 'train')", shape=x.shape)))
+    assert 0 < kept < x.size, (
+        f"dropout_backward cannot be checked: dropout_forward(x, p={p}, 'train') kept {kept} of {x.size} units, "
+        f"where about {1 - p:.0%} are kept (see the checks of dropout_forward)")
     expect_backward_matches(out, dx, x, dout, f"dropout_backward after dropout_forward(x, p={p}, 'train')")
 
 
 @pytest.mark.grades(BACKWARD)
+@property_of("dropout_backward")
 def test_backward_uses_the_cache_it_is_given_not_the_latest_mask(student, rng):
     """after two forward passes, backward on the first cache uses the first mask (no mask kept in a global variable)"""
     x, dout = nonzero(rng, (20, 30)), rng.normal(size=(20, 30))
@@ -332,6 +354,7 @@ def test_backward_uses_the_cache_it_is_given_not_the_latest_mask(student, rng):
 
 
 @pytest.mark.grades(BACKWARD)
+@property_of("dropout_backward")
 def test_backward_in_test_mode_is_the_identity(student, rng):
     """after a test-mode forward pass, dx = dout"""
     x, dout = nonzero(rng, (6, 8)), rng.normal(size=(6, 8))
@@ -343,6 +366,7 @@ def test_backward_in_test_mode_is_the_identity(student, rng):
 
 @pytest.mark.grades(BACKWARD)
 @pytest.mark.parametrize("p", [0.0, 1.0], ids=["p=0", "p=1"])
+@property_of("dropout_backward")
 def test_backward_at_the_two_ends_of_the_rate(student, rng, p):
     """p = 0 gives dx = dout, p = 1 gives dx = 0, with no NaN and no warning"""
     x, dout = nonzero(rng, (6, 8)), rng.normal(size=(6, 8))
@@ -353,6 +377,7 @@ def test_backward_at_the_two_ends_of_the_rate(student, rng, p):
 
 
 @pytest.mark.grades(BACKWARD)
+@property_of("dropout_backward")
 def test_backward_agrees_with_the_numerical_gradient(student, rng):
     """dx agrees with the centred numerical gradient of your forward pass, with the mask held fixed (same seed)"""
     x, dout = nonzero(rng, (4, 5)), rng.normal(size=(4, 5))
@@ -369,6 +394,7 @@ def test_backward_agrees_with_the_numerical_gradient(student, rng):
 
 
 @pytest.mark.grades(BACKWARD)
+@property_of("dropout_backward")
 def test_backward_keeps_float32_as_float32(student, rng):
     """float32 dout gives float32 dx"""
     x = nonzero(rng, (6, 7)).astype(np.float32)
@@ -380,6 +406,7 @@ def test_backward_keeps_float32_as_float32(student, rng):
 
 
 @pytest.mark.grades(BACKWARD)
+@property_of("dropout_backward")
 def test_backward_works_for_inputs_of_any_rank(student, rng):
     """works for arrays of any shape: a 0-d array, a vector, a matrix, 3-d and 4-d batches"""
     xs = [nonzero(rng, shape) for shape in RANK_SHAPES]
@@ -395,6 +422,7 @@ def test_backward_works_for_inputs_of_any_rank(student, rng):
 
 
 @pytest.mark.grades(BACKWARD)
+@property_of("dropout_backward")
 def test_backward_does_not_modify_dout(student, rng):
     """leaves the array dout it is given unchanged"""
     x, dout = nonzero(rng, (5, 6)), rng.normal(size=(5, 6))

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from autograders.assignments.gradient_descent import reference
-from autograders.checklib import expect_array, expect_close, numerical_gradient
+from autograders.checklib import expect_array, expect_close, numerical_gradient, property_of, values_of
 
 LOSS, GRADS, GD, SGD = "test_predict_loss", "test_mse_gradients", "test_gradient_descent", "test_minibatch_sgd"
 # (n, d): a single row, a single feature, and ordinary shapes
@@ -135,6 +135,7 @@ def expect_unchanged(before, after, names, what):
 # ---- predict and mse_loss --------------------------------------------------------------------
 
 @pytest.mark.grades(LOSS)
+@values_of("predict")
 def test_predict_matches_the_reference_on_random_inputs(student, rng):
     """predict gives X @ w + b, shape (n,), for random inputs of several shapes (single row and d = 1 included)"""
     cases = [(X, w, b) for X, _, w, b in (data(rng, n, d) for n, d in SHAPES for _ in range(2))]
@@ -143,6 +144,7 @@ def test_predict_matches_the_reference_on_random_inputs(student, rng):
 
 
 @pytest.mark.grades(LOSS)
+@values_of("mse_loss")
 def test_mse_loss_matches_the_reference_on_random_inputs(student, rng):
     """mse_loss is the mean squared error, for random inputs of several shapes (single row and d = 1 included)"""
     cases = [data(rng, n, d) for n, d in SHAPES for _ in range(2)]
@@ -157,6 +159,7 @@ def test_mse_loss_matches_the_reference_on_random_inputs(student, rng):
 
 
 @pytest.mark.grades(LOSS)
+@property_of("mse_loss")
 def test_mse_loss_returns_a_float(student, rng):
     """mse_loss returns one float (not an array), also for a single row"""
     cases = [data(rng, 1, 1), data(rng, 6, 2)]
@@ -165,6 +168,7 @@ def test_mse_loss_returns_a_float(student, rng):
 
 
 @pytest.mark.grades(LOSS)
+@property_of("predict", "mse_loss")
 def test_predict_and_loss_follow_the_dtype_rules(student, rng):
     """float32 input gives a float32 prediction; integer input gives float64"""
     X, y, w, b = data(rng, 8, 3)
@@ -183,6 +187,7 @@ def test_predict_and_loss_follow_the_dtype_rules(student, rng):
 
 
 @pytest.mark.grades(LOSS)
+@property_of("predict", "mse_loss")
 def test_predict_and_loss_do_not_modify_their_inputs(student, rng):
     """predict and mse_loss leave X, y and w unchanged"""
     X, y, w, b = data(rng, 7, 3)
@@ -205,6 +210,7 @@ def expect_gradients(result, X, y, w, b, what):
 
 
 @pytest.mark.grades(GRADS)
+@values_of("mse_gradients")
 def test_mse_gradients_match_the_reference_on_random_inputs(student, rng):
     """dw and db are right for random inputs of several shapes (single row and d = 1 included)"""
     cases = [data(rng, n, d) for n, d in SHAPES for _ in range(2)]
@@ -215,6 +221,7 @@ def test_mse_gradients_match_the_reference_on_random_inputs(student, rng):
 @pytest.mark.grades(GRADS)
 @pytest.mark.parametrize("n, d", [pytest.param(n, d, id=f"X of shape ({n}, {d})")
                                   for n, d in [(1, 1), (1, 4), (10, 1), (25, 5)]])
+@property_of("mse_gradients")
 def test_mse_gradients_agree_with_the_numerical_gradient(student, rng, n, d):
     """dw and db agree with the centred numerical gradient of your mse_loss (relative error below 1e-6)"""
     X, y, w, b = data(rng, n, d)
@@ -236,6 +243,7 @@ def test_mse_gradients_agree_with_the_numerical_gradient(student, rng, n, d):
 
 
 @pytest.mark.grades(GRADS)
+@property_of("mse_gradients")
 def test_mse_gradients_return_the_right_shapes_and_dtypes(student, rng):
     """dw has shape (d,) and keeps float32 as float32; db is one float"""
     X, y, w, b = data(rng, 6, 3)
@@ -250,6 +258,7 @@ def test_mse_gradients_return_the_right_shapes_and_dtypes(student, rng):
 
 
 @pytest.mark.grades(GRADS)
+@property_of("mse_gradients")
 def test_mse_gradients_do_not_modify_their_inputs(student, rng):
     """mse_gradients leaves X, y and w unchanged"""
     X, y, w, b = data(rng, 7, 3)
@@ -277,6 +286,7 @@ def expect_gd_result(result, X, y, lr, iters, w0, b0, what=None):
 
 
 @pytest.mark.grades(GD)
+@values_of("gradient_descent")
 def test_gradient_descent_follows_the_reference_step_by_step(student, rng):
     """history (the loss after every step) and the final w, b equal the reference's, from zeros or a given w0, b0"""
     cases = []
@@ -289,6 +299,7 @@ def test_gradient_descent_follows_the_reference_step_by_step(student, rng):
 
 
 @pytest.mark.grades(GD)
+@property_of("gradient_descent")
 def test_gradient_descent_starts_at_zeros_and_records_the_initial_loss(student, rng):
     """w0=None starts at w = 0, b = 0; num_iters=0 returns the start and a history of one loss"""
     X, y, w0, b0 = data(rng, 10, 2)
@@ -303,6 +314,7 @@ def test_gradient_descent_starts_at_zeros_and_records_the_initial_loss(student, 
 
 
 @pytest.mark.grades(GD)
+@property_of("gradient_descent")
 def test_gradient_descent_reaches_the_least_squares_loss(student, rng):
     """with a good learning rate, the loss never goes up and reaches the least-squares minimum"""
     X, y, _, _ = data(rng, 60, 3)
@@ -323,6 +335,7 @@ def test_gradient_descent_reaches_the_least_squares_loss(student, rng):
 
 
 @pytest.mark.grades(GD)
+@property_of("gradient_descent")
 def test_too_large_a_learning_rate_shows_as_growing_loss(student, rng):
     """too large a learning rate makes the loss grow step after step (inf/nan allowed): no exception, no clipping"""
     X, y, _, _ = data(rng, 20, 3)
@@ -354,6 +367,7 @@ def test_too_large_a_learning_rate_shows_as_growing_loss(student, rng):
 
 
 @pytest.mark.grades(GD)
+@property_of("gradient_descent")
 def test_gradient_descent_does_not_modify_its_inputs(student, rng):
     """gradient_descent leaves X, y and the starting point w0 unchanged"""
     X, y, w0, b0 = data(rng, 9, 3)
@@ -363,6 +377,7 @@ def test_gradient_descent_does_not_modify_its_inputs(student, rng):
 
 
 @pytest.mark.grades(GD)
+@property_of("gradient_descent")
 def test_gradient_descent_accepts_integer_data(student, rng):
     """integer X and y work and give float64 weights"""
     X, y = rng.integers(-3, 4, size=(8, 2)), rng.integers(-5, 6, size=8)
@@ -384,6 +399,7 @@ def sgd_what(X, lr, epochs, bs, seed):
 
 
 @pytest.mark.grades(SGD)
+@values_of("minibatch_sgd")
 def test_minibatch_sgd_follows_the_reference_step_by_step(student, rng):
     """history (the full-data loss after every epoch) and the final w, b equal the reference's, batch order included"""
     cases = []
@@ -417,6 +433,7 @@ def visits(student, n, lr, epochs, bs, seed):
 
 
 @pytest.mark.grades(SGD)
+@property_of("minibatch_sgd")
 def test_minibatch_sgd_uses_every_sample_once_per_epoch(student, rng):
     """every epoch uses each sample exactly once: none skipped, none twice (sampling without replacement)"""
     n, epochs, bs = 24, 3, 4
@@ -435,6 +452,7 @@ def test_minibatch_sgd_uses_every_sample_once_per_epoch(student, rng):
 
 
 @pytest.mark.grades(SGD)
+@property_of("minibatch_sgd")
 def test_minibatch_sgd_keeps_the_last_smaller_batch(student, rng):
     """when batch_size does not divide n, the last batch of the epoch is smaller and still used"""
     n, bs = 12, 5
@@ -450,6 +468,7 @@ def test_minibatch_sgd_keeps_the_last_smaller_batch(student, rng):
 
 
 @pytest.mark.grades(SGD)
+@property_of("minibatch_sgd")
 def test_minibatch_sgd_draws_its_order_from_the_seed(student, rng):
     """the same seed gives the same result twice; another seed gives another batch order"""
     X, y, _, _ = data(rng, 20, 2)
@@ -468,6 +487,7 @@ def test_minibatch_sgd_draws_its_order_from_the_seed(student, rng):
 
 
 @pytest.mark.grades(SGD)
+@property_of("minibatch_sgd")
 def test_minibatch_sgd_reaches_the_least_squares_loss(student, rng):
     """on 200 noisy samples, 20 epochs of batches of 16 get within 1% of the least-squares loss"""
     X, y, _, _ = data(rng, 200, 5)
@@ -483,6 +503,7 @@ def test_minibatch_sgd_reaches_the_least_squares_loss(student, rng):
 
 
 @pytest.mark.grades(SGD)
+@property_of("minibatch_sgd")
 def test_minibatch_sgd_does_not_modify_its_inputs(student, rng):
     """minibatch_sgd leaves X and y unchanged (shuffle indices, not the data)"""
     X, y, _, _ = data(rng, 10, 2)
@@ -491,6 +512,7 @@ def test_minibatch_sgd_does_not_modify_its_inputs(student, rng):
 
 
 @pytest.mark.grades(SGD)
+@property_of("minibatch_sgd")
 def test_minibatch_sgd_accepts_integer_data(student, rng):
     """integer X and y work and give float64 weights; num_epochs=0 returns zeros and the initial loss"""
     X, y = rng.integers(-3, 4, size=(9, 2)), rng.integers(-5, 6, size=9)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from autograders.assignments.softmax import reference
-from autograders.checklib import expect_array, expect_close, expect_finite, numerical_gradient
+from autograders.checklib import expect_array, expect_close, expect_finite, numerical_gradient, property_of, values_of
 from autograders.engine.bridge import StudentError
 
 SOFTMAX, CE = "test_softmax", "test_softmax_cross_entropy"
@@ -20,6 +20,9 @@ CE_SHAPES = [(1, 3), (5, 4), (20, 10), (8, 2)]
 # the classifier runs in the grader: small data, few iterations (a few milliseconds in numpy)
 ACCURACY_RUN = dict(learning_rate=0.5, num_iters=200, reg=0.01)
 MIN_ACCURACY = 0.9  # the reference gets ~0.99 on these blobs, never below 0.97 in 1000 draws
+# float32 results of large logits against float64 reference values: float32's spacing at 1e4 (1e-3)
+# bounds how exactly z - logsumexp(z) can be known, so a right answer is within 2e-3, not exactly equal
+LARGE_LOGITS_TOLERANCE = {"float64": {}, "float32": dict(tol=2e-3, atol=1e-6)}
 STATIONARY_RUN = dict(learning_rate=1.0, num_iters=300, reg=0.1)
 MAX_GRADIENT = 1e-3  # the reference gets below 3e-6 here (1000 blob draws, starting weights of scale 0 to 1)
 
@@ -86,6 +89,7 @@ def describe_run(run):
 # -- softmax -----------------------------------------------------------------
 
 @pytest.mark.grades(SOFTMAX)
+@values_of("softmax")
 def test_softmax_matches_the_reference_on_random_logits(student, rng):
     """gives the right probabilities for random float64 logits of several shapes and scales"""
     inputs = [rng.normal(scale=scale, size=shape) for scale in (1.0, 5.0, 30.0) for shape in SHAPES]
@@ -95,6 +99,7 @@ def test_softmax_matches_the_reference_on_random_logits(student, rng):
 
 
 @pytest.mark.grades(SOFTMAX)
+@property_of("softmax")
 def test_softmax_of_a_vector_is_a_vector(student, rng):
     """a 1-D input of shape (C,) gives a 1-D output of shape (C,)"""
     inputs = [rng.normal(scale=3.0, size=c) for c in (6, 2)]
@@ -105,6 +110,7 @@ def test_softmax_of_a_vector_is_a_vector(student, rng):
 
 
 @pytest.mark.grades(SOFTMAX)
+@property_of("softmax")
 def test_softmax_keeps_a_single_row_batch_as_one_row(student, rng):
     """a single-row batch of shape (1, C) gives shape (1, C)"""
     z = rng.normal(scale=3.0, size=(1, 7))
@@ -113,6 +119,7 @@ def test_softmax_keeps_a_single_row_batch_as_one_row(student, rng):
 
 
 @pytest.mark.grades(SOFTMAX)
+@property_of("softmax")
 def test_softmax_rows_sum_to_one(student, rng):
     """every row holds probabilities in [0, 1] that sum to 1"""
     inputs = [rng.normal(scale=4.0, size=(6, 5)), rng.normal(scale=4.0, size=(5, 6)),
@@ -130,20 +137,26 @@ def test_softmax_rows_sum_to_one(student, rng):
 
 
 @pytest.mark.grades(SOFTMAX)
-def test_softmax_is_stable_for_large_logits(student):
-    """no overflow, NaN or warning for logits up to abs 1e4, in a batch and in a vector"""
+@property_of("softmax")
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_softmax_is_stable_for_large_logits(student, dtype):
+    """no overflow, NaN or warning for logits up to abs 1e4, in a batch and in a vector, in this dtype"""
     batch = np.array([[1e4, 0.0, -1e4], [1e3, 1e3 + 1, 1e3 - 1], [-1e4, 1e4, 5e3], [710.0, 700.0, -5.0],
-                      [-5.0, 0.0, 5.0]])
-    vector = np.array([1e4, 1e4 - 2.0, -1e4])
+                      [-5.0, 0.0, 5.0]], dtype=dtype)
+    vector = np.array([1e4, 1e4 - 2.0, -1e4], dtype=dtype)
+    # logits that float64's exp takes without a shift, float32's not (it overflows from exp(89) and
+    # underflows to 0 below exp(-103)): a shift kept for float64's limits only fails here
+    moderate = np.array([[100.0, 95.0, 90.0], [-120.0, -110.0, -100.0]], dtype=dtype)
     hint = ("np.exp of a big logit overflows, and a row whose exps all underflow to 0 gives 0 / 0: "
-            "subtract each row's own max before np.exp")
-    for z in (batch, vector):
+            "subtract each row's own max before np.exp, whatever the dtype")
+    for z in (batch, vector, moderate):
         out = stable_call(student, "softmax", z, hint=hint)
-        expect_close(out, reference.softmax(z), "softmax(logits) for logits up to abs 1e4", inputs=z,
-                     input_name="logits")
+        expect_close(out, reference.softmax(z.astype(np.float64)), f"softmax({dtype} logits) for logits up to abs 1e4",
+                     inputs=z, input_name="logits", **LARGE_LOGITS_TOLERANCE[dtype])
 
 
 @pytest.mark.grades(SOFTMAX)
+@property_of("softmax")
 def test_softmax_shifts_each_row_by_its_own_max(student):
     """rows whose logits are all far below (or above) the other rows' still get the right probabilities"""
     z = np.array([[1e4, 1e4 - 1, 1e4 - 2], [-1e4, -1e4 + 1, -1e4 + 2], [0.0, 1.0, 2.0], [-2e3, -2e3, -2e3 - 3]])
@@ -158,6 +171,7 @@ def test_softmax_shifts_each_row_by_its_own_max(student):
 
 
 @pytest.mark.grades(SOFTMAX)
+@property_of("softmax")
 def test_softmax_keeps_float32_as_float32(student, rng):
     """float32 logits give float32 probabilities"""
     z = rng.normal(scale=3.0, size=(4, 5)).astype(np.float32)
@@ -167,6 +181,7 @@ def test_softmax_keeps_float32_as_float32(student, rng):
 
 
 @pytest.mark.grades(SOFTMAX)
+@property_of("softmax")
 def test_softmax_turns_integer_logits_into_float64(student):
     """integer logits give float64 probabilities"""
     z = np.array([[1, 2, 3], [-4, 0, 4]])
@@ -175,6 +190,7 @@ def test_softmax_turns_integer_logits_into_float64(student):
 
 
 @pytest.mark.grades(SOFTMAX)
+@property_of("softmax")
 def test_softmax_does_not_modify_its_input(student, rng):
     """leaves the logits it is given unchanged"""
     z = rng.normal(scale=3.0, size=(5, 4))
@@ -191,6 +207,7 @@ def _ce_inputs(rng):
 
 
 @pytest.mark.grades(CE)
+@values_of("softmax_cross_entropy")
 def test_cross_entropy_loss_matches_the_reference(student, rng):
     """the loss is right for random logits and labels, batches of one row included"""
     inputs = _ce_inputs(rng)
@@ -201,6 +218,7 @@ def test_cross_entropy_loss_matches_the_reference(student, rng):
 
 
 @pytest.mark.grades(CE)
+@values_of("softmax_cross_entropy")
 def test_cross_entropy_dlogits_match_the_reference(student, rng):
     """dlogits is right for random logits and labels, batches of one row included"""
     inputs = _ce_inputs(rng)
@@ -212,6 +230,7 @@ def test_cross_entropy_dlogits_match_the_reference(student, rng):
 
 
 @pytest.mark.grades(CE)
+@property_of("softmax_cross_entropy")
 def test_cross_entropy_dlogits_agree_with_the_numerical_gradient(student, rng):
     """dlogits agrees with the centred numerical gradient of your loss (relative error below 1e-6)"""
     for n, c in [(3, 4), (1, 5), (6, 2)]:
@@ -228,6 +247,7 @@ def test_cross_entropy_dlogits_agree_with_the_numerical_gradient(student, rng):
 
 
 @pytest.mark.grades(CE)
+@property_of("softmax_cross_entropy")
 def test_cross_entropy_is_the_mean_over_the_rows(student, rng):
     """the loss is the mean over the N rows: the same batch given twice has the same loss"""
     z, y = rng.normal(size=(5, 3)), labels(rng, 5, 3)
@@ -240,24 +260,32 @@ def test_cross_entropy_is_the_mean_over_the_rows(student, rng):
 
 
 @pytest.mark.grades(CE)
-def test_cross_entropy_is_finite_for_probabilities_of_0_and_1(student):
-    """finite loss and dlogits when softmax gives probabilities of exactly 0 and 1 (no log(0))"""
+@property_of("softmax_cross_entropy")
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_cross_entropy_is_finite_for_probabilities_of_0_and_1(student, dtype):
+    """finite loss and dlogits when softmax gives probabilities of exactly 0 and 1 (no log(0)), in this dtype"""
     hint = "a probability of exactly 0 gives log(0) = -inf: compute log softmax as (logits - max) - log(sum(exp(logits - max)))"
     cases = [
-        ("logits [[1e4, -1e4]] and the wrong label y = [1] (loss 2e4)", np.array([[1e4, -1e4]]), np.array([1])),
-        ("logits [[1e4, -1e4]] and the right label y = [0] (loss 0)", np.array([[1e4, -1e4]]), np.array([0])),
+        ("logits [[1e4, -1e4]] and the wrong label y = [1] (loss 2e4)", [[1e4, -1e4]], [1]),
+        ("logits [[1e4, -1e4]] and the right label y = [0] (loss 0)", [[1e4, -1e4]], [0]),
         ("a batch of 4 rows with logits up to abs 1e4",
-         np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 5.0], [3.0, 1.0, -2.0], [-800.0, 0.0, 800.0]]), np.array([1, 0, 2, 0])),
+         [[1e4, -1e4, 0.0], [-1e4, 1e4, 5.0], [3.0, 1.0, -2.0], [-800.0, 0.0, 800.0]], [1, 0, 2, 0]),
+        # float32's exp underflows to 0 from exp(-104): a probability of 0 where float64 still has 1e-44
+        ("logits [[0, 120, -120]] and the label y = [2] (loss 240)", [[0.0, 120.0, -120.0]], [2]),
     ]
+    tolerance = {"float64": dict(atol=1e-12), "float32": LARGE_LOGITS_TOLERANCE["float32"]}[dtype]
     for what, z, y in cases:
+        z, y = np.array(z, dtype=dtype), np.array(y)
         loss, dlogits = pair(stable_call(student, "softmax_cross_entropy", z, y, hint=hint), "softmax_cross_entropy")
-        expected_loss, expected_dlogits = reference.softmax_cross_entropy(z, y)
+        expected_loss, expected_dlogits = reference.softmax_cross_entropy(z.astype(np.float64), y)
+        what = f"{what}, {dtype}"
         expect_finite(np.asarray(loss, dtype=np.float64), f"the loss for {what}")
-        expect_close(loss, expected_loss, f"the loss for {what}", atol=1e-12)
-        expect_close(dlogits, expected_dlogits, f"dlogits for {what}", inputs=z, input_name="logits", atol=1e-12)
+        expect_close(loss, expected_loss, f"the loss for {what}", **tolerance)
+        expect_close(dlogits, expected_dlogits, f"dlogits for {what}", inputs=z, input_name="logits", **tolerance)
 
 
 @pytest.mark.grades(CE)
+@property_of("softmax_cross_entropy")
 def test_cross_entropy_keeps_float32_dlogits_as_float32(student, rng):
     """float32 logits give float32 dlogits"""
     z, y = rng.normal(scale=2.0, size=(6, 4)).astype(np.float32), labels(rng, 6, 4)
@@ -270,6 +298,7 @@ def test_cross_entropy_keeps_float32_dlogits_as_float32(student, rng):
 
 
 @pytest.mark.grades(CE)
+@property_of("softmax_cross_entropy")
 def test_cross_entropy_does_not_modify_its_inputs(student, rng):
     """leaves the logits and the labels it is given unchanged"""
     z, y = rng.normal(scale=3.0, size=(5, 4)), labels(rng, 5, 4)
@@ -283,6 +312,7 @@ def test_cross_entropy_does_not_modify_its_inputs(student, rng):
 # -- classifier ----------------------------------------------------------------
 
 @pytest.mark.grades(CLASSIFIER)
+@property_of("train_softmax_classifier")
 def test_classifier_returns_W_of_shape_D_by_C_and_b_of_shape_C(student, rng):
     """train_softmax_classifier returns (W, b) with W of shape (D, C) and b of shape (C,)"""
     X, y = rng.normal(size=(40, 3)), labels(rng, 40, 4)
@@ -290,6 +320,7 @@ def test_classifier_returns_W_of_shape_D_by_C_and_b_of_shape_C(student, rng):
 
 
 @pytest.mark.grades(CLASSIFIER)
+@property_of("train_softmax_classifier", "predict_classes")
 def test_trained_classifier_labels_held_out_blobs(student, rng):
     """trained on 2-D blobs, predict_classes labels at least 90% of new points from the same blobs correctly"""
     centres = blob_centres(rng)
@@ -305,6 +336,7 @@ def test_trained_classifier_labels_held_out_blobs(student, rng):
 
 
 @pytest.mark.grades(CLASSIFIER)
+@values_of("train_softmax_classifier")
 def test_training_minimises_the_regularised_loss(student, rng):
     """after enough gradient descent steps, the gradient of mean cross-entropy + 0.5 * reg * sum(W**2) is ~0"""
     X, y = blobs(rng, 100, blob_centres(rng))
@@ -319,6 +351,7 @@ def test_training_minimises_the_regularised_loss(student, rng):
 
 
 @pytest.mark.grades(CLASSIFIER)
+@property_of("train_softmax_classifier")
 def test_larger_reg_gives_smaller_weights(student, rng):
     """reg regularises: training with reg=1.0 gives a clearly smaller ||W|| than reg=0.0"""
     X, y = blobs(rng, 100, blob_centres(rng))
@@ -332,6 +365,7 @@ def test_larger_reg_gives_smaller_weights(student, rng):
 
 
 @pytest.mark.grades(CLASSIFIER)
+@property_of("train_softmax_classifier")
 def test_the_same_seed_gives_the_same_weights(student, rng):
     """training twice with the same seed gives exactly the same W and b"""
     X, y = blobs(rng, 30, blob_centres(rng))
@@ -343,6 +377,7 @@ def test_the_same_seed_gives_the_same_weights(student, rng):
 
 
 @pytest.mark.grades(CLASSIFIER)
+@property_of("train_softmax_classifier")
 def test_training_does_not_modify_X_or_y(student, rng):
     """train_softmax_classifier leaves X and y unchanged"""
     X, y = blobs(rng, 20, blob_centres(rng))
@@ -352,6 +387,7 @@ def test_training_does_not_modify_X_or_y(student, rng):
 
 
 @pytest.mark.grades(CLASSIFIER)
+@values_of("predict_classes")
 def test_predict_classes_returns_the_class_with_the_largest_score(student, rng):
     """predict_classes returns integer labels of shape (N,): the class with the largest score X @ W + b"""
     inputs = [(rng.normal(size=(n, d)), rng.normal(size=(d, c)), rng.normal(size=c))

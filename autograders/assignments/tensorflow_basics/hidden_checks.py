@@ -15,7 +15,7 @@ import pytest
 
 from autograders.assignments.tensorflow_basics import reference
 from autograders.checklib import (Attr, CallTimeout, Library, Ref, StudentError, expect_array, expect_close,
-                                  expect_finite)
+                                  expect_finite, property_of, values_of)
 
 STANDARDIZE, TAPE, DATASET, BUILD, TRAIN = ("test_standardize", "test_tape_gradients", "test_make_dataset",
                                             "test_build_mlp", "test_train_mlp")
@@ -55,6 +55,7 @@ def expect_standardized(student, cases):
 
 
 @pytest.mark.grades(STANDARDIZE)
+@values_of("standardize")
 def test_standardize_gives_float32_columns_of_mean_0_and_std_1(student, rng):
     """float32 tensors whose columns have mean 0 and standard deviation 1, for random shapes and scales"""
     cases = [rng.normal(loc=rng.uniform(-10, 10), scale=rng.uniform(0.5, 20), size=(int(rng.integers(2, 30)),
@@ -64,17 +65,19 @@ def test_standardize_gives_float32_columns_of_mean_0_and_std_1(student, rng):
 
 
 @pytest.mark.grades(STANDARDIZE)
+@property_of("standardize")
 def test_standardize_accepts_integers_and_float64(student, rng):
     """integer and float64 input give float32 results"""
     expect_standardized(student, [rng.integers(-100, 100, size=(7, 3)), rng.normal(size=(5, 4)).astype(np.float64)])
 
 
 @pytest.mark.grades(STANDARDIZE)
+@property_of("standardize")
 def test_standardize_turns_constant_columns_into_zeros(student, rng):
-    """a column whose values are all equal, and a single row, give zeros, not NaN"""
+    """a column whose values are all equal, and a single row, give zeros, not NaN, in float64 and float32"""
     x = rng.normal(size=(6, 3))
     x[:, 1] = 4.0
-    expect_standardized(student, [x, rng.normal(size=(1, 5))])
+    expect_standardized(student, [x, rng.normal(size=(1, 5)), x.astype(np.float32)])
 
 
 # ---- gradients by tape ---------------------------------------------------------------------
@@ -104,24 +107,28 @@ def expect_tape_matches_backprop(student, cases, reg):
 
 
 @pytest.mark.grades(TAPE)
+@values_of("tape_loss_and_gradients")
 def test_tape_gives_backprops_loss_and_gradients(student, rng):
     """loss and gradients equal the backprop assignment's on random networks, without regularisation"""
     expect_tape_matches_backprop(student, [net_case(rng, *shape) for shape in NET_SHAPES], 0.0)
 
 
 @pytest.mark.grades(TAPE)
+@values_of("tape_loss_and_gradients")
 def test_tape_gradients_include_the_l2_penalty(student, rng):
     """with reg > 0 the loss and the gradients of W1 and W2 include the L2 penalty (not the biases)"""
     expect_tape_matches_backprop(student, [net_case(rng, *shape) for shape in NET_SHAPES], 0.7)
 
 
 @pytest.mark.grades(TAPE)
+@property_of("tape_loss_and_gradients")
 def test_tape_is_stable_for_scores_in_the_thousands(student, rng):
     """scores in the thousands give a finite loss and the right gradients (cross-entropy in log space)"""
     expect_tape_matches_backprop(student, [net_case(rng, 4, 3, 6, 3, scale=40.0)], 0.0)
 
 
 @pytest.mark.grades(TAPE)
+@property_of("tape_loss_and_gradients")
 def test_tape_leaves_params_and_data_unchanged(student, rng):
     """params, X and y are the same after the call"""
     params, X, y = net_case(rng, 5, 3, 4, 2)
@@ -169,6 +176,7 @@ def numbered(rng, n, d):
 
 
 @pytest.mark.grades(DATASET)
+@values_of("make_dataset")
 def test_dataset_without_shuffling_keeps_the_order_in_batches(student, rng):
     """shuffle=False gives the examples in order, in batches of batch_size, the last one smaller"""
     for n, batch in ((10, 4), (33, 8), (5, 5), (7, 10)):
@@ -179,6 +187,7 @@ def test_dataset_without_shuffling_keeps_the_order_in_batches(student, rng):
 
 
 @pytest.mark.grades(DATASET)
+@property_of("make_dataset")
 def test_dataset_shuffles_completely_and_anew_every_pass(student, rng):
     """shuffle=True: every example once per pass, a different order in each pass, rows and labels together"""
     X, y = numbered(rng, 120, 2)
@@ -191,6 +200,7 @@ def test_dataset_shuffles_completely_and_anew_every_pass(student, rng):
 
 
 @pytest.mark.grades(DATASET)
+@property_of("make_dataset")
 def test_dataset_converts_dtypes(student, rng):
     """integer features become float32 and int32 labels int64"""
     X, y = rng.integers(0, 9, size=(9, 3)), np.arange(9, dtype=np.int32)
@@ -212,13 +222,13 @@ def model_problem(err: StudentError):
 
 
 def build(student, seed, **kwargs):
+    """``build_mlp(**kwargs)``'s network as the grader reads it (a ``ModelSpec``) and its initial weights."""
+    steps = seeded(seed) + [("build_mlp", (), kwargs), (Attr(2, "to_json"), ()), (Attr(2, "get_weights"), ())]
     try:
-        (text,) = student.chain(seeded(seed) + [("build_mlp", (), kwargs), (Attr(2, "to_json"), ())],
-                                returns=[Ref(3)])
+        text, weights = student.chain(steps, returns=[Ref(3), Ref(4)])
     except StudentError as err:
         raise model_problem(err) from None
-    config = reference.parse_model_config(text)
-    return config, reference.rebuild(config)
+    return reference.network(text), weights
 
 
 def the_call(kwargs) -> str:
@@ -236,21 +246,21 @@ def built(request, student, grading_seed):
 @pytest.mark.grades(BUILD)
 def test_mlp_is_compiled_from_built_in_layers(built):
     """build_mlp returns a compiled model of Keras's built-in layers"""
-    args, config, _ = built
-    assert config.get("compile_config"), "build_mlp must compile the model (model.compile(...)) before returning it"
+    args, spec, _ = built
+    assert spec.compiled, "build_mlp must compile the model (model.compile(...)) before returning it"
 
 
 @pytest.mark.grades(BUILD)
-def test_mlp_has_the_asked_shapes_and_softmax_output(built, rng):
+def test_mlp_has_the_asked_shapes_and_softmax_output(built, evaluator, rng):
     """inputs of input_dim features, num_classes probabilities out, with the defaults and with other arguments"""
-    args, _, model = built
+    args, spec, weights = built
     dim, classes = args.get("input_dim", 2), args.get("num_classes", 3)
     call = the_call(args)
-    try:
-        probs = model.predict(rng.normal(size=(3, dim)).astype(np.float32), verbose=0)
-    except Exception:
-        raise AssertionError(f"{call} gives a model that does not take {dim} features: use input_dim") from None
-    assert probs.shape == (3, classes), f"{call} must output {classes} probabilities per example, not {probs.shape[1:]}"
+    assert spec.input_shape == (dim,), \
+        f"{call} gives a model that takes inputs of shape {spec.input_shape}, not {dim} features: use input_dim"
+    assert spec.output_shape == (classes,), \
+        f"{call} must output {classes} probabilities per example, not {spec.output_shape}"
+    probs = reference.predict(evaluator, spec, weights, rng.normal(size=(3, dim)).astype(np.float32))
     assert np.all(probs >= 0) and np.allclose(probs.sum(axis=1), 1, atol=1e-4), \
         f"{call} must output probabilities: end with a softmax activation"
 
@@ -258,22 +268,21 @@ def test_mlp_has_the_asked_shapes_and_softmax_output(built, rng):
 @pytest.mark.grades(BUILD)
 def test_mlp_has_relu_hidden_layers_and_dropout(built):
     """hidden Dense layers of hidden_units units with ReLU, and a Dropout layer with rate dropout_rate"""
-    args, _, model = built
+    args, spec, _ = built
     call = the_call(args)
-    layers = [layer for layer in model.layers]
-    dense = [layer for layer in layers if type(layer).__name__ == "Dense"]
-    hidden = dense[:-1]
+    hidden = [layer for layer in spec.layers if layer.kind == "Dense"][:-1]
     units = args.get("hidden_units", 64)
     assert hidden, f"{call} has no hidden Dense layer"
-    assert all(layer.units == units and layer.get_config().get("activation") == "relu" for layer in hidden), \
+    assert all(layer.declared["units"] == units and layer.declared["activation"] == "relu" for layer in hidden), \
         f"{call}: every hidden Dense layer must have {units} units and a ReLU activation"
-    rates = [layer.rate for layer in layers if type(layer).__name__ == "Dropout"]
+    rates = [layer.declared.get("rate") for layer in spec.layers if layer.kind == "Dropout"]
     rate = args.get("dropout_rate", 0.2)
-    assert any(math.isclose(r, rate) for r in rates), f"{call} must have a Dropout layer with rate {rate}; its rates: {rates}"
+    assert any(r is not None and math.isclose(r, rate) for r in rates), \
+        f"{call} must have a Dropout layer with rate {rate}; its rates: {rates}"
 
 
 @pytest.fixture(scope="module")
-def trained(student, grading_seed):
+def trained(student, grading_seed, evaluator):
     X, y = reference.spirals(grading_seed, 200, 0)
     X_held_out, y_held_out = reference.spirals(grading_seed, 200, 1)
     perm = reference.relabelling(grading_seed)
@@ -289,8 +298,7 @@ def trained(student, grading_seed):
                              "on the grading machine: train for fewer epochs or use larger batches") from None
     except StudentError as err:
         raise model_problem(err) from None
-    model = reference.rebuild(reference.parse_model_config(text), weights)
-    predicted = reference.predict_classes(model, X_held_out)
+    predicted = reference.predict_classes(evaluator, reference.network(text), weights, X_held_out)
     return {"history": history, "accuracy": float(np.mean(predicted == perm[y_held_out])),
             "original_label_accuracy": float(np.mean(predicted == y_held_out))}
 

@@ -2,8 +2,10 @@
 
 ``standardize`` in numpy; the two-layer network's loss and gradients are the backprop
 assignment's own reference (the point of the exercise: the tape reproduces them); the
-spirals are drawn here, in the grader, and a trained network is rebuilt from its
-configuration with the CNN assignment's allowlist of Keras's built-in layers.
+spirals are drawn here, in the grader; a network is read from its configuration with the
+CNN assignment's allowlist of Keras's built-in layers (``model_config``) and rebuilt and run by
+the CNN's evaluator operations (``evaluator_ops.py`` is a link to the CNN's), in a sandboxed
+process: the grader's own process never builds a student's model.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from autograders.assignments.backprop.reference import PARAM_KEYS, make_spirals, two_layer_net_loss  # noqa: F401
-from autograders.assignments.cnn.reference import ModelProblem, layer_kinds, parse_model_config, predict_classes, rebuild  # noqa: F401
+from autograders.assignments.cnn.model_config import ModelSpec, parse
+from autograders.assignments.cnn.reference import expect_within_limits, predict, predict_classes  # noqa: F401
 
 TRAINING_LIMIT_S = 60.0
 ACCURACY_STEPS = (0.75, 0.80, 0.85, 0.90)  # held-out accuracy for each quarter of the training points
@@ -37,3 +40,11 @@ def relabelling(seed) -> np.ndarray:
         perm = rng.permutation(NUM_CLASSES)
         if np.all(perm != np.arange(NUM_CLASSES)):
             return perm
+
+
+def network(text) -> ModelSpec:
+    """The network ``model.to_json()`` describes, on vectors of features, within the CNN's limits; else
+    ModelProblem saying why not."""
+    spec = parse(text, input_rank=1)
+    expect_within_limits(spec)
+    return spec

@@ -1,5 +1,5 @@
 # Convolution by im2col (sliding_window_view and einsum), pooling over sliding windows, a functional
-# model with a separate softmax layer: all correct, but train_cnn stops after two epochs, so the
+# model with a separate softmax layer: all correct, but train_cnn stops after one epoch, so the
 # held-out accuracy earns partial credit. Most other cases start from this one, so that grading
 # them stays quick.
 # expect: test_train_cnn loses points, feedback says "train for more epochs"
@@ -38,4 +38,4 @@ def build_cnn(input_shape=(28, 28, 1), num_classes=10):
     return model
 # %% train_cnn_impl
 def train_cnn(model, x_train, y_train):
-    return model.fit(x_train, y_train, epochs=2, batch_size=64, verbose=0)
+    return model.fit(x_train, y_train, epochs=1, batch_size=64, verbose=0)

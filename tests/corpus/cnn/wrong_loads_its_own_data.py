@@ -1,5 +1,5 @@
 # train_cnn ignores its arguments and trains on the digits it loads itself.
-# expect: test_train_cnn loses points, feedback says "original labels"
+# expect: test_train_cnn loses points, feedback says "public labels"
 # base: brief_training
 # %% train_cnn_impl
 def train_cnn(model, x_train, y_train):

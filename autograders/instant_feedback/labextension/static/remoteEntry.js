@@ -8,13 +8,16 @@
 // assignment_list.py) and writes into nbgrader's own assignment list, next to each submission, its state
 // (queued, grading, graded with the score, failed with the reason) and, on the assignment's rows, the attempts
 // left. When a graded submission's feedback is released, it fetches it with nbgrader's own fetch_feedback, and
-// "open feedback" opens it in JupyterLab. Everything it shows is set as text, never as markup.
+// "open feedback" opens it in JupyterLab. nbgrader lists assignments alphabetically and without deadlines: the
+// plugin puts each list in the course's order (the course page first) and shows each assignment's number, title
+// and due date from the course's schedule. Everything it shows is set as text, never as markup.
 (function () {
   'use strict';
   const NAME = '@dlcourse/instant-feedback';
   const POLL_MS = 2000; // while a submission waits or is being graded
   const WATCH_MS = 1000; // how often it looks whether nbgrader's assignment list is open
   const WAITING = new Set(['queued', 'grading']);
+  const LISTS = ['released_assignments_list', 'fetched_assignments_list', 'submitted_assignments_list'];
 
   function configData() {
     return JSON.parse(document.getElementById('jupyter-config-data').textContent);
@@ -38,6 +41,12 @@
     return node;
   }
 
+  function rowName(row) {
+    // an assignment's row in any of nbgrader's three lists: its first item_name is the assignment's own
+    const label = row.querySelector('.item_name');
+    return label ? label.textContent.trim() : '';
+  }
+
   function points(value) {
     return String(Math.round(value * 100) / 100);
   }
@@ -52,6 +61,7 @@
     .dlcourse-feedback a { text-decoration: underline; }
     .dlcourse-attempts { color: var(--jp-ui-font-color2, #616161); }
     .dlcourse-feedback-error { color: var(--jp-error-color1, #d32f2f); }
+    .dlcourse-schedule { color: var(--jp-ui-font-color2, #616161); margin-left: 0.5em; }
   `;
 
   class AssignmentListFeedback {
@@ -70,7 +80,7 @@
 
     watch() {
       // nbgrader renders its lists by replacing the rows of these containers: a new rendering is redecorated
-      for (const id of ['submitted_assignments_list', 'fetched_assignments_list']) {
+      for (const id of LISTS) {
         const list = document.getElementById(id);
         if (list && !this.watched.has(list)) {
           this.watched.add(list);
@@ -109,6 +119,7 @@
         status = { error: 'the state of your submissions cannot be read right now' };
       }
       const course = this.course();
+      this.showSchedule(status.schedule || []);
       this.showError(status.error);
       const assignments = status.assignments || {};
       let waiting = false;
@@ -121,6 +132,30 @@
         }
       }
       if (waiting || status.error) this.schedule(POLL_MS);
+    }
+
+    showSchedule(schedule) {
+      if (!schedule.length) return;
+      const scheduled = new Map(schedule.map(entry => [entry.name, entry]));
+      const rank = row => {
+        const entry = scheduled.get(rowName(row));
+        return entry ? entry.number : 0; // the course page, and anything unscheduled, first
+      };
+      for (const id of LISTS) {
+        const list = document.getElementById(id);
+        if (!list) continue;
+        const rows = [...list.querySelectorAll(':scope > .list_item')];
+        for (const row of rows) {
+          const entry = scheduled.get(rowName(row));
+          const label = row.querySelector('.item_name');
+          if (!entry || !label || label.parentNode.querySelector(':scope > .dlcourse-schedule')) continue;
+          const text = `${entry.number}. ${entry.title} · due ${entry.due}`;
+          label.after(element('span', 'dlcourse-schedule', text));
+        }
+        // moved only when out of order: each move is a mutation that the list's observer answers with a refresh
+        const ordered = [...rows].sort((a, b) => rank(a) - rank(b));
+        if (ordered.some((row, i) => row !== rows[i])) ordered.forEach(row => list.appendChild(row));
+      }
     }
 
     showError(message) {

@@ -1,0 +1,1 @@
+../cnn/evaluator_ops.py
