@@ -5,8 +5,8 @@ evaluator) on random shapes, strides and both paddings. The Keras model is judge
 data: the student's kernel builds and trains it, then sends back only its configuration (JSON)
 and weights (arrays); the grader reads the configuration with an allowlist and computes its cost
 (``model_config``), and its evaluator rebuilds the model from that and predicts held-out digits
-whose labels never leave the grader. Training and held-out digits are shown under a view drawn
-at each grading (``secret_view``: turned, maybe mirrored, classes renamed), so only a ``train_cnn``
+whose labels never leave the grader. Training and held-out digits are shown under the student's
+own secret view (``secret_view``: turned, maybe mirrored, classes renamed), so only a ``train_cnn``
 that trains on the data it is given can score: public digits, with their labels, teach the wrong view.
 """
 
@@ -270,7 +270,7 @@ def test_trained_model_recognises_held_out_digits(trained, needed):
     if trained["public_label_accuracy"] > 0.5:
         message += (". It reads upright digits by their public labels, not the digits and labels it was given: "
                     "train_cnn must train on the x_train and y_train it receives (the grader turns, may mirror, "
-                    "and relabels the digits it sends, differently at each grading)")
+                    "and relabels the digits it sends, in a way kept secret and yours alone)")
     elif accuracy < 0.2:
         message += ". That is about chance: does train_cnn train the model it is given, for at least a few epochs?"
     else:
