@@ -94,3 +94,39 @@ def numerical_gradient(f_map, x, dout, h=1e-5):
     values = [np.asarray(v, dtype=np.float64) for v in f_map(shifted)]
     diffs = [np.sum((values[2 * i] - values[2 * i + 1]) * dout) / (2 * h) for i in range(x.size)]
     return np.array(diffs).reshape(x.shape)
+
+
+# ---- Keras models built and trained in the student's kernel (the CNN, the TensorFlow assignment) ----
+
+def keras_seeded(seed) -> list:
+    """Chain steps that make Keras's initial weights and TensorFlow's ops reproducible in the kernel."""
+    return [(Library("keras.utils", "set_random_seed"), (int(seed),)),
+            (Library("tensorflow.config.experimental", "enable_op_determinism"), ())]
+
+
+def model_problem(err: StudentError, build: str, train: str) -> Exception:
+    """``err`` as the student should read it: a failure in a method the grader called on what ``build`` returned
+    means ``build`` returned no Keras model."""
+    if err.name in (build, train):
+        return err
+    return AssertionError(f"{build} must return a Keras model (model.{err.name}() failed: {err.message[:200]})")
+
+
+def expect_training_history(history, train: str, what: str = "each epoch's loss"):
+    """``history`` (the ``History`` that ``train`` returned, as its dict) records finite losses going down."""
+    assert isinstance(history, dict) and history.get("loss"), \
+        f"{train} must return what model.fit(...) returns (a History with {what})"
+    losses = history["loss"]
+    assert all(isinstance(v, (int, float, np.number)) and np.isfinite(float(v)) for v in losses), \
+        "the training loss must be finite numbers"
+    assert len(losses) == 1 or losses[-1] < losses[0], \
+        f"the training loss did not go down ({losses[0]:.3f} after the first epoch, {losses[-1]:.3f} after the last)"
+
+
+def moving_every_class(rng: np.random.Generator, num_classes: int) -> np.ndarray:
+    """A permutation of the classes that moves every class: only a network that learns the labels it is given
+    scores, not one that brings its own."""
+    while True:
+        perm = rng.permutation(num_classes)
+        if np.all(perm != np.arange(num_classes)):
+            return perm

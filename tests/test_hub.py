@@ -17,6 +17,7 @@ from hub_client import COURSE, FORMGRADER, entries, forget_assignment, formgrade
 from instant_client import graded_on_arrival
 from notebooks import CORPUS, corpus_cells
 
+from autograders.assignments.cnn.secret_view import KEY_FILE
 from autograders.hub import memory_cgroup
 from autograders.hub.prepare import prepare
 from autograders.course import Course
@@ -124,6 +125,7 @@ def test_code_in_a_students_kernel_cannot_read_the_course_material(course_hub, a
     secrets = [ROOT / "course" / "source" / "activations" / "activations.ipynb",
                ROOT / "autograders" / "assignments" / "activations" / "hidden_checks.py",
                ROOT / "autograders" / "assignments" / "cnn" / "reference.py",
+               ROOT / "course" / KEY_FILE,  # the CNN's view key, where the hub's grading makes it
                # a git worktree's .git is a file
                ROOT / ".git" / "config" if (ROOT / ".git").is_dir() else ROOT / ".git", ROOT / "tests" / "corpus" / "activations" / "correct_np_where.py",
                state / "course" / "gradebook.db", state / "course" / "source" / "activations" / "activations.ipynb",

@@ -221,3 +221,33 @@ def test_settings_that_do_not_change_predictions_are_read_but_never_used():
     cfg["compile_config"] = {"run_eagerly": True, "loss": {"module": "evil", "class_name": "Loss"}}
     spec = parse(cfg)
     assert spec.compiled and "kernel_initializer" not in spec.rebuilt_layers()[0][1]
+
+
+def mlp_config():
+    """The TensorFlow assignment's network, as Keras's to_json() gives it: features in, Dense-Dropout-Dense."""
+    cfg = config("sequential")
+    inputs = copy.deepcopy(cfg["config"]["layers"][0])
+    inputs["config"]["batch_shape"] = [None, 2]
+    cfg["config"]["layers"] = [inputs, layer("Dense", units=64, activation="relu"), layer("Dropout", rate=0.2),
+                               layer("Dense", units=3, activation="softmax")]
+    return cfg
+
+
+def test_a_network_on_features_is_read_by_the_same_allowlist():
+    from autograders.assignments.tensorflow_basics import reference as tf_reference
+
+    spec = tf_reference.network(json.dumps(mlp_config()))
+    assert spec.input_shape == (2,) and spec.output_shape == (3,) and spec.kinds == ["Dense", "Dropout", "Dense"]
+    assert [layer.declared.get("rate") for layer in spec.layers] == [None, 0.2, None]
+    assert spec.layers[0].settings == {"units": 64, "activation": "relu", "use_bias": True}
+    assert [kind for kind, _ in spec.rebuilt_layers()] == ["Dense", "Dense"]  # dropout is not rebuilt
+    with pytest.raises(ModelProblem, match="it must take vectors of features"):
+        tf_reference.network(json.dumps(config("sequential")))
+    with pytest.raises(ModelProblem, match="a CNN takes images"):
+        parse(mlp_config())
+    evil = mlp_config()
+    evil["config"]["layers"].insert(2, {"class_name": "Lambda", "config": {"name": "pwn", "function": "os.system"}})
+    with pytest.raises(ModelProblem, match="uses 'Lambda'"):
+        tf_reference.network(json.dumps(evil))
+    with pytest.raises(ModelProblem, match="parameters, more than 100,000"):
+        tf_reference.network(json.dumps(dense(250_000, mlp_config())))

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 
+from autograders.assignments.cnn.secret_view import KEY_FILE, course_key
 from autograders.course import Course
 from autograders.engine import GradingSettings, grade_notebook, sandbox
 from autograders.engine.runner import NotebookRunner
@@ -134,8 +135,10 @@ def test_a_kernel_cannot_read_hidden_checks_references_sources_gradebooks_or_oth
         "source notebook": ROOT / "course" / "source" / "activations" / "activations.ipynb",
         "gradebook": course / "gradebook.db",
         "bob's submission": course / "submitted" / "bob" / "activations" / "activations.ipynb",
+        "the CNN's view key": course / KEY_FILE,
         "root's home": "/root",
     }
+    course_key(course)  # the secret behind every student's view of the CNN's digits
     secrets["gradebook"].write_text("grades")
     secrets["bob's submission"].write_text("{}")
     for path in (tmp_path, course, course / "submitted", course / "submitted" / "bob"):

@@ -6,12 +6,16 @@ function you have not written yet say so in one line instead of stopping with a 
 a check that finds a real mistake still stops, with a short message and no traceback.
 ``start_tensorflow_quietly`` keeps TensorFlow's start-up log (CUDA, oneDNN) out of the notebooks:
 those lines are information for TensorFlow's developers and look like errors to everyone else.
+The numerical gradients (``eval_numerical_gradient``, ``..._array``) and ``all_layers`` serve the checks
+of several assignments, and the notebooks that teach gradient checking.
 """
 
 import contextlib
 import functools
 import os
 import sys
+
+import numpy as np
 
 MAX_MESSAGE = 2000  # characters of a check's message shown in the notebook
 
@@ -82,6 +86,58 @@ def public_check(check):
         except AssertionError as exc:
             raise CheckFailed(str(exc)) from None
     return run
+
+
+def all_layers(model):
+    """Every layer of a Keras model, those of the models inside it included (for the Keras assignments' checks)."""
+    for layer in model.layers:
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from all_layers(layer)
+
+
+def eval_numerical_gradient(f, x, h=1e-5):
+    """Centred-difference gradient of a scalar function ``f`` at the array ``x``.
+
+    ``f`` is called with a perturbed copy of ``x`` (your ``x`` is never changed):
+    grad[i] = (f(x + h e_i) - f(x - h e_i)) / (2 h).
+
+    Example: the gradient of the loss with respect to W1
+        eval_numerical_gradient(lambda W1: two_layer_net_loss({**params, "W1": W1}, X, y)[0], params["W1"])
+    """
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    for index in np.ndindex(*x.shape):
+        old = x[index]
+        x[index] = old + h
+        f_plus = float(f(x.copy()))
+        x[index] = old - h
+        f_minus = float(f(x.copy()))
+        x[index] = old
+        grad[index] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
+def eval_numerical_gradient_array(f, x, dout, h=1e-5):
+    """Centred-difference gradient of ``sum(f(x) * dout)`` at ``x``, for a function ``f`` that returns an array.
+
+    This is what a backward pass computes: given the upstream gradient ``dout`` (same shape as
+    ``f(x)``), the gradient with respect to ``x``.
+
+    Example: dx of the affine layer
+        eval_numerical_gradient_array(lambda x: affine_forward(x, W, b)[0], x, dout)
+    """
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    for index in np.ndindex(*x.shape):
+        old = x[index]
+        x[index] = old + h
+        out_plus = np.array(f(x.copy()), dtype=np.float64)
+        x[index] = old - h
+        out_minus = np.array(f(x.copy()), dtype=np.float64)
+        x[index] = old
+        grad[index] = np.sum((out_plus - out_minus) * dout) / (2 * h)
+    return grad
 
 
 @contextlib.contextmanager

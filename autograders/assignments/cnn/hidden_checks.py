@@ -5,8 +5,8 @@ evaluator) on random shapes, strides and both paddings. The Keras model is judge
 data: the student's kernel builds and trains it, then sends back only its configuration (JSON)
 and weights (arrays); the grader reads the configuration with an allowlist and computes its cost
 (``model_config``), and its evaluator rebuilds the model from that and predicts held-out digits
-whose labels never leave the grader. Training and held-out digits are shown under a view drawn
-at each grading (``secret_view``: turned, maybe mirrored, classes renamed), so only a ``train_cnn``
+whose labels never leave the grader. Training and held-out digits are shown under the student's
+own secret view (``secret_view``: turned, maybe mirrored, classes renamed), so only a ``train_cnn``
 that trains on the data it is given can score: public digits, with their labels, teach the wrong view.
 """
 
@@ -20,7 +20,8 @@ import pytest
 from autograders.assignments.cnn import model_config, reference
 from autograders.assignments.cnn.secret_view import SecretView, course_key
 from autograders.checklib import (Attr, CallTimeout, Library, OutOfTime, Ref, StudentError, expect_array,
-                                  expect_close, rel_error, values_of)
+                                  expect_close, expect_training_history, keras_seeded, model_problem, rel_error,
+                                  values_of)
 
 CONV, POOL, BUILD, TRAIN = "test_conv2d_forward", "test_max_pool_forward", "test_build_cnn", "test_train_cnn"
 TOL = 1e-5  # float32 arithmetic in the student's code is fine
@@ -158,27 +159,14 @@ def test_max_pool_works_on_negative_activations(student, evaluator, rng):
 
 # ---- the Keras model -------------------------------------------------------------
 
-def _student_model_problem(err: StudentError):
-    """A failure in a method the grader called on what build_cnn returned: build_cnn returned no Keras model."""
-    if err.name in ("build_cnn", "train_cnn"):
-        return err
-    return AssertionError(f"build_cnn must return a Keras model (model.{err.name}() failed: {err.message[:200]})")
-
-
-def seeded(seed):
-    """Steps that make Keras's initial weights and TensorFlow's ops reproducible in the kernel."""
-    return [(Library("keras.utils", "set_random_seed"), (int(seed),)),
-            (Library("tensorflow.config.experimental", "enable_op_determinism"), ())]
-
-
 def build(student, seed, *args):
     """What ``build_cnn(*args)``'s model is, read from its configuration: a ``model_config.ModelSpec`` within the
     contract's limits (a model above them is refused, whatever else it gets right)."""
-    steps = seeded(seed) + [("build_cnn", args), (Attr(2, "to_json"), ())]
+    steps = keras_seeded(seed) + [("build_cnn", args), (Attr(2, "to_json"), ())]
     try:
         (text,) = student.chain(steps, returns=[Ref(3)])
     except StudentError as err:
-        raise _student_model_problem(err) from None
+        raise model_problem(err, "build_cnn", "train_cnn") from None
     spec = model_config.parse(text)
     reference.expect_within_limits(spec)
     return spec
@@ -244,7 +232,7 @@ def trained(student, student_id, grading_seed, assignment_dir, evaluator, built)
     """
     (x_train, y_train), (x_held_out, y_held_out) = reference.training_and_held_out(assignment_dir)
     view = SecretView.draw(course_key(Path(assignment_dir).parents[1]), student_id)
-    steps = seeded(grading_seed) + [
+    steps = keras_seeded(grading_seed) + [
         ("build_cnn", ()), ("train_cnn", (Ref(2), view.images(x_train), view.labels(y_train))),
         (Attr(2, "to_json"), ()), (Attr(2, "get_weights"), ()),
         (Library("builtins", "getattr"), (Ref(3), "history", None))]
@@ -258,7 +246,7 @@ def trained(student, student_id, grading_seed, assignment_dir, evaluator, built)
                              "on the grading machine (2 CPU cores): train for fewer epochs or use a smaller model") \
             from None
     except StudentError as err:
-        raise _student_model_problem(err) from None
+        raise model_problem(err, "build_cnn", "train_cnn") from None
     seen, upright = np.array_split(reference.predict_classes(
         evaluator, model_config.parse(text), weights, np.concatenate([view.images(x_held_out), x_held_out])), 2)
     return {"history": history, "accuracy": float(np.mean(seen == view.labels(y_held_out))),
@@ -268,14 +256,7 @@ def trained(student, student_id, grading_seed, assignment_dir, evaluator, built)
 @pytest.mark.grades(TRAIN)
 def test_train_cnn_returns_the_history_of_its_training(trained):
     """train_cnn returns the Keras History of at least one epoch of training"""
-    history = trained["history"]
-    assert isinstance(history, dict) and history.get("loss"), \
-        "train_cnn must return what model.fit(...) returns (a History with at least one epoch's loss)"
-    losses = history["loss"]
-    assert all(isinstance(v, (int, float, np.number)) and math.isfinite(float(v)) for v in losses), \
-        "the training loss must be finite numbers"
-    assert len(losses) == 1 or losses[-1] < losses[0], \
-        f"the training loss did not go down ({losses[0]:.3f} after the first epoch, {losses[-1]:.3f} after the last)"
+    expect_training_history(trained["history"], "train_cnn", "at least one epoch's loss")
 
 
 @pytest.mark.grades(TRAIN)
@@ -289,7 +270,7 @@ def test_trained_model_recognises_held_out_digits(trained, needed):
     if trained["public_label_accuracy"] > 0.5:
         message += (". It reads upright digits by their public labels, not the digits and labels it was given: "
                     "train_cnn must train on the x_train and y_train it receives (the grader turns, may mirror, "
-                    "and relabels the digits it sends, differently at each grading)")
+                    "and relabels the digits it sends, in a way kept secret and yours alone)")
     elif accuracy < 0.2:
         message += ". That is about chance: does train_cnn train the model it is given, for at least a few epochs?"
     else:

@@ -210,12 +210,16 @@ LAYERS: dict[str, LayerKind] = {
 @dataclass
 class LayerSpec:
     kind: str
-    settings: dict  # what the evaluator passes to keras.layers.<kind>(...)
+    declared: dict  # every setting as checked, for checks that judge it (a dropout rate)
     input_shape: tuple
     output_shape: tuple
     weight_shapes: list  # in get_weights() order
     multiply_adds: int
-    declared: dict = field(default_factory=dict)  # every setting as checked, for checks that judge it (a dropout rate)
+
+    @property
+    def settings(self) -> dict:
+        """What the evaluator passes to keras.layers.<kind>(...): the declared settings that change a prediction."""
+        return {k: self.declared[k] for k in LAYERS[self.kind].rebuild if k in self.declared}
 
     @property
     def parameters(self) -> int:
@@ -418,8 +422,7 @@ def _settings(kind, config, what) -> dict:
 def _layer(kind, config, shape, what) -> LayerSpec:
     settings = _settings(kind, config, what)
     out, weights, macs = _SHAPES[kind](settings, shape, what)
-    return LayerSpec(kind, {k: settings[k] for k in LAYERS[kind].rebuild if k in settings}, shape, out, weights, macs,
-                     settings)
+    return LayerSpec(kind, settings, shape, out, weights, macs)
 
 
 def _conv(s, shape, what):

@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
+from autograders.checklib import moving_every_class
+
 # no angle closer than this to upright: nearly upright digits are the public ones, found by a nearest-neighbour look-up
 MIN_TURN_DEG = 45.0
 KEY_FILE = ".dlcourse-view-key"
@@ -44,7 +46,7 @@ class SecretView:
         digest = hmac.new(key, f"cnn view|{student or ''}".encode(), hashlib.sha256).digest()
         rng = np.random.default_rng(int.from_bytes(digest, "big"))
         angle = float(rng.uniform(MIN_TURN_DEG, 360 - MIN_TURN_DEG))
-        return cls(angle, bool(rng.integers(2)), _moving_every_class(rng, num_classes))
+        return cls(angle, bool(rng.integers(2)), moving_every_class(rng, num_classes))
 
     def images(self, x: np.ndarray) -> np.ndarray:
         """``x`` (float32 in [0, 1], shape (n, H, W, 1)) seen this way: each image turned about its centre (MNIST
@@ -61,14 +63,6 @@ class SecretView:
 
     def labels(self, y: np.ndarray) -> np.ndarray:
         return self.relabelling[y]
-
-
-def _moving_every_class(rng: np.random.Generator, num_classes: int) -> np.ndarray:
-    """A permutation of the classes that moves every class, so that no digit keeps its name."""
-    while True:
-        perm = rng.permutation(num_classes)
-        if np.all(perm != np.arange(num_classes)):
-            return perm
 
 
 def course_key(course_root: Path | str) -> bytes:

@@ -15,7 +15,8 @@ import pytest
 
 from autograders.assignments.tensorflow_basics import reference
 from autograders.checklib import (Attr, CallTimeout, Library, Ref, StudentError, expect_array, expect_close,
-                                  expect_finite, property_of, values_of)
+                                  expect_finite, expect_training_history, keras_seeded, model_problem, property_of,
+                                  values_of)
 
 STANDARDIZE, TAPE, DATASET, BUILD, TRAIN = ("test_standardize", "test_tape_gradients", "test_make_dataset",
                                             "test_build_mlp", "test_train_mlp")
@@ -210,24 +211,13 @@ def test_dataset_converts_dtypes(student, rng):
 
 # ---- the Keras network ------------------------------------------------------------------------
 
-def seeded(seed):
-    return [(Library("keras.utils", "set_random_seed"), (int(seed),)),
-            (Library("tensorflow.config.experimental", "enable_op_determinism"), ())]
-
-
-def model_problem(err: StudentError):
-    if err.name in ("build_mlp", "train_mlp"):
-        return err
-    return AssertionError(f"build_mlp must return a Keras model (model.{err.name}() failed: {err.message[:200]})")
-
-
 def build(student, seed, **kwargs):
     """``build_mlp(**kwargs)``'s network as the grader reads it (a ``ModelSpec``) and its initial weights."""
-    steps = seeded(seed) + [("build_mlp", (), kwargs), (Attr(2, "to_json"), ()), (Attr(2, "get_weights"), ())]
+    steps = keras_seeded(seed) + [("build_mlp", (), kwargs), (Attr(2, "to_json"), ()), (Attr(2, "get_weights"), ())]
     try:
         text, weights = student.chain(steps, returns=[Ref(3), Ref(4)])
     except StudentError as err:
-        raise model_problem(err) from None
+        raise model_problem(err, "build_mlp", "train_mlp") from None
     return reference.network(text), weights
 
 
@@ -286,7 +276,7 @@ def trained(student, grading_seed, evaluator):
     X, y = reference.spirals(grading_seed, 200, 0)
     X_held_out, y_held_out = reference.spirals(grading_seed, 200, 1)
     perm = reference.relabelling(grading_seed)
-    steps = seeded(grading_seed) + [
+    steps = keras_seeded(grading_seed) + [
         ("build_mlp", ()), ("train_mlp", (Ref(2), X, perm[y])),
         (Attr(2, "to_json"), ()), (Attr(2, "get_weights"), ()),
         (Library("builtins", "getattr"), (Ref(3), "history", None))]
@@ -297,7 +287,7 @@ def trained(student, grading_seed, evaluator):
         raise AssertionError(f"building and training your network took longer than {reference.TRAINING_LIMIT_S:g} s "
                              "on the grading machine: train for fewer epochs or use larger batches") from None
     except StudentError as err:
-        raise model_problem(err) from None
+        raise model_problem(err, "build_mlp", "train_mlp") from None
     predicted = reference.predict_classes(evaluator, reference.network(text), weights, X_held_out)
     return {"history": history, "accuracy": float(np.mean(predicted == perm[y_held_out])),
             "original_label_accuracy": float(np.mean(predicted == y_held_out))}
@@ -306,14 +296,7 @@ def trained(student, grading_seed, evaluator):
 @pytest.mark.grades(TRAIN)
 def test_train_mlp_returns_the_history_of_its_training(trained):
     """train_mlp returns the Keras History of its training, with the loss going down"""
-    history = trained["history"]
-    assert isinstance(history, dict) and history.get("loss"), \
-        "train_mlp must return what model.fit(...) returns (a History with each epoch's loss)"
-    losses = history["loss"]
-    assert all(isinstance(v, (int, float, np.number)) and math.isfinite(float(v)) for v in losses), \
-        "the training loss must be finite numbers"
-    assert len(losses) == 1 or losses[-1] < losses[0], \
-        f"the training loss did not go down ({losses[0]:.3f} after the first epoch, {losses[-1]:.3f} after the last)"
+    expect_training_history(trained["history"], "train_mlp")
 
 
 @pytest.mark.grades(TRAIN)

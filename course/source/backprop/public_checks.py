@@ -9,7 +9,7 @@ numerical gradients of your own functions, training on data you have not seen).
 import time
 
 import numpy as np
-from notebook_tools import public_check
+from notebook_tools import eval_numerical_gradient, eval_numerical_gradient_array, public_check  # noqa: F401 (the notebook imports them from here)
 
 
 GRADIENT_TOLERANCE = 1e-6  # the largest relative error of a correct gradient, here and in the hidden checks
@@ -26,50 +26,6 @@ def rel_error(x, y):
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
-
-
-def eval_numerical_gradient(f, x, h=1e-5):
-    """Centred-difference gradient of a scalar function ``f`` at the array ``x``.
-
-    ``f`` is called with a perturbed copy of ``x`` (your ``x`` is never changed):
-    grad[i] = (f(x + h e_i) - f(x - h e_i)) / (2 h).
-
-    Example: the gradient of the loss with respect to W1
-        eval_numerical_gradient(lambda W1: two_layer_net_loss({**params, "W1": W1}, X, y)[0], params["W1"])
-    """
-    x = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(x)
-    for index in np.ndindex(*x.shape):
-        old = x[index]
-        x[index] = old + h
-        f_plus = float(f(x.copy()))
-        x[index] = old - h
-        f_minus = float(f(x.copy()))
-        x[index] = old
-        grad[index] = (f_plus - f_minus) / (2 * h)
-    return grad
-
-
-def eval_numerical_gradient_array(f, x, dout, h=1e-5):
-    """Centred-difference gradient of ``sum(f(x) * dout)`` at ``x``, for a function ``f`` that returns an array.
-
-    This is what a backward pass computes: given the upstream gradient ``dout`` (same shape as
-    ``f(x)``), the gradient with respect to ``x``.
-
-    Example: dx of the affine layer
-        eval_numerical_gradient_array(lambda x: affine_forward(x, W, b)[0], x, dout)
-    """
-    x = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(x)
-    for index in np.ndindex(*x.shape):
-        old = x[index]
-        x[index] = old + h
-        out_plus = np.array(f(x.copy()), dtype=np.float64)
-        x[index] = old - h
-        out_minus = np.array(f(x.copy()), dtype=np.float64)
-        x[index] = old
-        grad[index] = np.sum((out_plus - out_minus) * dout) / (2 * h)
-    return grad
 
 
 # ---- public checks ----------------------------------------------------------------------

@@ -9,7 +9,7 @@ digits you have never seen).
 import time
 
 import numpy as np
-from notebook_tools import public_check
+from notebook_tools import all_layers, public_check
 import tensorflow as tf
 from tensorflow import keras
 
@@ -119,13 +119,6 @@ def check_max_pool_forward(max_pool_forward):
     print("max_pool_forward: public checks passed")
 
 
-def _all_layers(model):
-    for layer in model.layers:
-        yield layer
-        if hasattr(layer, "layers"):
-            yield from _all_layers(layer)
-
-
 @public_check
 def check_build_cnn(build_cnn):
     model = build_cnn()
@@ -134,7 +127,7 @@ def check_build_cnn(build_cnn):
     if not getattr(model, "compiled", False) or model.optimizer is None:
         raise AssertionError("build_cnn() should return a compiled model: call model.compile(optimizer=..., "
                              "loss='sparse_categorical_crossentropy', metrics=['accuracy'])")
-    layers = list(_all_layers(model))
+    layers = list(all_layers(model))
     for kind in (keras.layers.Conv2D, keras.layers.MaxPooling2D, keras.layers.Dropout):
         if not any(isinstance(layer, kind) for layer in layers):
             raise AssertionError(f"the model should have at least one {kind.__name__} layer; its layers are "

@@ -8,7 +8,7 @@ many units, several forward passes before a backward pass).
 import warnings
 
 import numpy as np
-from notebook_tools import public_check
+from notebook_tools import eval_numerical_gradient_array, public_check
 
 
 def _strict(f, *args):
@@ -84,14 +84,8 @@ def check_dropout_backward(dropout_forward, dropout_backward):
         raise AssertionError(f"dropout_backward should be dout times the mask and scale of the forward pass:\n"
                              f"expected\n{expected}\ngot\n{dx}")
     # numerical gradient with the mask held fixed: the same seed for every call
-    h, numeric = 1e-5, np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        plus, minus = x.copy(), x.copy()
-        plus[i] += h
-        minus[i] -= h
-        f_plus = dropout_forward(plus, 0.25, "train", np.random.default_rng(7))[0]
-        f_minus = dropout_forward(minus, 0.25, "train", np.random.default_rng(7))[0]
-        numeric[i] = np.sum((f_plus - f_minus) * dout) / (2 * h)
+    numeric = eval_numerical_gradient_array(lambda v: dropout_forward(v, 0.25, "train", np.random.default_rng(7))[0],
+                                            x, dout)
     if not np.allclose(dx, numeric, rtol=1e-5, atol=1e-8):
         raise AssertionError(f"dropout_backward does not match the numerical gradient:\n{dx}\nvs\n{numeric}")
     _, cache = dropout_forward(x, 0.25, "test")

@@ -8,7 +8,7 @@ on spirals you have never seen).
 import time
 
 import numpy as np
-from notebook_tools import public_check
+from notebook_tools import all_layers, eval_numerical_gradient, public_check
 import tensorflow as tf
 from tensorflow import keras
 
@@ -61,13 +61,8 @@ def check_tape_loss_and_gradients(tape_loss_and_gradients):
             if not isinstance(grad, np.ndarray) or grad.shape != value.shape:
                 raise AssertionError(f"grads[{key!r}] should be a numpy array of shape {value.shape} (use .numpy()), "
                                      f"got {type(grad).__name__} {np.shape(grad)}")
-            h, numeric = 1e-6, np.zeros_like(value)
-            for index in np.ndindex(value.shape):
-                plus, minus = value.copy(), value.copy()
-                plus[index] += h
-                minus[index] -= h
-                numeric[index] = (_loss_of(tape_loss_and_gradients, {**params, key: plus}, X, y, reg)
-                                  - _loss_of(tape_loss_and_gradients, {**params, key: minus}, X, y, reg)) / (2 * h)
+            numeric = eval_numerical_gradient(
+                lambda v: _loss_of(tape_loss_and_gradients, {**params, key: v}, X, y, reg), value, h=1e-6)
             error = np.max(np.abs(grad - numeric) / np.maximum(1e-8, np.abs(grad) + np.abs(numeric)))
             if error > 1e-6:
                 raise AssertionError(f"grads[{key!r}] with reg={reg} does not match the numerical gradient of your "
@@ -114,13 +109,6 @@ def check_make_dataset(make_dataset):
     print("make_dataset: public checks passed")
 
 
-def _layers(model):
-    for layer in model.layers:
-        yield layer
-        if hasattr(layer, "layers"):
-            yield from _layers(layer)
-
-
 @public_check
 def check_build_mlp(build_mlp):
     for args in ({}, {"input_dim": 5, "num_classes": 4, "hidden_units": 16, "dropout_rate": 0.5}):
@@ -134,7 +122,7 @@ def check_build_mlp(build_mlp):
         if tuple(model.input_shape) != (None, input_dim) or tuple(model.output_shape) != (None, num_classes):
             raise AssertionError(f"{call} should map inputs of shape (None, {input_dim}) to (None, {num_classes}); "
                                  f"it maps {tuple(model.input_shape)} to {tuple(model.output_shape)}")
-        layers = list(_layers(model))
+        layers = list(all_layers(model))
         dropouts = [layer.rate for layer in layers if isinstance(layer, keras.layers.Dropout)]
         if args.get("dropout_rate", 0.2) not in dropouts:
             raise AssertionError(f"{call} should have a Dropout layer with rate {args.get('dropout_rate', 0.2)}; "
