@@ -10,6 +10,7 @@ from nbgrader.preprocessors import ClearHiddenTests
 
 from .answer_stubs import ClearSolutionsWithAnswerStubs
 from .engine.cells import grade_id, is_test_cell
+from .ignored_files import is_ignored
 
 ASSIGNMENTS_PACKAGE = Path(__file__).parent / "assignments"
 COURSE_PAGE = "00_course_page"  # released first, like an assignment, without checks: the schedule and the rules
@@ -66,9 +67,7 @@ class Assignment:
 
     def helper_files(self) -> list[Path]:
         """Student-visible files that travel with the notebook (everything in the source folder but notebooks)."""
-        return sorted(p for p in self.source_dir.rglob("*")
-                      if p.is_file() and p.suffix != ".ipynb" and "__pycache__" not in p.parts
-                      and ".ipynb_checkpoints" not in p.parts)
+        return sorted(p for p in self.source_dir.rglob("*") if p.is_file() and p.suffix != ".ipynb" and not is_ignored(p))
 
 
 class Course:

@@ -37,13 +37,12 @@ class GradedNotebook:
 def load(course_root: Path | str, link: Callable[[GradedNotebook], str | None]) -> ClassAnalytics:
     from nbgrader.api import Gradebook
     from nbgrader.coursedir import CourseDirectory
-    from traitlets.config import Config
 
-    from .batch import _course_config
+    from .nbgrader_door.config import course_config
 
     root = Path(course_root).resolve()
     # the course's nbgrader config may name another gradebook or folders; without one, nbgrader's defaults
-    coursedir = CourseDirectory(config=_course_config(root) if (root / "nbgrader_config.py").is_file() else Config())
+    coursedir = CourseDirectory(config=course_config(root))
     coursedir.root = str(root)
     sqlite = coursedir.db_url.removeprefix("sqlite:///")
     if sqlite != coursedir.db_url and not Path(sqlite).is_file():

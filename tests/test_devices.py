@@ -5,7 +5,8 @@ import types
 
 import pytest
 
-from autograders import devices, quiet
+from autograders import quiet
+from autograders.class_grading import devices
 from autograders.engine import wire
 from autograders.engine.grade import kernel_env
 from conftest import ROOT
@@ -72,7 +73,8 @@ def test_a_kernel_without_a_gpu_or_without_tensorflow_reports_the_cpu(monkeypatc
 
 
 def test_a_cnn_notebook_is_graded_alone_and_numpy_ones_two_at_a_time():
-    from autograders.batch import Job, _fits
+    from autograders.class_grading.plan import Job
+    from autograders.class_grading.workers import _fits
 
     course = ROOT / "course"
     cnn, basics, act, grad = (Job([], name, "s") for name in ("cnn", "tensorflow_basics", "activations",

@@ -29,6 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from .. import quiet
 from . import sandbox, wire
 from .deadline import Deadline
 
@@ -64,7 +65,7 @@ class Evaluator:
             raise EvaluatorFailed(f"the evaluator failed {MAX_STARTS} times")
         self.starts += 1
         argv = [str(sandbox.student_python()), "-E", "-s", "-B", "evaluator_main.py", self.ops_file.stem]
-        env = {**sandbox.kernel_environment(self.env), "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "2"}
+        env = {**sandbox.kernel_environment(self.env), "CUDA_VISIBLE_DEVICES": "", quiet.LOG_LEVEL: quiet.WARNINGS_OFF}
         if self.limits:
             self._ids = self._resources.enter_context(sandbox.sandbox_user())
             space = self._resources.enter_context(sandbox.writable_space(*self._ids, self.limits.writable_mb))

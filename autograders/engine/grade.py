@@ -1,6 +1,6 @@
 """The grading engine: one notebook in, scored notebook and result out.
 
-Both doors use this: ``nbgrader autograde`` through ``autograders.nbgrader_step``
+Both doors use this: ``nbgrader autograde`` through ``autograders.nbgrader_door``
 and ``dlcourse grade`` through ``autograders.cli``.
 
 1. restore the graded cells from the released assignment, by grade_id;
@@ -26,7 +26,8 @@ from pathlib import Path
 
 import nbformat
 
-from ..devices import visible_gpus
+from ..class_grading.devices import visible_gpus
+from ..process_env import GPU_MEMORY_GROWTH
 from .bridge import CheckProblem, StudentKernel
 from .cells import is_test_cell
 from .checks import run_checks
@@ -109,8 +110,7 @@ def not_graded(notebook: str, assignment, student, max_score: float, error: str)
 def kernel_env(student: str | None) -> dict:
     env = dict(os.environ)
     env["NBGRADER_EXECUTION"] = "autograde"
-    # several grading kernels share a GPU: each takes memory as it needs it, not all of it up front
-    env.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
+    env = {**GPU_MEMORY_GROWTH, **env}
     if student:
         # the student's id, as their own server would have it (per-student quiz variants use it)
         env[STUDENT_VARIABLE] = student

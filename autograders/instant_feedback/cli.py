@@ -7,7 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from .. import devices
+from ..class_grading import devices
+from ..cli.options import Parser, UsageError, add_course, positive_int
 from ..course import Course
 from .policy import POLICY_FILE, PolicyError, load
 
@@ -15,15 +16,13 @@ HUB_COURSE_HELP = "the hub's course folder (default: the current folder, as in f
 
 
 def add_parser(sub):
-    from ..cli import _Parser, _positive_int
-
     feedback = sub.add_parser("instant-feedback", help="grading on arrival on the hub: check its policy, see its "
                                                        "queue, regrade (the hub runs its service)")
-    commands = feedback.add_subparsers(dest="instant_command", required=True, parser_class=_Parser,
+    commands = feedback.add_subparsers(dest="instant_command", required=True, parser_class=Parser,
                                        metavar="{check,queue,regrade,serve}")
     check = commands.add_parser("check", help=f"check a policy file ({POLICY_FILE}) against the course")
     check.add_argument("file", nargs="?", metavar="FILE", help=f"the policy (default: <course>/{POLICY_FILE})")
-    check.add_argument("--course", default="course", metavar="DIR", help="the course folder (default: ./course)")
+    add_course(check)
     check.set_defaults(run=cmd_check)
     queue = commands.add_parser("queue", help="the hub's queue: its length, who is being graded, the waits")
     queue.add_argument("--course", default=".", metavar="DIR", help=HUB_COURSE_HELP)
@@ -38,7 +37,7 @@ def add_parser(sub):
     serve = commands.add_parser("serve", help="the hub service 'instant-feedback' (JupyterHub starts it; not for "
                                               "direct use)")
     serve.add_argument("--course", required=True, metavar="DIR", help="the hub's nbgrader course folder")
-    serve.add_argument("--workers", type=_positive_int, default=devices.usable_cores(), metavar="N",
+    serve.add_argument("--workers", type=positive_int, default=devices.usable_cores(), metavar="N",
                        help="submissions graded at once (default: the number of cores)")
     serve.set_defaults(run=cmd_serve)
 
@@ -66,7 +65,6 @@ def cmd_check(args) -> int:
 
 
 def _ask(course: str, request: dict) -> dict:
-    from ..cli import UsageError
     from ..hub.exchange import ask
     from .service import socket_of
 

@@ -39,10 +39,10 @@ from pathlib import Path
 from traitlets import Unicode
 from traitlets.config import Configurable
 
-from .. import devices
+from ..class_grading import devices
 from ..course import Course
 from ..hub.intake import peer_uid
-from ..hub.release import course_config
+from ..nbgrader_door.config import course_config
 from ..hub.roster import read_roster
 from . import worker
 from .journal import FAILED, FRESH, GRADED, JOURNAL_FILE, OFF, QUEUED, Journal, Outcome, Submission, parse_folder

@@ -17,7 +17,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import gradebook_lock
+from ..nbgrader_door import gradebook_lock
+from ..nbgrader_door.config import course_config
 from ..course import Course
 from .shard_run import SHARD_FILE
 
@@ -100,9 +101,7 @@ def course_db_url(course_root: Path) -> str:
     """The gradebook the course's nbgrader uses (its nbgrader_config.py may point elsewhere than SQLite)."""
     from nbgrader.coursedir import CourseDirectory
 
-    from ..batch import _course_config
-
-    coursedir = CourseDirectory(config=_course_config(Path(course_root)))
+    coursedir = CourseDirectory(config=course_config(course_root))
     coursedir.root = str(course_root)
     return coursedir.db_url
 

@@ -21,15 +21,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .. import batch, sharding
+from ..class_grading import plan, sharding
+from ..cli.options import UsageError
 from ..course import Course, CourseError
 from ..engine import sandbox
+from ..ignored_files import IGNORED_FOLDERS
 from .grading_job import RUNS_FOLDER
 
 SHARD_FILE = "shard.json"
 # what a pod does not need of the course: other runs' results, earlier outputs, and the lock
 _NOT_COPIED = shutil.ignore_patterns(RUNS_FOLDER, "autograded", "feedback", "release", ".dlcourse-gradebook.lock",
-                                     ".ipynb_checkpoints", "__pycache__")
+                                     *IGNORED_FOLDERS)
 
 
 class ShardError(Exception):
@@ -67,13 +69,11 @@ def _portable(key: tuple[str, str, str], copy: Path) -> list[str]:
 
 def plan_class(course_root: Path) -> list:
     """The class as ``dlcourse grade <course>/submitted`` plans it: the same jobs, in any order."""
-    from ..cli import UsageError, find_notebooks
-
     try:
-        notebooks = find_notebooks([course_root / "submitted"])
+        notebooks = plan.find_notebooks([course_root / "submitted"])
     except UsageError as exc:
         raise ShardError(f"nothing to grade: {exc}") from None
-    return batch.plan(notebooks, Course(course_root)).jobs
+    return plan.plan(notebooks, Course(course_root)).jobs
 
 
 def grade_shard(course_root: Path, out_root: Path, shard: sharding.Shard, workers: int, scratch: Path,

@@ -33,15 +33,16 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
-from .course import Course, CourseError
-from .engine import GradingSettings, NotebookResult, grade_notebook
-from .engine.spare_kernels import SpareKernels
-from .engine.verdict import CellResult
+from ..course import Course, CourseError
+from ..engine import GradingSettings, NotebookResult, grade_notebook
+from ..engine.sanitize import MAX_NOTEBOOK_BYTES
+from ..engine.spare_kernels import SpareKernels
+from ..engine.verdict import CellResult
 
 log = logging.getLogger(__name__)
 FILES_LIMIT = 64 << 20  # the files of the submission's folder (its notebooks included), all together
-# a notebook of at most 50 MB is graded (batch.py); the files travel in base64, a third larger
-REQUEST_LIMIT = 50 * 2**20 + FILES_LIMIT * 4 // 3 + (1 << 20)
+# a notebook of at most MAX_NOTEBOOK_BYTES is graded; the files travel in base64, a third larger
+REQUEST_LIMIT = MAX_NOTEBOOK_BYTES + FILES_LIMIT * 4 // 3 + (1 << 20)
 _SETTINGS_FROM_CLIENT = ("kernel_name", "cell_timeout", "call_timeout", "seed", "notebook_timeout")
 
 

@@ -1,29 +1,23 @@
-"""The nbgrader door: a preprocessor that takes the place of nbgrader's ``Execute``.
-
-``course/nbgrader_config.py`` calls :func:`use_grading_engine`, so
-``nbgrader autograde`` (and formgrader's autograde button) grade with the same
-engine as ``dlcourse grade``, while the rest of nbgrader's pipeline
-(``SaveAutoGrades``, late penalties, feedback) stays as it is.
+"""The engine as nbgrader's execute step: a preprocessor that takes the place of nbgrader's ``Execute``
+(``config.use_grading_engine`` puts it there), and the exporter that reads a submission for it.
 """
 
 import dataclasses
 
 from nbconvert.exporters import NotebookExporter
 from nbgrader.coursedir import CourseDirectory
-from nbgrader.preprocessors import ClearSolutions, Execute, NbGraderPreprocessor
+from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Dict, Float, Integer, Unicode
 
-from . import check_records, gradebook_lock, quiet
-from .answer_stubs import ClearSolutionsWithAnswerStubs
-from .course import assignment_at
-from .engine import GradingInterrupted, GradingSettings, grade_notebook
-from .engine.restore import restore_cells
-from .engine.sanitize import read_notebook, sanitize
-from .engine.step_times import StepClock
-from .feedback import use_offline_feedback
+from .. import check_records, quiet
+from ..course import assignment_at
+from ..engine import GradingInterrupted, GradingSettings, grade_notebook
+from ..engine.restore import restore_cells
+from ..engine.sanitize import read_notebook, sanitize
+from ..engine.step_times import StepClock
+from ..plain_text import plain
+from . import gradebook_lock
 from .grading_service import grade_remotely
-from .reports import plain
-from .schedule import FillCourseSchedule, ScheduledLatePenalty
 
 _DEFAULTS = GradingSettings()
 
@@ -119,44 +113,3 @@ class GradeWithHiddenChecks(NbGraderPreprocessor):
 
 class NotGraded(Exception):
     """A notebook whose hidden checks did not all run: nbgrader must record no score for it."""
-
-
-def use_grading_engine(c):
-    """Point an nbgrader config ``c`` at the grading engine."""
-    from nbgrader.converters import Autograde
-
-    default = Autograde.class_traits()["autograde_preprocessors"].default()
-    if Execute not in default:
-        raise RuntimeError("this nbgrader has no Execute step to replace; the grading engine cannot be installed")
-    c.Autograde.autograde_preprocessors = [GradeWithHiddenChecks if step is Execute else step for step in default]
-    # a submission's JSON may hold anything: nbgrader's steps see it made walkable, with notes
-    c.Autograde.exporter_class = SubmissionExporter
-    # a release that would show students hidden material fails, and nbgrader removes what it wrote
-    from nbgrader.converters import GenerateAssignment
-
-    from .audit import RefuseLeakingRelease
-
-    # answer cells are released as `q01 = ...`, so a fresh notebook runs top to bottom; the course page
-    # gets the schedule's table
-    c.GenerateAssignment.preprocessors = [
-        *(ClearSolutionsWithAnswerStubs if step is ClearSolutions else step
-          for step in GenerateAssignment.class_traits()["preprocessors"].default()),
-        FillCourseSchedule, RefuseLeakingRelease]
-    # late submissions cost what course/schedule.toml says
-    c.AssignLatePenalties.plugin_class = ScheduledLatePenalty
-    # feedback pages render their maths without the internet, plots fit the page, one score per check
-    use_offline_feedback(c)
-    # deleted test cells come back from the gradebook, as the engine restores them for dlcourse grade
-    c.OverwriteCells.add_missing_cells = True
-    # formgrader shows a submission as HTML on its own origin, where a script acts as the instructor (its API,
-    # kernels and terminals of the grader account): the markup of a student's outputs and markdown source is shown
-    # as text, scripts and SVG are dropped; and the HTML that markdown renders to is cleaned too, since
-    # formgrader's template renders it without nbconvert's clean_html (links to javascript: ...)
-    from nbconvert.preprocessors.sanitize import SanitizeHTML
-
-    from .submission_markup import CleanMarkdown2HTML
-
-    c.HTMLExporter.preprocessors = [SanitizeHTML]
-    c.HTMLExporter.filters = {"markdown2html": CleanMarkdown2HTML}
-    # the checks' records beside the autograded notebooks: never copied from a submission, never into feedback
-    c.CourseDirectory.ignore = [*CourseDirectory.class_traits()["ignore"].default(), check_records.FOLDER]
