@@ -11,15 +11,14 @@ from .. import reports
 from ..class_grading import devices, plan, sharding, workers
 from ..course import Course
 from ..plain_text import plain
-from ..engine import GradingSettings, NotebookResult
-from .options import add_course, check_writable, positive, positive_int
+from ..engine import NotebookResult
+from .options import add_course, add_settings, check_writable, positive_int, settings_from
 from .progress import GradingProgress
 
 INTERRUPTED = 130  # what a shell reports for Ctrl-C
 
 
 def add_parser(sub):
-    defaults = GradingSettings()
     grade = sub.add_parser("grade", help="grade notebooks with the hidden checks, without a hub")
     grade.add_argument("paths", nargs="+", metavar="PATH",
                        help="a notebook, or a folder holding notebooks (e.g. submitted/<student>/<assignment>/)")
@@ -38,23 +37,10 @@ def add_parser(sub):
                        help="do not record notebooks under <course>/submitted/ in the course's gradebook")
     grade.add_argument("-v", "--verbose", action="store_true",
                        help="print every failed check of every notebook, and TensorFlow's and CUDA's start-up lines")
-    grade.add_argument("--kernel", default=defaults.kernel_name, help="kernel to run submissions in")
-    grade.add_argument("--cell-timeout", type=positive, default=defaults.cell_timeout, metavar="S",
-                       help=f"seconds a student cell may run (default {defaults.cell_timeout:g})")
-    grade.add_argument("--call-timeout", type=positive, default=defaults.call_timeout, metavar="S",
-                       help=f"seconds one call from a hidden check may run (default {defaults.call_timeout:g})")
-    grade.add_argument("--seed", type=int, default=defaults.seed, help="seed of the hidden checks' random inputs")
-    grade.add_argument("--notebook-timeout", type=positive, default=defaults.notebook_timeout, metavar="S",
-                       help="seconds for everything of one notebook: its cells, the hidden checks' calls and the "
-                            f"model's evaluation (default {defaults.notebook_timeout:g})")
-    grade.add_argument("--allow-network", action="store_true",
-                       help="let the sandboxed kernels reach the network (off by default)")
-    grade.add_argument("--no-sandbox", action="store_true",
-                       help="run kernels as plain kernels of your own user, without the sandbox (for debugging "
-                            "trusted notebooks only: a hostile one can then read and do what you can)")
     grade.add_argument("--shard", type=sharding.parse, metavar="K/N",
                        help="grade only shard K (from 0) of N: every N-th submission of the class, as each pod of "
                             "a Kubernetes grading Job does (dlcourse k8s grading-job)")
+    add_settings(grade.add_argument_group("grading settings"))
     grade.set_defaults(run=cmd_grade)
 
 
@@ -69,8 +55,7 @@ def cmd_grade(args) -> int:
     for line in planned.ignored:
         print(f"dlcourse: {plain(line)}", file=sys.stderr)  # it names a student's file
     jobs = sharding.select(planned.jobs, args.shard)
-    settings = GradingSettings(args.kernel, args.cell_timeout, args.call_timeout, args.seed,
-                               args.notebook_timeout, not args.no_sandbox, args.allow_network)
+    settings = settings_from(args)
     # SIGTERM (a container stopping, a scheduler) stops grading as Ctrl-C does
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:

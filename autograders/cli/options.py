@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..engine.settings import SETTINGS, GradingSettings
+
 
 class UsageError(Exception):
     pass
@@ -13,13 +15,6 @@ class UsageError(Exception):
 class Parser(argparse.ArgumentParser):
     def error(self, message):
         raise UsageError(message)
-
-
-def positive(text):
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-    return value
 
 
 def positive_int(text):
@@ -42,6 +37,33 @@ def port(text):
 def add_course(parser: argparse.ArgumentParser):
     """``--course DIR``, the course folder, ``./course`` unless given."""
     parser.add_argument("--course", default="course", metavar="DIR", help="the course folder (default: ./course)")
+
+
+def add_settings(parser):
+    """An option per grading setting (``engine/settings.py``), with its declared help, default and checks; a switch's
+    option turns its default around."""
+    for setting in SETTINGS:
+        if setting.type is bool:
+            parser.add_argument(setting.option, dest=setting.name, action="store_false" if setting.default else
+                                "store_true", help=f"{setting.described}; {setting.option} turns it "
+                                                   f"{setting.shown(not setting.default)}")
+        else:
+            parser.add_argument(setting.option, dest=setting.name, type=_parser_of(setting), default=setting.default,
+                                metavar=setting.metavar, help=setting.described)
+
+
+def settings_from(args) -> GradingSettings:
+    """The grading settings that ``add_settings``' options gave."""
+    return GradingSettings(**{setting.name: getattr(args, setting.name) for setting in SETTINGS})
+
+
+def _parser_of(setting):
+    def parse(text):
+        try:
+            return setting.parse(text)
+        except ValueError as exc:  # argparse would say only "invalid value"
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return parse
 
 
 def check_writable(option: str, target: str | None):

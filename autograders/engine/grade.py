@@ -36,34 +36,13 @@ from .evaluator import Evaluator
 from .restore import restore_cells
 from .sanitize import sanitize
 from .runner import STUDENT_VARIABLE, NotebookRunner
-from .sandbox import Limits, unavailable_reason, warn_once
+from .settings import GradingSettings
 from .spare_kernels import SpareKernels
 from .step_times import StepClock
 from .verdict import CellResult, cell_results, write_verdicts
 
 log = logging.getLogger(__name__)
 MAX_DEVICE_CHARS = 80  # "GPU:0 (NVIDIA H100 80GB HBM3)"; a kernel's answer is the student's to make up
-
-
-@dataclass(frozen=True)
-class GradingSettings:
-    kernel_name: str = "python3"
-    cell_timeout: float = 60.0  # seconds per student cell
-    call_timeout: float = 30.0  # seconds per call a check makes into the student's code
-    seed: int = 0  # seeds the hidden checks' random inputs; fixed so a grade is reproducible
-    # seconds for everything of one notebook: its cells, the hidden checks' calls and the model's evaluation
-    notebook_timeout: float = 900.0
-    sandbox: bool = True  # run kernels in the sandbox where the machine allows it (see sandbox.py)
-    allow_network: bool = False  # the sandboxed kernel's network; off unless asked for
-
-    def limits(self) -> Limits | None:
-        """The sandbox's limits, or None for a plain kernel (not asked for, or not possible here: warned)."""
-        if not self.sandbox:
-            return None
-        if reason := unavailable_reason():
-            warn_once(reason)
-            return None
-        return Limits(network=self.allow_network)
 
 
 @dataclass

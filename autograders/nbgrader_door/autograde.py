@@ -9,6 +9,8 @@ import shutil
 import time
 from pathlib import Path
 
+from traitlets.config import Config
+
 from ..class_grading.plan import Job
 from ..engine import GradingInterrupted, GradingSettings, NotebookResult
 from ..engine.sanitize import Unreadable, read_submission
@@ -53,8 +55,7 @@ def autograde_submission(job: Job, course_root: Path, settings: GradingSettings,
     from .engine_step import GradeWithHiddenChecks
 
     config = course_config(course_root)
-    for name, value in dataclasses.asdict(settings).items():
-        setattr(config.GradeWithHiddenChecks, name, value)
+    config.merge(Config({"GradeWithHiddenChecks": dataclasses.asdict(settings)}))  # the caller's settings win
     if overrides is not None:
         config.merge(overrides)
     coursedir = CourseDirectory(config=config)

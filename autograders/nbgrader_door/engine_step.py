@@ -2,16 +2,15 @@
 (``config.use_grading_engine`` puts it there), and the exporter that reads a submission for it.
 """
 
-import dataclasses
-
 from nbconvert.exporters import NotebookExporter
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Dict, Float, Integer, Unicode
+from traitlets.config import Configurable
 
 from .. import check_records, quiet
 from ..course import assignment_at
-from ..engine import GradingInterrupted, GradingSettings, grade_notebook
+from ..engine import SETTINGS, GradingInterrupted, GradingSettings, grade_notebook
 from ..engine.restore import restore_cells
 from ..engine.sanitize import read_notebook, sanitize
 from ..engine.step_times import StepClock
@@ -19,7 +18,11 @@ from ..plain_text import plain
 from . import gradebook_lock
 from .grading_service import grade_remotely
 
-_DEFAULTS = GradingSettings()
+_TRAITS = {str: Unicode, float: Float, int: Integer, bool: Bool}
+# a configurable trait per grading setting, with its declared default and help (c.GradeWithHiddenChecks.<name>)
+GradingSettingTraits = type("GradingSettingTraits", (Configurable,), {
+    setting.name: _TRAITS[setting.type](setting.default, help=setting.described).tag(config=True)
+    for setting in SETTINGS})
 
 
 class SubmissionExporter(NotebookExporter):
@@ -46,20 +49,10 @@ class SubmissionExporter(NotebookExporter):
         return self.from_notebook_node(nb, resources=resources, **kw)
 
 
-class GradeWithHiddenChecks(NbGraderPreprocessor):
+class GradeWithHiddenChecks(NbGraderPreprocessor, GradingSettingTraits):
     """Run the student's cells, then the assignment's hidden checks, and score the test cells."""
 
-    kernel_name = Unicode(_DEFAULTS.kernel_name, help="Kernel to run submissions in.").tag(config=True)
-    cell_timeout = Float(_DEFAULTS.cell_timeout, help="Seconds a student cell may run.").tag(config=True)
-    call_timeout = Float(_DEFAULTS.call_timeout, help="Seconds one call from a check may run.").tag(config=True)
-    seed = Integer(_DEFAULTS.seed, help="Seed of the hidden checks' random inputs.").tag(config=True)
-    notebook_timeout = Float(_DEFAULTS.notebook_timeout,
-                             help="Seconds for everything of one notebook: its cells, the hidden "
-                                  "checks' calls and the model's evaluation.").tag(config=True)
-    sandbox = Bool(_DEFAULTS.sandbox, help="Run kernels in the grading sandbox (unprivileged user, limits, "
-                                           "no network) where the machine allows it.").tag(config=True)
-    allow_network = Bool(_DEFAULTS.allow_network, help="Let sandboxed kernels reach the network.").tag(config=True)
-    grading_service = Unicode("", help="Unix socket of the hub's grading service (autograders.grading_service): "
+    grading_service = Unicode("", help="Unix socket of the hub's grading service (nbgrader_door/grading_service.py): "
                                        "when set, notebooks are graded there, by root, in the sandbox, instead of "
                                        "in this process (which, as the course's grader account, cannot sandbox "
                                        "kernels).").tag(config=True)
@@ -72,8 +65,7 @@ class GradeWithHiddenChecks(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         quiet.settle()
         info = resources["nbgrader"]
-        # the traits of this step are GradingSettings' fields, under the same names
-        settings = GradingSettings(**{f.name: getattr(self, f.name) for f in dataclasses.fields(GradingSettings)})
+        settings = GradingSettings(**{setting.name: getattr(self, setting.name) for setting in SETTINGS})
         workdir = resources.get("metadata", {}).get("path")
         clock = getattr(self.parent, "clocks", {}).pop(info["notebook"], None) or StepClock()
         try:
