@@ -9,6 +9,7 @@ import nbformat
 from nbgrader.preprocessors import ClearHiddenTests
 
 from .answer_stubs import ClearSolutionsWithAnswerStubs
+from .errors import UsageError
 from .engine.cells import grade_id, is_test_cell
 from .ignored_files import is_ignored
 
@@ -16,8 +17,8 @@ ASSIGNMENTS_PACKAGE = Path(__file__).parent / "assignments"
 COURSE_PAGE = "00_course_page"  # released first, like an assignment, without checks: the schedule and the rules
 
 
-class CourseError(ValueError):
-    """A course or assignment that cannot be used as given (a usage error)."""
+class CourseError(UsageError):
+    """A course or assignment that cannot be used as given."""
 
 
 class Assignment:

@@ -15,8 +15,10 @@ from typing import Callable
 
 from . import check_records
 from .analytics import AssignmentStats, ClassAnalytics, Failure, Submission, one_line
+from .errors import UsageError
 
-class NoGradebook(ValueError):
+
+class NoGradebook(UsageError):
     """The course has no gradebook yet (nbgrader would make an empty one): nothing to report."""
 
 

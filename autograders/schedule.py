@@ -18,12 +18,14 @@ from nbgrader.plugins import LateSubmissionPlugin
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import default
 
+from .errors import DlcourseError
+
 SCHEDULE_FILE = "schedule.toml"
 TABLE_MARKER = "<!-- schedule -->"  # where the course page gets its table
 LATE_PENALTIES = ("none", "zero")  # nbgrader's LateSubmissionPlugin.penalty_method values
 
 
-class ScheduleError(ValueError):
+class ScheduleError(DlcourseError):
     """course/schedule.toml cannot be used as written (the message names the problem)."""
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nbformat
 
-from ..cli.options import UsageError
+from ..errors import DlcourseError, UsageError
 from ..course import COURSE_PAGE, Course, CourseError
 from ..engine import NotebookResult, not_graded
 from ..engine.grade import NOT_REACHED
@@ -83,7 +83,7 @@ def plan(notebooks: list[Path], course: Course, assignment=None, student=None, u
     return Plan(list(jobs.values()), ignored)
 
 
-class _NotASubmission(ValueError):
+class _NotASubmission(DlcourseError):
     pass
 
 

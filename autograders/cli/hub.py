@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 from ..course import Course
-from .options import UsageError, add_course, port, positive_int
+from ..errors import UsageError
+from .options import add_course, port, positive_int
 
 
 def add_parser(sub):
@@ -40,20 +40,12 @@ def add_parser(sub):
 
 def cmd_hub(args) -> int:
     from ..hub import credentials, launch
-    from ..hub.accounts import AccountError
-    from ..hub.classes import ScheduleError
-    from ..hub.prepare import HubSetupError, prepare
-    from ..hub.release import ReleaseError
-    from ..hub.roster import RosterError
+    from ..hub.prepare import prepare
 
     course = Course(args.course)
     roster = Path(args.roster) if args.roster else course.root / "roster.csv"
-    try:
-        settings = prepare(course, roster, _state_dir(args), ip=args.ip, port=args.port,
-                           idle_timeout=args.idle_timeout, warm=args.warm)
-    except (RosterError, HubSetupError, AccountError, ReleaseError, ScheduleError) as exc:
-        print(f"dlcourse hub: {exc}", file=sys.stderr)
-        return 1
+    settings = prepare(course, roster, _state_dir(args), ip=args.ip, port=args.port, idle_timeout=args.idle_timeout,
+                       warm=args.warm)
     if args.authenticator == "firstuse":
         issued = credentials.issue_missing(settings.layout, settings.instructors + settings.students)
         if issued:

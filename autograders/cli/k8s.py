@@ -14,7 +14,8 @@ from pathlib import Path
 
 from ..course import Course
 from ..nbgrader_door.config import course_id
-from .options import Parser, UsageError, add_course, check_writable, positive_int
+from ..errors import UsageError
+from .options import Parser, add_course, check_writable, positive_int
 
 DEFAULT_WORKERS = 4  # per pod: 8 cores and 13 GiB, a quarter to a half of a typical GPU node
 
@@ -84,7 +85,6 @@ def _count_submissions(course: Course) -> int | None:
 
 def cmd_grading_job(args) -> int:
     from ..k8s.grading_job import GradingJob, to_yaml
-    from ..k8s.validation import InvalidValue
 
     course = Course(args.course)
     cid = course_id(course.root)
@@ -99,13 +99,10 @@ def cmd_grading_job(args) -> int:
             raise UsageError(f"--node-selector must be KEY=VALUE, got '{pair}'")
         selectors[key] = value
     run = args.run_name or datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    try:
-        job = GradingJob(course_id=cid, run=run, shards=args.shards, image=args.image, pvc=args.pvc or cid,
-                         workers=args.workers, gpus_per_pod=0 if args.cpu_only else args.gpus_per_pod,
-                         node_selector=selectors)
-        text = to_yaml(job.manifests())
-    except InvalidValue as exc:
-        raise UsageError(str(exc)) from None
+    job = GradingJob(course_id=cid, run=run, shards=args.shards, image=args.image, pvc=args.pvc or cid,
+                     workers=args.workers, gpus_per_pod=0 if args.cpu_only else args.gpus_per_pod,
+                     node_selector=selectors)
+    text = to_yaml(job.manifests())
     if args.output:
         check_writable("output", args.output)
         Path(args.output).write_text(text)
@@ -121,27 +118,19 @@ def cmd_grading_job(args) -> int:
 
 def cmd_grade_shard(args) -> int:
     from ..class_grading.sharding import Shard
-    from ..k8s.shard_run import ShardError, grade_shard, job_index
+    from ..k8s.shard_run import grade_shard, job_index
 
-    try:
-        shard = Shard(job_index(args.index, args.shards), args.shards)
-        folder = grade_shard(Path(args.course), Path(args.out), shard, args.workers, Path(args.scratch),
-                             ["--no-sandbox"] if args.no_sandbox else [])
-    except ShardError as exc:
-        print(f"dlcourse k8s grade-shard: {exc}", file=sys.stderr)
-        return 1
+    shard = Shard(job_index(args.index, args.shards), args.shards)
+    folder = grade_shard(Path(args.course), Path(args.out), shard, args.workers, Path(args.scratch),
+                         ["--no-sandbox"] if args.no_sandbox else [])
     print(f"shard {shard} graded: {folder}")
     return 0
 
 
 def cmd_merge(args) -> int:
-    from ..k8s.merge import MergeError, merge
+    from ..k8s.merge import merge
 
-    try:
-        merged = merge(Path(args.run_dir), Path(args.course))
-    except MergeError as exc:
-        print(f"dlcourse k8s merge: {exc}", file=sys.stderr)
-        return 1
+    merged = merge(Path(args.run_dir), Path(args.course))
     if args.json:
         Path(args.json).write_text(json.dumps({"results": merged.results}, indent=2))
     errors = sum(1 for r in merged.results if r.get("error"))

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 
 from .. import quiet, terminal_log
-from ..plain_text import plain
 from ..process_env import with_own_bin
-from ..course import CourseError
+from ..errors import DlcourseError
 from ..instant_feedback import cli as instant_feedback
 from ..quiz_game import cli as quiz
 from . import audit, grade, hub, k8s, report, selftest, services
-from .options import Parser, UsageError
+from .options import Parser
 
-USAGE_ERROR = 2
 # in the order `dlcourse --help` lists them
 COMMANDS = (grade, report, selftest, audit, k8s, quiz, instant_feedback, hub, services)
 
@@ -26,17 +23,27 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     for command in COMMANDS:
         command.add_parser(sub)
+    _name_commands(parser)
     return parser
+
+
+def _name_commands(parser: argparse.ArgumentParser):
+    """Each command's own words (``dlcourse k8s merge``), for its errors to say who reports them."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                command.set_defaults(command_words=command.prog)
+                _name_commands(command)
 
 
 def main(argv=None) -> int:
     terminal_log.configure()
     os.environ["PATH"] = with_own_bin(os.environ.get("PATH", ""))
-    parser = build_parser()
+    parser, args = build_parser(), None
     try:
         args = parser.parse_args(argv)
         quiet.settle(verbose=getattr(args, "verbose", False))
         return args.run(args)
-    except (UsageError, CourseError) as exc:
-        print(f"dlcourse: error: {plain(exc)}", file=sys.stderr)  # it may name a submitted file
-        return USAGE_ERROR
+    except DlcourseError as exc:
+        exc.show(getattr(args, "command_words", parser.prog))
+        return exc.exit_code

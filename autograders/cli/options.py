@@ -5,11 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..engine.settings import SETTINGS, GradingSettings
-
-
-class UsageError(Exception):
-    pass
+from ..engine.settings import SETTINGS, GradingSettings, InvalidSetting
+from ..errors import UsageError
 
 
 class Parser(argparse.ArgumentParser):
@@ -61,7 +58,7 @@ def _parser_of(setting):
     def parse(text):
         try:
             return setting.parse(text)
-        except ValueError as exc:  # argparse would say only "invalid value"
+        except (ValueError, InvalidSetting) as exc:  # argparse would say only "invalid value"
             raise argparse.ArgumentTypeError(str(exc)) from None
     return parse
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .. import reports
 from ..course import Course
-from .options import UsageError, add_course, check_writable
+from .options import add_course, check_writable
 
 
 def add_parser(sub):
@@ -23,10 +23,7 @@ def cmd_report(args) -> int:
     course = Course(args.course)
     check_writable("html", args.html)
     folder = Path(args.html).resolve().parent
-    try:
-        data = gradebook_analytics.load(course.root, lambda notebook: reports.file_link(notebook.autograded, folder))
-    except gradebook_analytics.NoGradebook as exc:
-        raise UsageError(str(exc)) from None
+    data = gradebook_analytics.load(course.root, lambda notebook: reports.file_link(notebook.autograded, folder))
     Path(args.html).write_text(report_page.render(data, f"Class report: {course.root.name}"))
     print(f"{args.html}: {len(data.students)} students, {len(data.assignments)} assignments")
     return 0

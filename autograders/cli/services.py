@@ -6,7 +6,8 @@ import logging
 from pathlib import Path
 
 from ..class_grading import devices
-from .options import UsageError, positive_int
+from ..errors import UsageError
+from .options import positive_int
 
 
 def add_parser(sub):

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ..errors import DlcourseError
 from .bridge import CheckProblem, StudentKernel
 from .gating import MARKERS, PROPERTY, VALUES, declaration_errors, functions_named, gate
 
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE = 400
 
 
-class ChecksBroken(RuntimeError):
+class ChecksBroken(DlcourseError):
     """The hidden checks themselves could not be collected: an instructor's problem."""
 
 

@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 from .. import quiet
+from ..errors import DlcourseError
 from . import sandbox, wire
 from .deadline import Deadline
 
@@ -39,11 +40,11 @@ MAX_STARTS = 3  # the evaluator is started again after a failure, at most this o
 _ENGINE = Path(__file__).parent
 
 
-class EvaluatorFailed(RuntimeError):
+class EvaluatorFailed(DlcourseError):
     """The evaluator could not answer (it crashed, timed out or garbled its reply): the grader's problem."""
 
 
-class EvaluatorError(Exception):
+class EvaluatorError(DlcourseError):
     """The request failed on the data it was given (e.g. weights that do not fit a model): its message says why."""
 
 

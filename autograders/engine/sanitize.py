@@ -18,6 +18,8 @@ import nbformat
 from nbformat import NotebookNode
 from nbformat.v4.nbbase import random_cell_id
 
+from ..errors import DlcourseError
+
 CELL_TYPES = ("code", "markdown", "raw")
 # nbgrader's own grade ids are short names; any other text is a grade_id that ``restore`` names as not the release's
 MAX_GRADE_ID_CHARS = 100
@@ -39,7 +41,7 @@ def read_notebook(text: str) -> NotebookNode:
 MAX_NOTEBOOK_BYTES = 50 * 2**20  # a submission is code and a few plots; more is output run wild
 
 
-class Unreadable(ValueError):
+class Unreadable(DlcourseError):
     """A submission that cannot be graded at all: the message says why."""
 
 

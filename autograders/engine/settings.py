@@ -11,13 +11,14 @@ import math
 import re
 from dataclasses import dataclass
 
+from ..errors import UsageError
 from .sandbox import Limits, unavailable_reason, warn_once
 
 _NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")  # a text setting names something: a kernel
 
 
 
-class InvalidSetting(ValueError):
+class InvalidSetting(UsageError):
     """A setting's value of the wrong type or out of its range; the message names the setting."""
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..course import Course
 from ..engine.sandbox import student_python
+from ..errors import DlcourseError
 from ..process_env import with_own_bin
 from ..instant_feedback import assignment_list
 from ..instant_feedback.policy import POLICY_FILE
@@ -51,7 +52,7 @@ _UNUSED_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader", "nbgrader.
 FEEDBACK_LABEXTENSION = Path(assignment_list.__file__).parent / "labextension"
 
 
-class HubSetupError(RuntimeError):
+class HubSetupError(DlcourseError):
     pass
 
 

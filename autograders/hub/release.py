@@ -16,13 +16,14 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
 from ..course import COURSE_PAGE, Course
+from ..errors import DlcourseError
 from ..ignored_files import IGNORED_FOLDERS
 from ..nbgrader_door.config import course_config
 from ..schedule import read_schedule
 from .roster import read_roster
 
 
-class ReleaseError(RuntimeError):
+class ReleaseError(DlcourseError):
     pass
 
 

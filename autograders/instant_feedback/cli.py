@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 from ..class_grading import devices
-from ..cli.options import Parser, UsageError, add_course, positive_int
+from ..cli.options import Parser, add_course, positive_int
+from ..errors import DlcourseError
 from ..course import Course
-from .policy import POLICY_FILE, PolicyError, load
+from .policy import POLICY_FILE, load
 
 HUB_COURSE_HELP = "the hub's course folder (default: the current folder, as in formgrader's terminal)"
 
@@ -30,7 +31,7 @@ def add_parser(sub):
     queue.set_defaults(run=cmd_queue)
     regrade = commands.add_parser("regrade", help="grade an assignment's submissions again (after a fix to its "
                                                   "hidden checks), behind new submissions; feedback is released again")
-    regrade.add_argument("assignment", metavar="NAME")
+    regrade.add_argument("assignment", metavar="NAME", help="the assignment")
     regrade.add_argument("--student", metavar="ID", help="only this student's")
     regrade.add_argument("--course", default=".", metavar="DIR", help=HUB_COURSE_HELP)
     regrade.set_defaults(run=cmd_regrade)
@@ -48,11 +49,7 @@ def cmd_check(args) -> int:
     if not path.is_file():
         print(f"{path}: no such file (without one, nothing is graded on arrival)", file=sys.stderr)
         return 1
-    try:
-        policies = load(path, course.assignment_names())
-    except PolicyError as exc:
-        print(exc, file=sys.stderr)
-        return 1
+    policies = load(path, course.assignment_names())
     for name in course.assignment_names():
         policy = policies.of(name)
         if not policy.instant_feedback:
@@ -68,13 +65,13 @@ def _ask(course: str, request: dict) -> dict:
     from ..hub.exchange import ask
     from .service import socket_of
 
+    socket_path = socket_of(Path(course))  # a course that is not a hub's: a usage error
     try:
-        socket_path = socket_of(Path(course))
         reply = ask(socket_path, request, timeout=30)
     except (OSError, ValueError) as exc:
-        raise UsageError(f"the hub's instant-feedback service did not answer ({exc}): is the hub running?") from None
+        raise DlcourseError(f"the hub's instant-feedback service did not answer ({exc}): is the hub running?") from None
     if "error" in reply:
-        raise UsageError(str(reply["error"])[:1000])
+        raise DlcourseError(str(reply["error"])[:1000])
     return reply
 
 

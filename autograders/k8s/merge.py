@@ -20,10 +20,11 @@ from pathlib import Path
 from ..nbgrader_door import gradebook_lock
 from ..nbgrader_door.config import course_config
 from ..course import Course
+from ..errors import DlcourseError
 from .shard_run import SHARD_FILE
 
 
-class MergeError(Exception):
+class MergeError(DlcourseError):
     """Shards that cannot be merged as they are; the message says what is missing or wrong."""
 
 

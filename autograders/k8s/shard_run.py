@@ -22,8 +22,8 @@ import sys
 from pathlib import Path
 
 from ..class_grading import plan, sharding
-from ..cli.options import UsageError
-from ..course import Course, CourseError
+from ..errors import DlcourseError, UsageError
+from ..course import Course
 from ..engine import sandbox
 from ..ignored_files import IGNORED_FOLDERS
 from .grading_job import RUNS_FOLDER
@@ -34,7 +34,7 @@ _NOT_COPIED = shutil.ignore_patterns(RUNS_FOLDER, "autograded", "feedback", "rel
                                      *IGNORED_FOLDERS)
 
 
-class ShardError(Exception):
+class ShardError(DlcourseError):
     """A shard that cannot be graded as asked; the message says why."""
 
 
@@ -81,7 +81,7 @@ def grade_shard(course_root: Path, out_root: Path, shard: sharding.Shard, worker
     """Grade ``shard`` of the course's class; returns the shard's result folder."""
     course = Course(course_root)
     if not (course.root / "submitted").is_dir():
-        raise CourseError(f"{course.root} has no submitted/ folder: collect the submissions first "
+        raise ShardError(f"{course.root} has no submitted/ folder: collect the submissions first "
                           "(nbgrader collect, or formgrader's collect button)")
     if "--no-sandbox" not in grade_options and (reason := sandbox.unavailable_reason()):
         # a pod without the sandbox would let student code read the hidden checks it holds: refuse

@@ -14,6 +14,7 @@ from ..engine import SETTINGS, GradingInterrupted, GradingSettings, grade_notebo
 from ..engine.restore import restore_cells
 from ..engine.sanitize import read_notebook, sanitize
 from ..engine.step_times import StepClock
+from ..errors import DlcourseError
 from ..plain_text import plain
 from . import gradebook_lock
 from .grading_service import grade_remotely
@@ -103,5 +104,5 @@ class GradeWithHiddenChecks(NbGraderPreprocessor, GradingSettingTraits):
         self.log.info("%s: %s (%.1f s)", name, score, result.seconds)
 
 
-class NotGraded(Exception):
+class NotGraded(DlcourseError):
     """A notebook whose hidden checks did not all run: nbgrader must record no score for it."""

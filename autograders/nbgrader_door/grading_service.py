@@ -32,11 +32,12 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
-from ..course import Course, CourseError
+from ..course import Course
 from ..engine import GradingSettings, NotebookResult, grade_notebook
 from ..engine.sanitize import MAX_NOTEBOOK_BYTES
 from ..engine.spare_kernels import SpareKernels
 from ..engine.verdict import CellResult
+from ..errors import DlcourseError
 
 log = logging.getLogger(__name__)
 FILES_LIMIT = 64 << 20  # the files of the submission's folder (its notebooks included), all together
@@ -44,7 +45,7 @@ FILES_LIMIT = 64 << 20  # the files of the submission's folder (its notebooks in
 REQUEST_LIMIT = MAX_NOTEBOOK_BYTES + FILES_LIMIT * 4 // 3 + (1 << 20)
 
 
-class GradingServiceError(RuntimeError):
+class GradingServiceError(DlcourseError):
     pass
 
 
@@ -159,7 +160,7 @@ class _Handler(socketserver.BaseRequestHandler):
             self.server.admit(self.request)
             request = json.loads(raw)
             reply = self.server.grade(request)
-        except (GradingServiceError, CourseError, ValueError, KeyError, TypeError) as exc:
+        except (DlcourseError, ValueError, KeyError, TypeError) as exc:
             reply = {"error": str(exc)}
         except Exception as exc:  # the client gets a reason instead of a dropped connection
             log.exception("grading failed")
