@@ -60,11 +60,8 @@ class Assignment:
     @functools.cached_property
     def manual_max(self) -> float:
         """The points of graded cells that no test cell scores: nbgrader leaves them to a manual grade."""
-        return self.max_score - sum(self.test_cells.values())
-
-    @functools.cached_property
-    def test_cells(self) -> dict[str, float]:
-        return {grade_id(c): float(c.metadata["nbgrader"]["points"]) for c in self.source_nb.cells if is_test_cell(c)}
+        return self.max_score - sum(float(c.metadata["nbgrader"]["points"]) for c in self.source_nb.cells
+                                    if is_test_cell(c))
 
     def helper_files(self) -> list[Path]:
         """Student-visible files that travel with the notebook (everything in the source folder but notebooks)."""

@@ -3,13 +3,10 @@ course's gradebook, under the gradebook lock, exactly as formgrader's autograde 
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import shutil
 import time
 from pathlib import Path
-
-from traitlets.config import Config
 
 from ..class_grading.plan import Job
 from ..engine import GradingInterrupted, GradingSettings, NotebookResult
@@ -48,45 +45,41 @@ def _score_zero(db_url, job):
 def autograde_submission(job: Job, course_root: Path, settings: GradingSettings, overrides,
                           spares) -> list[NotebookResult]:
     """nbgrader's autograde for one (student, assignment), the engine as its execute step."""
-    from nbgrader.converters import Autograde
     from nbgrader.converters.base import NbGraderException
     from nbgrader.coursedir import CourseDirectory
 
-    from .engine_step import GradeWithHiddenChecks
+    from .engine_step import AutogradeRun, GradingRun
 
     config = course_config(course_root)
-    config.merge(Config({"GradeWithHiddenChecks": dataclasses.asdict(settings)}))  # the caller's settings win
     if overrides is not None:
         config.merge(overrides)
     coursedir = CourseDirectory(config=config)
     coursedir.root = str(course_root)
     coursedir.assignment_id, coursedir.student_id = job.assignment, job.student
-    converter = Autograde(coursedir=coursedir, config=config)
+    run = GradingRun(settings, spares)  # the caller's settings win over the course's config
+    converter = AutogradeRun(run, coursedir=coursedir, config=config)
     converter.force = True  # grading again replaces this submission's results, and only them
     errors = _FirstError()
     converter.log.addHandler(errors)
-    GradeWithHiddenChecks.results.clear()
-    GradeWithHiddenChecks.spares = spares
-    started, lock = time.perf_counter(), None
+    started = time.perf_counter()
     try:
-        with gradebook_lock.holding(course_root) as lock:
+        with gradebook_lock.holding(course_root) as run.lock:
             try:
                 converter.start()
             except NbGraderException:
-                if any(r.score is None for r in GradeWithHiddenChecks.results):
-                    return _named(job)  # graded, but not completely: nbgrader recorded nothing, and that stands
+                if any(r.score is None for r in run.results):
+                    return _named(job, run.results)  # graded, but not completely: nbgrader recorded nothing, and that stands
                 _score_zero(coursedir.db_url, job)
                 return job.failed(_unreadable(job.notebooks)
                                   or f"nbgrader could not autograde it: {errors.message or 'see the log'}")
     except KeyboardInterrupt:  # GradingInterrupted too: nbgrader stopped before recording this notebook
         shutil.rmtree(coursedir.format_path(coursedir.autograded_directory, job.student, job.assignment),
                       ignore_errors=True)
-        raise GradingInterrupted(job.not_graded(_named(job))) from None
+        raise GradingInterrupted(job.not_graded(_named(job, run.results))) from None
     finally:
         converter.log.removeHandler(errors)
-        GradeWithHiddenChecks.spares = None
-        _time_nbgrader(GradeWithHiddenChecks.results, time.perf_counter() - started, lock.waited if lock else 0.0)
-    return _named(job)
+        _time_nbgrader(run.results, time.perf_counter() - started, run.lock.waited if run.lock else 0.0)
+    return _named(job, run.results)
 
 
 def _time_nbgrader(results: list[NotebookResult], seconds: float, waited: float):
@@ -98,11 +91,8 @@ def _time_nbgrader(results: list[NotebookResult], seconds: float, waited: float)
         result.steps["nbgrader"] = round(max(0.0, seconds - waited - engine) / len(results), 3)
 
 
-def _named(job: Job) -> list[NotebookResult]:
+def _named(job: Job, results: list[NotebookResult]) -> list[NotebookResult]:
     """What the engine's step graded in nbgrader's pipeline, each named by its submitted file."""
-    from .engine_step import GradeWithHiddenChecks
-
-    results = list(GradeWithHiddenChecks.results)
     paths = {p.stem: p for p in job.notebooks}
     for result in results:
         result.notebook = str(paths.get(result.notebook, result.notebook))

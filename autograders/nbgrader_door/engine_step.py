@@ -2,7 +2,11 @@
 (``config.use_grading_engine`` puts it there), and the exporter that reads a submission for it.
 """
 
+import contextlib
+from dataclasses import dataclass, field
+
 from nbconvert.exporters import NotebookExporter
+from nbgrader.converters import Autograde
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Dict, Float, Integer, Unicode
@@ -10,9 +14,10 @@ from traitlets.config import Configurable
 
 from .. import check_records, quiet
 from ..course import assignment_at
-from ..engine import SETTINGS, GradingInterrupted, GradingSettings, grade_notebook
+from ..engine import SETTINGS, GradingInterrupted, GradingSettings, NotebookResult, grade_notebook
 from ..engine.restore import restore_cells
 from ..engine.sanitize import read_notebook, sanitize
+from ..engine.spare_kernels import SpareKernels
 from ..engine.step_times import StepClock
 from ..errors import DlcourseError
 from ..plain_text import plain
@@ -50,6 +55,26 @@ class SubmissionExporter(NotebookExporter):
         return self.from_notebook_node(nb, resources=resources, **kw)
 
 
+@dataclass
+class GradingRun:
+    """One caller's run of nbgrader's autograde pipeline (``autograde.py``): what its engine step grades with, and
+    what the step hands back. It lives on the converter that caller owns (``AutogradeRun``), so a run sees only its
+    own results, whatever else the process runs."""
+
+    settings: GradingSettings
+    spares: SpareKernels | None = None  # the caller's kernels started ahead (engine/spare_kernels.py)
+    lock: gradebook_lock.Holding | None = None  # the gradebook lock the caller holds, let go while the engine grades
+    results: list[NotebookResult] = field(default_factory=list)
+
+
+class AutogradeRun(Autograde):
+    """nbgrader's autograde converter, carrying its caller's ``GradingRun`` to the engine step."""
+
+    def __init__(self, grading_run: GradingRun, **kwargs):
+        super().__init__(**kwargs)
+        self.grading_run = grading_run
+
+
 class GradeWithHiddenChecks(NbGraderPreprocessor, GradingSettingTraits):
     """Run the student's cells, then the assignment's hidden checks, and score the test cells."""
 
@@ -58,19 +83,16 @@ class GradeWithHiddenChecks(NbGraderPreprocessor, GradingSettingTraits):
                                        "in this process (which, as the course's grader account, cannot sandbox "
                                        "kernels).").tag(config=True)
 
-    # what this process graded, for `dlcourse grade` running nbgrader's pipeline in its workers
-    results = []
-    # the kernels started ahead of the worker running nbgrader's pipeline (engine/spare_kernels.py), if any
-    spares = None
-
     def preprocess(self, nb, resources):
         quiet.settle()
         info = resources["nbgrader"]
-        settings = GradingSettings(**{setting.name: getattr(self, setting.name) for setting in SETTINGS})
+        run = self._caller_run()
+        settings = run.settings if run else GradingSettings(**{s.name: getattr(self, s.name) for s in SETTINGS})
         workdir = resources.get("metadata", {}).get("path")
         clock = getattr(self.parent, "clocks", {}).pop(info["notebook"], None) or StepClock()
         try:
-            with gradebook_lock.released():
+            # the slow part runs without the caller's gradebook lock, nbgrader's bookkeeping with it
+            with run.lock.released() if run and run.lock else contextlib.nullcontext():
                 if self.grading_service:
                     result = grade_remotely(self.grading_service, nb, info["assignment"], student=info["student"],
                                             workdir=workdir, settings=settings, notebook_name=info["notebook"])
@@ -79,11 +101,11 @@ class GradeWithHiddenChecks(NbGraderPreprocessor, GradingSettingTraits):
                     assignment = assignment_at(CourseDirectory(config=self.config).root, info["assignment"])
                     result = grade_notebook(nb, assignment, student=info["student"], workdir=workdir,
                                             settings=settings, notebook_name=info["notebook"],
-                                            spares=GradeWithHiddenChecks.spares, clock=clock)
+                                            spares=run and run.spares, clock=clock)
         except GradingInterrupted as stop:
-            self._report(stop.results[-1], info)
+            self._report(stop.results[-1], info, run)
             raise  # a KeyboardInterrupt: nbgrader stops without recording anything for this notebook
-        self._report(result, info)
+        self._report(result, info, run)
         if workdir:  # nbgrader's autograde runs this step on the notebook in its autograded folder
             check_records.write(workdir, info["notebook"], result.checks, result.error)
         if result.score is None:
@@ -91,9 +113,15 @@ class GradeWithHiddenChecks(NbGraderPreprocessor, GradingSettingTraits):
             raise NotGraded(result.error)
         return nb, resources
 
-    def _report(self, result, info):
+    def _caller_run(self) -> GradingRun | None:
+        """The run of the caller whose converter runs this step (its exporter's parent); None in plain nbgrader."""
+        converter = getattr(self.parent, "parent", None)
+        return converter.grading_run if isinstance(converter, AutogradeRun) else None
+
+    def _report(self, result, info, run: GradingRun | None):
         result.notes[:0] = getattr(self.parent, "notes", {}).pop(info["notebook"], [])
-        GradeWithHiddenChecks.results.append(result)
+        if run:
+            run.results.append(result)
         # nbgrader's log is a terminal's (formgrader's goes to that of `dlcourse hub`): a submission's strings as text
         name = plain(f"{info['student']}/{info['notebook']}")
         for note in result.notes:
