@@ -19,9 +19,8 @@ import pytest
 
 from autograders.assignments.cnn import model_config, reference
 from autograders.assignments.cnn.secret_view import SecretView, course_key
-from autograders.checklib import (Attr, CallTimeout, Library, OutOfTime, Ref, StudentError, expect_array,
-                                  expect_close, expect_training_history, keras_seeded, model_problem, rel_error,
-                                  values_of)
+from autograders.checklib import (built_model, expect_array, expect_close, expect_training_history, rel_error,
+                                  trained_model, values_of)
 
 CONV, POOL, BUILD, TRAIN = "test_conv2d_forward", "test_max_pool_forward", "test_build_cnn", "test_train_cnn"
 TOL = 1e-5  # float32 arithmetic in the student's code is fine
@@ -162,11 +161,7 @@ def test_max_pool_works_on_negative_activations(student, evaluator, rng):
 def build(student, seed, *args):
     """What ``build_cnn(*args)``'s model is, read from its configuration: a ``model_config.ModelSpec`` within the
     contract's limits (a model above them is refused, whatever else it gets right)."""
-    steps = keras_seeded(seed) + [("build_cnn", args), (Attr(2, "to_json"), ())]
-    try:
-        (text,) = student.chain(steps, returns=[Ref(3)])
-    except StudentError as err:
-        raise model_problem(err, "build_cnn", "train_cnn") from None
+    text, _ = built_model(student, seed, "build_cnn", "train_cnn", *args)
     spec = model_config.parse(text)
     reference.expect_within_limits(spec)
     return spec
@@ -232,21 +227,10 @@ def trained(student, student_id, grading_seed, assignment_dir, evaluator, built)
     """
     (x_train, y_train), (x_held_out, y_held_out) = reference.training_and_held_out(assignment_dir)
     view = SecretView.draw(course_key(Path(assignment_dir).parents[1]), student_id)
-    steps = keras_seeded(grading_seed) + [
-        ("build_cnn", ()), ("train_cnn", (Ref(2), view.images(x_train), view.labels(y_train))),
-        (Attr(2, "to_json"), ()), (Attr(2, "get_weights"), ()),
-        (Library("builtins", "getattr"), (Ref(3), "history", None))]
-    try:
-        text, weights, history = student.chain(steps, returns=[Ref(4), Ref(5), Ref(6)],
-                                               timeout=reference.TRAINING_LIMIT_S)
-    except OutOfTime:
-        raise
-    except CallTimeout:
-        raise AssertionError(f"building and training your model took longer than {reference.TRAINING_LIMIT_S:g} s "
-                             "on the grading machine (2 CPU cores): train for fewer epochs or use a smaller model") \
-            from None
-    except StudentError as err:
-        raise model_problem(err, "build_cnn", "train_cnn") from None
+    text, weights, history = trained_model(student, grading_seed, "build_cnn", "train_cnn",
+                                           (view.images(x_train), view.labels(y_train)),
+                                           limit_s=reference.TRAINING_LIMIT_S,
+                                           speed_up="train for fewer epochs or use a smaller model")
     seen, upright = np.array_split(reference.predict_classes(
         evaluator, model_config.parse(text), weights, np.concatenate([view.images(x_held_out), x_held_out])), 2)
     return {"history": history, "accuracy": float(np.mean(seen == view.labels(y_held_out))),

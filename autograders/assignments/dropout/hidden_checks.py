@@ -17,9 +17,8 @@ import numpy as np
 import pytest
 
 from autograders.assignments.dropout import reference
-from autograders.engine.bridge import CheckProblem, StudentError
-from autograders.checklib import (Ref, Rng, expect_array, expect_close, expect_finite, expect_raises, numerical_gradient,
-                                  property_of, values_of)
+from autograders.checklib import (CheckProblem, Ref, Rng, StudentError, expect_array, expect_close, expect_finite,
+                                  expect_raises, numerical_gradient, property_of, step, values_of)
 
 FORWARD, BACKWARD, EDGES = "test_dropout_forward", "test_dropout_backward", "test_dropout_edge_cases"
 BIG = (1000, 100)  # 100,000 units for the statistical checks
@@ -40,13 +39,16 @@ def nonzero(rng, shape, low=0.5, high=2.0, signs=True):
     return x * rng.choice([-1.0, 1.0], size=shape) if signs else x
 
 
-def forward(x, p, mode, *rng):
-    return ("dropout_forward", (x, p, mode, *rng))
+def forward(names, x, p, mode, *rng):
+    """``names = dropout_forward(x, p, mode[, rng])``, a step of a chain."""
+    return step(names, "dropout_forward", x, p, mode, *rng)
 
 
 def forward_outputs(student, calls, strict=False):
-    """The ``out`` of each forward call (independent calls, one round trip; caches stay in the kernel)."""
-    return student.chain(calls, returns=[Ref(i, 0) for i in range(len(calls))], strict=strict)
+    """The ``out`` of ``out, cache = dropout_forward(*args)`` for each ``args`` in ``calls`` (independent calls,
+    one round trip; caches stay in the kernel)."""
+    steps = [forward(f"out{i}, cache{i}", *args) for i, args in enumerate(calls)]
+    return student.chain(steps, returns=[f"out{i}" for i in range(len(steps))], strict=strict)
 
 
 def expect_zeros_or_scaled(out, x, p, what, tol=1e-7):
@@ -66,14 +68,14 @@ def zero_fraction_bounds(p, n):
     return p - half, p + half
 
 
-def object_in_kernel(x):
-    """A step that makes an array live in the kernel (dropout_forward in test mode, fixed Rng).
+def object_in_kernel(name, x):
+    """A step that makes ``x`` live in the kernel as ``name`` (dropout_forward in test mode, fixed Rng).
 
     Arguments sent with a call are decoded afresh in the kernel, so a change made in
     place cannot be seen from here. An array that is the result of an earlier step can:
     it comes back as it is after the later steps ran.
     """
-    return forward(x, 0.5, "test", Rng(0))
+    return forward(f"{name}, {name}_cache", x, 0.5, "test", Rng(0))
 
 
 # ---- dropout_forward ---------------------------------------------------------
@@ -95,15 +97,16 @@ def many_units(student, rng):
         calls = [(p, (Rng(s),)) for p, s in zip(STAT_PS, seeds(rng, len(STAT_PS)))] + [(NONE_P, ())] * 2
         try:
             used, *outs = student.chain(
-                [object_in_kernel(x)] + [forward(Ref(0, 0), p, "train", *r) for p, r in calls],
-                returns=[Ref(i, 0) for i in range(len(calls) + 1)])
+                [object_in_kernel("x", x)] + [forward(f"out{i}, cache{i}", Ref("x"), p, "train", *r)
+                                              for i, (p, r) in enumerate(calls)],
+                returns=["x"] + [f"out{i}" for i in range(len(calls))])
             used = np.asarray(used, dtype=np.float64)
             if used.shape != x.shape or not np.all(np.isfinite(used)) or not np.all(used > 0):
                 raise ValueError("test mode did not hand x back")
         except (StudentError, ValueError):
             small = x[:100, :]  # 20,000 units
             try:
-                outs = forward_outputs(student, [forward(small, p, "train", *r) for p, r in calls])
+                outs = forward_outputs(student, [(small, p, "train", *r) for p, r in calls])
                 used = small.astype(np.float64)
             except CheckProblem as exc:
                 _MANY["error"] = exc
@@ -145,7 +148,7 @@ def test_train_mode_scales_the_kept_units_by_1_over_1_minus_p(student, rng):
     """in train mode every kept unit is x / (1 - p) and every dropped unit exactly 0 (inverted dropout)"""
     x = nonzero(rng, (40, 50))
     ps = [0.2, 0.5, 0.8]
-    outs = forward_outputs(student, [forward(x, p, "train", Rng(s)) for p, s in zip(ps, seeds(rng, len(ps)))])
+    outs = forward_outputs(student, [(x, p, "train", Rng(s)) for p, s in zip(ps, seeds(rng, len(ps)))])
     for p, out in zip(ps, outs):
         expect_zeros_or_scaled(out, x, p, f"dropout_forward(x, p={p}, 'train')")
 
@@ -175,7 +178,7 @@ def test_test_mode_is_the_identity_whatever_the_rng(student, rng):
     x = nonzero(rng, (8, 9))
     a, b = seeds(rng, 2)
     for p in (0.25, 0.75, 1.0):
-        calls = [forward(x, p, "test", Rng(a)), forward(x, p, "test", Rng(b)), forward(x, p, "test")]
+        calls = [(x, p, "test", Rng(a)), (x, p, "test", Rng(b)), (x, p, "test")]
         for what, out in zip(("rng=a generator", "rng=another generator", "rng=None"), forward_outputs(student, calls)):
             expect_close(out, x, f"dropout_forward(x, p={p}, 'test', {what}) (test mode must return x unchanged: "
                          "no dropping, no scaling)", inputs=x, input_name="x", tol=1e-12)
@@ -187,8 +190,8 @@ def test_the_same_seed_gives_the_same_mask_and_other_seeds_differ(student, rng):
     """the mask comes from the rng it is given: the same seed gives the same mask, another seed another mask"""
     x = nonzero(rng, (50, 40))
     s, t = seeds(rng, 2)
-    first, again, other = forward_outputs(student, [forward(x, 0.5, "train", Rng(s)), forward(x, 0.5, "train", Rng(s)),
-                                                    forward(x, 0.5, "train", Rng(t))])
+    first, again, other = forward_outputs(student, [(x, 0.5, "train", Rng(s)), (x, 0.5, "train", Rng(s)),
+                                                    (x, 0.5, "train", Rng(t))])
     for out in (first, again, other):
         expect_array(out, "dropout_forward(x, 0.5, 'train', rng)", shape=x.shape)
     assert np.array_equal(first == 0, again == 0), (
@@ -224,7 +227,7 @@ def test_keeps_float32_as_float32(student, rng):
     """float32 input gives float32 output in train and test mode"""
     x = nonzero(rng, (6, 7)).astype(np.float32)
     p = 0.3
-    train, test = forward_outputs(student, [forward(x, p, "train", Rng(seeds(rng, 1)[0])), forward(x, p, "test")])
+    train, test = forward_outputs(student, [(x, p, "train", Rng(seeds(rng, 1)[0])), (x, p, "test")])
     expect_array(train, "dropout_forward(float32 x, 0.3, 'train')", dtype=np.float32)
     expect_array(test, "dropout_forward(float32 x, 0.3, 'test')", dtype=np.float32)
     expect_zeros_or_scaled(train, x.astype(np.float64), p, "dropout_forward(float32 x, 0.3, 'train')", tol=1e-6)
@@ -236,7 +239,7 @@ def test_works_for_inputs_of_any_rank(student, rng):
     """works for inputs of any shape: a 0-d array, a vector, a matrix, 3-d and 4-d batches"""
     xs = [nonzero(rng, shape) for shape in RANK_SHAPES]
     p = 0.5
-    outs = forward_outputs(student, [forward(x, p, "train", Rng(s)) for x, s in zip(xs, seeds(rng, len(xs)))])
+    outs = forward_outputs(student, [(x, p, "train", Rng(s)) for x, s in zip(xs, seeds(rng, len(xs)))])
     for x, out in zip(xs, outs):
         expect_zeros_or_scaled(out, x, p, f"dropout_forward(x of shape {x.shape}, 0.5, 'train')")
 
@@ -247,9 +250,9 @@ def test_works_for_inputs_of_any_rank(student, rng):
 def test_does_not_modify_its_input(student, rng, mode):
     """leaves the array x it is given unchanged"""
     x = nonzero(rng, (5, 6))
-    made = [object_in_kernel(x)]
-    (before,) = student.chain(made, returns=[Ref(0, 0)])
-    (after,) = student.chain(made + [forward(Ref(0, 0), 0.5, mode, Rng(seeds(rng, 1)[0]))], returns=[Ref(0, 0)])
+    made = [object_in_kernel("x", x)]
+    (before,) = student.chain(made, returns=["x"])
+    (after,) = student.chain(made + [forward("out, cache", Ref("x"), 0.5, mode, Rng(seeds(rng, 1)[0]))], returns=["x"])
     assert np.array_equal(np.asarray(before), np.asarray(after)), (
         f"dropout_forward(x, 0.5, '{mode}') changed the array x it was given (in-place operations such as x *= mask "
         "or x[mask] = 0); build a new array instead")
@@ -262,7 +265,7 @@ def test_does_not_modify_its_input(student, rng, mode):
 def test_p_0_is_the_identity_in_train_mode(student, rng):
     """p = 0 in train mode drops nothing and scales nothing: the output is x"""
     x = nonzero(rng, (10, 12))
-    (out,) = forward_outputs(student, [forward(x, 0.0, "train", Rng(seeds(rng, 1)[0]))])
+    (out,) = forward_outputs(student, [(x, 0.0, "train", Rng(seeds(rng, 1)[0]))])
     expect_close(out, reference.dropout_forward(x, 0.0, "test")[0], "dropout_forward(x, p=0.0, 'train')",
                  inputs=x, input_name="x")
 
@@ -272,7 +275,7 @@ def test_p_0_is_the_identity_in_train_mode(student, rng):
 def test_p_1_drops_everything_without_nan_or_warning(student, rng):
     """p = 1 in train mode gives all zeros, with no NaN and no division-by-zero warning"""
     x = nonzero(rng, (10, 12))
-    (out,) = forward_outputs(student, [forward(x, 1.0, "train", Rng(seeds(rng, 1)[0]))], strict=True)
+    (out,) = forward_outputs(student, [(x, 1.0, "train", Rng(seeds(rng, 1)[0]))], strict=True)
     out = expect_array(out, "dropout_forward(x, p=1.0, 'train')", shape=x.shape)
     expect_finite(out, "dropout_forward(x, p=1.0, 'train') (0 / 0 is NaN: treat p = 1 on its own)")
     assert not np.any(out), (
@@ -287,7 +290,7 @@ def test_p_1_drops_everything_without_nan_or_warning(student, rng):
 def test_rejects_a_rate_outside_0_to_1(student, rng, p, mode):
     """raises ValueError for p outside [0, 1] (or NaN), whatever the mode"""
     x = nonzero(rng, (3, 4))
-    expect_raises("ValueError", lambda: forward_outputs(student, [forward(x, p, mode, Rng(0))]),
+    expect_raises("ValueError", lambda: forward_outputs(student, [(x, p, mode, Rng(0))]),
                   f"dropout_forward(x, p={p}, '{mode}')")
 
 
@@ -297,7 +300,7 @@ def test_rejects_a_rate_outside_0_to_1(student, rng, p, mode):
 def test_rejects_an_unknown_mode(student, rng, mode):
     """raises ValueError for a mode other than 'train' or 'test'"""
     x = nonzero(rng, (3, 4))
-    expect_raises("ValueError", lambda: forward_outputs(student, [forward(x, 0.5, mode, Rng(0))]),
+    expect_raises("ValueError", lambda: forward_outputs(student, [(x, 0.5, mode, Rng(0))]),
                   f"dropout_forward(x, 0.5, mode={mode!r})")
 
 
@@ -305,8 +308,8 @@ def test_rejects_an_unknown_mode(student, rng, mode):
 
 def forward_backward(student, x, dout, p, mode, seed, strict=False):
     """(out, dx) from dropout_forward then dropout_backward on its cache, in the kernel."""
-    out, dx = student.chain([forward(x, p, mode, Rng(seed)), ("dropout_backward", (dout, Ref(0, 1)))],
-                            returns=[Ref(0, 0), Ref(1)], strict=strict)
+    out, dx = student.chain([forward("out, cache", x, p, mode, Rng(seed)),
+                             step("dx", "dropout_backward", dout, Ref("cache"))], returns=["out", "dx"], strict=strict)
     return out, dx
 
 
@@ -344,9 +347,10 @@ def test_backward_uses_the_cache_it_is_given_not_the_latest_mask(student, rng):
     x, dout = nonzero(rng, (20, 30)), rng.normal(size=(20, 30))
     s, t = seeds(rng, 2)
     first, second, dx_first, dx_second = student.chain(
-        [forward(x, 0.5, "train", Rng(s)), forward(x, 0.5, "train", Rng(t)),
-         ("dropout_backward", (dout, Ref(0, 1))), ("dropout_backward", (dout, Ref(1, 1)))],
-        returns=[Ref(0, 0), Ref(1, 0), Ref(2), Ref(3)])
+        [forward("first, first_cache", x, 0.5, "train", Rng(s)), forward("second, second_cache", x, 0.5, "train", Rng(t)),
+         step("dx_first", "dropout_backward", dout, Ref("first_cache")),
+         step("dx_second", "dropout_backward", dout, Ref("second_cache"))],
+        returns=["first", "second", "dx_first", "dx_second"])
     expect_backward_matches(first, dx_first, x, dout, "dropout_backward(dout, cache of the FIRST of two forward "
                             "passes)", rule="it must use the mask in the cache it is given, not the latest one kept "
                             "in a global variable")
@@ -385,7 +389,7 @@ def test_backward_agrees_with_the_numerical_gradient(student, rng):
 
     def forward_map(xs):
         # every perturbed x gets a generator made from the same seed: the same mask
-        return forward_outputs(student, [forward(moved, p, "train", Rng(seed)) for moved in xs])
+        return forward_outputs(student, [(moved, p, "train", Rng(seed)) for moved in xs])
 
     numeric = numerical_gradient(forward_map, x, dout)
     _, dx = forward_backward(student, x, dout, p, "train", seed)
@@ -412,9 +416,10 @@ def test_backward_works_for_inputs_of_any_rank(student, rng):
     xs = [nonzero(rng, shape) for shape in RANK_SHAPES]
     douts = [rng.normal(size=shape) for shape in RANK_SHAPES]
     steps, returns = [], []
-    for x, dout, seed in zip(xs, douts, seeds(rng, len(RANK_SHAPES))):
-        steps += [forward(x, 0.5, "train", Rng(seed)), ("dropout_backward", (dout, Ref(len(steps), 1)))]
-        returns += [Ref(len(steps) - 2, 0), Ref(len(steps) - 1)]
+    for i, (x, dout, seed) in enumerate(zip(xs, douts, seeds(rng, len(RANK_SHAPES)))):
+        steps += [forward(f"out{i}, cache{i}", x, 0.5, "train", Rng(seed)),
+                  step(f"dx{i}", "dropout_backward", dout, Ref(f"cache{i}"))]
+        returns += [f"out{i}", f"dx{i}"]
     values = student.chain(steps, returns=returns)
     for x, dout, out, dx in zip(xs, douts, values[0::2], values[1::2]):
         expect_array(dx, f"dropout_backward for shape {x.shape}", shape=x.shape)
@@ -426,9 +431,9 @@ def test_backward_works_for_inputs_of_any_rank(student, rng):
 def test_backward_does_not_modify_dout(student, rng):
     """leaves the array dout it is given unchanged"""
     x, dout = nonzero(rng, (5, 6)), rng.normal(size=(5, 6))
-    made = [object_in_kernel(dout), forward(x, 0.5, "train", Rng(seeds(rng, 1)[0]))]
-    (before,) = student.chain(made, returns=[Ref(0, 0)])
-    (after,) = student.chain(made + [("dropout_backward", (Ref(0, 0), Ref(1, 1)))], returns=[Ref(0, 0)])
+    made = [object_in_kernel("dout", dout), forward("out, cache", x, 0.5, "train", Rng(seeds(rng, 1)[0]))]
+    (before,) = student.chain(made, returns=["dout"])
+    (after,) = student.chain(made + [step("dx", "dropout_backward", Ref("dout"), Ref("cache"))], returns=["dout"])
     assert np.array_equal(np.asarray(before), np.asarray(after)), (
         "dropout_backward changed the array dout it was given (in-place operations such as dout *= mask or "
         "dout[~mask] = 0); build a new array instead")

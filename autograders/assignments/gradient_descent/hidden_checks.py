@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from autograders.assignments.gradient_descent import reference
-from autograders.checklib import expect_array, expect_close, numerical_gradient, property_of, values_of
+from autograders.checklib import expect_array, expect_close, numerical_gradient, property_of, unpack, values_of
 
 LOSS, GRADS, GD, SGD = "test_predict_loss", "test_mse_gradients", "test_gradient_descent", "test_minibatch_sgd"
 # (n, d): a single row, a single feature, and ordinary shapes
@@ -66,14 +66,6 @@ def gradient_hints(n):
             (float(n), "(It is n times the right value: average over the n samples, do not sum.)"),
             (n / 2, "(It is n/2 times the right value: average over the n samples and keep the factor 2.)"),
             (-1.0, "(It has the wrong sign: err = predict(X, w, b) - y.)")]
-
-
-def unpack(result, what, count=3):
-    if not isinstance(result, (tuple, list)) or len(result) != count:
-        raise AssertionError(f"{what} must return a tuple of {count} values; it returned "
-                             f"{type(result).__name__}" + (f" of length {len(result)}"
-                                                           if isinstance(result, (tuple, list)) else ""))
-    return result
 
 
 def as_history(history, what):
@@ -200,7 +192,7 @@ def test_predict_and_loss_do_not_modify_their_inputs(student, rng):
 # ---- mse_gradients ---------------------------------------------------------------------------
 
 def expect_gradients(result, X, y, w, b, what):
-    dw, db = unpack(result, what, 2)
+    dw, db = unpack(result, what, "dw, db")
     d = X.shape[1]
     dw = expect_array(dw, f"{what} dw", shape=(d,))
     db = float_scalar(db, f"{what} db")
@@ -231,7 +223,7 @@ def test_mse_gradients_agree_with_the_numerical_gradient(student, rng, n, d):
         lambda thetas: student.starmap("mse_loss", [(X, y, t[:-1], float(t[-1])) for t in thetas]),
         theta, 1.0, h=1e-4)
     what = f"mse_gradients(X, y, w, b) for {shape_of(X)}"
-    dw, db = unpack(student.call("mse_gradients", X, y, w, b), what, 2)
+    dw, db = unpack(student.call("mse_gradients", X, y, w, b), what, "dw, db")
     dw = expect_array(dw, f"{what} dw", shape=(d,))
     db = float_scalar(db, f"{what} db")
     hints = gradient_hints(n) + [(1 / n, "(It is 1/n times the slope of your mse_loss: is mse_loss a sum "
@@ -249,7 +241,7 @@ def test_mse_gradients_return_the_right_shapes_and_dtypes(student, rng):
     X, y, w, b = data(rng, 6, 3)
     args = (X.astype(np.float32), y.astype(np.float32), w.astype(np.float32), b)
     what = "mse_gradients(float32 X, y, w, b)"
-    dw, db = unpack(student.call("mse_gradients", *args), what, 2)
+    dw, db = unpack(student.call("mse_gradients", *args), what, "dw, db")
     expect_array(dw, f"{what} dw", shape=(3,), dtype=np.float32)
     float_scalar(db, f"{what} db")
     ref_dw, ref_db = reference.mse_gradients(*(np.asarray(a, dtype=np.float64) for a in args[:3]), b)
@@ -278,7 +270,7 @@ def gd_what(X, lr, iters):
 
 def expect_gd_result(result, X, y, lr, iters, w0, b0, what=None):
     what = what or gd_what(X, lr, iters)
-    w, b, history = unpack(result, what)
+    w, b, history = unpack(result, what, "w, b, history")
     ref_w, ref_b, ref_history = reference.gradient_descent(X, y, lr, iters, w0, b0)
     expect_history(history, ref_history, what, "step", GD_HINT)
     expect_close(expect_array(w, f"{what} final w", shape=(X.shape[1],)), ref_w, f"{what} final w")
@@ -320,7 +312,7 @@ def test_gradient_descent_reaches_the_least_squares_loss(student, rng):
     X, y, _, _ = data(rng, 60, 3)
     lr, iters = 1.0 / largest_curvature(X), 300
     what = gd_what(X, lr, iters)
-    _, _, history = unpack(student.call("gradient_descent", X, y, lr, iters), what)
+    _, _, history = unpack(student.call("gradient_descent", X, y, lr, iters), what, "w, b, history")
     history = as_history(history, what)
     best = lstsq_loss(X, y)
     if history.size < 2 or not np.all(np.isfinite(history)):
@@ -344,7 +336,7 @@ def test_too_large_a_learning_rate_shows_as_growing_loss(student, rng):
     huge = float(50 / top)           # overflows to inf, then nan
     out = student.call("gradient_descent", X, y, moderate, 25)  # strict=False: overflow warnings are allowed
     what = gd_what(X, moderate, 25) + " (too large a learning rate)"
-    w, b, history = unpack(out, what)
+    w, b, history = unpack(out, what, "w, b, history")
     no_clip = " Do not clip, rescale or stop early: every step is w - learning_rate * dw."
     history = expect_history(history, reference.gradient_descent(X, y, moderate, 25)[2], what, "step",
                              no_clip, no_clip)
@@ -353,7 +345,7 @@ def test_too_large_a_learning_rate_shows_as_growing_loss(student, rng):
                              f"{history[0]:.4g} to {history[-1]:.4g}")
     iters = 400
     what = gd_what(X, huge, iters) + " (a far too large learning rate)"
-    _, _, history = unpack(student.call("gradient_descent", X, y, huge, iters), what)
+    _, _, history = unpack(student.call("gradient_descent", X, y, huge, iters), what, "w, b, history")
     history = as_history(history, what)
     if history.size != iters + 1:
         raise AssertionError(f"{what}: history must have {iters + 1} entries even when the loss blows up "
@@ -384,7 +376,7 @@ def test_gradient_descent_accepts_integer_data(student, rng):
     lr = 0.5 / largest_curvature(X)
     what = f"gradient_descent(integer X and y, lr={lr:.4g}, num_iters=5)"
     out = student.call("gradient_descent", X, y, lr, 5)
-    expect_array(unpack(out, what)[0], f"{what} final w", shape=(2,), dtype=np.float64)
+    expect_array(unpack(out, what, "w, b, history")[0], f"{what} final w", shape=(2,), dtype=np.float64)
     expect_gd_result(out, X, y, lr, 5, None, 0.0, what)
 
 
@@ -411,7 +403,7 @@ def test_minibatch_sgd_follows_the_reference_step_by_step(student, rng):
     for case, out in zip(cases, student.starmap("minibatch_sgd", cases)):
         X, y, lr, epochs, bs, seed = case
         what = sgd_what(X, lr, epochs, bs, seed)
-        w, b, history = unpack(out, what)
+        w, b, history = unpack(out, what, "w, b, history")
         ref_w, ref_b, ref_history = reference.minibatch_sgd(*case)
         expect_history(history, ref_history, what, "epoch", SGD_HINT)
         expect_close(expect_array(w, f"{what} final w", shape=(X.shape[1],)), ref_w, f"{what} final w")
@@ -425,7 +417,7 @@ def visits(student, n, lr, epochs, bs, seed):
     """
     X, y = np.eye(n), np.ones(n)
     what = sgd_what(X, lr, epochs, bs, seed)
-    w, _, _ = unpack(student.call("minibatch_sgd", X, y, lr, epochs, bs, seed), what)
+    w, _, _ = unpack(student.call("minibatch_sgd", X, y, lr, epochs, bs, seed), what, "w, b, history")
     w = expect_array(w, f"{what} final w", shape=(n,))
     if not np.all(np.isfinite(w)):
         raise AssertionError(f"{what}: w must be finite for a tiny learning rate")
@@ -474,7 +466,7 @@ def test_minibatch_sgd_draws_its_order_from_the_seed(student, rng):
     X, y, _, _ = data(rng, 20, 2)
     seed = int(rng.integers(0, 10_000))
     cases = [(X, y, 0.05, 2, 3, seed), (X, y, 0.05, 2, 3, seed), (X, y, 0.05, 2, 3, seed + 1)]
-    (w1, b1, _), (w2, b2, _), (w3, b3, _) = (unpack(out, sgd_what(X, 0.05, 2, 3, s))
+    (w1, b1, _), (w2, b2, _), (w3, b3, _) = (unpack(out, sgd_what(X, 0.05, 2, 3, s), "w, b, history")
                                              for out, (*_, s) in zip(student.starmap("minibatch_sgd", cases), cases))
     same = lambda u, v: np.array_equal(np.asarray(u, dtype=np.float64), np.asarray(v, dtype=np.float64))
     if not (same(w1, w2) and same(b1, b2)):
@@ -493,7 +485,7 @@ def test_minibatch_sgd_reaches_the_least_squares_loss(student, rng):
     X, y, _, _ = data(rng, 200, 5)
     seed = int(rng.integers(0, 10_000))
     what = sgd_what(X, 0.02, 20, 16, seed)
-    _, _, history = unpack(student.call("minibatch_sgd", X, y, 0.02, 20, 16, seed), what)
+    _, _, history = unpack(student.call("minibatch_sgd", X, y, 0.02, 20, 16, seed), what, "w, b, history")
     history = as_history(history, what)
     best = lstsq_loss(X, y)
     if history.size == 0 or not history[-1] <= 1.01 * best:
@@ -520,7 +512,7 @@ def test_minibatch_sgd_accepts_integer_data(student, rng):
     cases = [(X, y, 0.02, 3, 4, seed), (X, y, 0.02, 0, 4, seed)]
     for case, out in zip(cases, student.starmap("minibatch_sgd", cases)):
         what = sgd_what(X, *case[2:]).replace(" on X", " on integer X")
-        w, b, history = unpack(out, what)
+        w, b, history = unpack(out, what, "w, b, history")
         ref_w, ref_b, ref_history = reference.minibatch_sgd(*case)
         expect_array(w, f"{what} final w", shape=(2,), dtype=np.float64)
         expect_history(history, ref_history, what, "epoch", SGD_HINT)

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from autograders.assignments.softmax import reference
-from autograders.checklib import expect_array, expect_close, expect_finite, numerical_gradient, property_of, values_of
-from autograders.engine.bridge import StudentError
+from autograders.checklib import (StudentError, expect_array, expect_close, expect_finite, fmt, numerical_gradient,
+                                  property_of, unpack, values_of)
 
 SOFTMAX, CE = "test_softmax", "test_softmax_cross_entropy"
 CLASSIFIER = "test_classifier"
@@ -29,10 +29,6 @@ MAX_GRADIENT = 1e-3  # the reference gets below 3e-6 here (1000 blob draws, star
 
 # -- helpers -----------------------------------------------------------------
 
-def _fmt(x):
-    return np.array2string(np.asarray(x), precision=6, threshold=6, edgeitems=2)
-
-
 def labels(rng, n, c):
     return rng.integers(0, c, size=n)
 
@@ -48,16 +44,6 @@ def blob_centres(rng, num_classes=3, radius=3.0):
     return radius * np.stack([np.cos(angles), np.sin(angles)], axis=1) + rng.uniform(-1, 1, size=2)
 
 
-def pair(value, what):
-    """softmax_cross_entropy and train_softmax_classifier return two things."""
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        kind = f"a {type(value).__name__} of length {len(value)}" if isinstance(value, (tuple, list)) else \
-            f"a {type(value).__name__}"
-        example = "return W, b" if what.startswith("train") else "return loss, dlogits"
-        raise AssertionError(f"{what} must return a pair (two values: `{example}`); it returned {kind}")
-    return value
-
-
 def stable_call(student, name, *args, hint, **kwargs):
     """``student.call(..., strict=True)`` with a hint when numpy overflowed or divided by zero."""
     try:
@@ -69,12 +55,13 @@ def stable_call(student, name, *args, hint, **kwargs):
 
 
 def ce_loss_and_grad(student, logits, y, what, **kwargs):
-    loss, dlogits = pair(student.call("softmax_cross_entropy", logits, y, **kwargs), what)
+    loss, dlogits = unpack(student.call("softmax_cross_entropy", logits, y, **kwargs), what, "loss, dlogits")
     return loss, dlogits
 
 
 def train(student, X, y, num_classes, **run):
-    W, b = pair(student.call("train_softmax_classifier", X, y, num_classes, **run), "train_softmax_classifier")
+    W, b = unpack(student.call("train_softmax_classifier", X, y, num_classes, **run), "train_softmax_classifier",
+                  "W, b")
     W = expect_array(W, "train_softmax_classifier's W", shape=(X.shape[1], num_classes))
     b = expect_array(b, "train_softmax_classifier's b", shape=(num_classes,))
     expect_finite(W, f"W trained with {describe_run(run)}")
@@ -165,8 +152,8 @@ def test_softmax_shifts_each_row_by_its_own_max(student):
     for row in range(len(z)):
         ok = np.all(np.isfinite(out[row])) and np.allclose(out[row], expected[row], rtol=1e-7, atol=0)
         assert ok, (
-            f"softmax of the row {_fmt(z[row])} in a batch whose largest logit is 1e4 should be "
-            f"{_fmt(expected[row])}, got {_fmt(out[row])}: subtract each row's own max "
+            f"softmax of the row {fmt(z[row])} in a batch whose largest logit is 1e4 should be "
+            f"{fmt(expected[row])}, got {fmt(out[row])}: subtract each row's own max "
             "(max over axis=1 with keepdims=True), not one max for the whole batch, or its exps all underflow to 0")
 
 
@@ -212,7 +199,7 @@ def test_cross_entropy_loss_matches_the_reference(student, rng):
     """the loss is right for random logits and labels, batches of one row included"""
     inputs = _ce_inputs(rng)
     for (z, y), result in zip(inputs, student.starmap("softmax_cross_entropy", inputs)):
-        loss, _ = pair(result, "softmax_cross_entropy")
+        loss, _ = unpack(result, "softmax_cross_entropy", "loss, dlogits")
         expect_close(loss, reference.softmax_cross_entropy(z, y)[0],
                      f"the loss of softmax_cross_entropy(logits, y) for logits of shape {z.shape}")
 
@@ -223,7 +210,7 @@ def test_cross_entropy_dlogits_match_the_reference(student, rng):
     """dlogits is right for random logits and labels, batches of one row included"""
     inputs = _ce_inputs(rng)
     for (z, y), result in zip(inputs, student.starmap("softmax_cross_entropy", inputs)):
-        _, dlogits = pair(result, "softmax_cross_entropy")
+        _, dlogits = unpack(result, "softmax_cross_entropy", "loss, dlogits")
         expect_close(dlogits, reference.softmax_cross_entropy(z, y)[1],
                      f"dlogits of softmax_cross_entropy(logits, y) for logits of shape {z.shape}", inputs=z,
                      input_name="logits")
@@ -237,7 +224,7 @@ def test_cross_entropy_dlogits_agree_with_the_numerical_gradient(student, rng):
         z, y = rng.normal(size=(n, c)), labels(rng, n, c)
 
         def losses(zs, y=y):
-            return [pair(r, "softmax_cross_entropy")[0]
+            return [unpack(r, "softmax_cross_entropy", "loss, dlogits")[0]
                     for r in student.starmap("softmax_cross_entropy", [(zz, y) for zz in zs])]
 
         numeric = numerical_gradient(losses, z, 1.0)
@@ -251,7 +238,7 @@ def test_cross_entropy_dlogits_agree_with_the_numerical_gradient(student, rng):
 def test_cross_entropy_is_the_mean_over_the_rows(student, rng):
     """the loss is the mean over the N rows: the same batch given twice has the same loss"""
     z, y = rng.normal(size=(5, 3)), labels(rng, 5, 3)
-    (once, _), (twice, _) = (pair(r, "softmax_cross_entropy") for r in student.starmap(
+    (once, _), (twice, _) = (unpack(r, "softmax_cross_entropy", "loss, dlogits") for r in student.starmap(
         "softmax_cross_entropy", [(z, y), (np.vstack([z, z]), np.concatenate([y, y]))]))
     once, twice = float(np.asarray(once)), float(np.asarray(twice))
     assert np.isclose(once, twice, rtol=1e-9, atol=0), (
@@ -276,7 +263,8 @@ def test_cross_entropy_is_finite_for_probabilities_of_0_and_1(student, dtype):
     tolerance = {"float64": dict(atol=1e-12), "float32": LARGE_LOGITS_TOLERANCE["float32"]}[dtype]
     for what, z, y in cases:
         z, y = np.array(z, dtype=dtype), np.array(y)
-        loss, dlogits = pair(stable_call(student, "softmax_cross_entropy", z, y, hint=hint), "softmax_cross_entropy")
+        loss, dlogits = unpack(stable_call(student, "softmax_cross_entropy", z, y, hint=hint), "softmax_cross_entropy",
+                               "loss, dlogits")
         expected_loss, expected_dlogits = reference.softmax_cross_entropy(z.astype(np.float64), y)
         what = f"{what}, {dtype}"
         expect_finite(np.asarray(loss, dtype=np.float64), f"the loss for {what}")
@@ -407,4 +395,4 @@ def test_predict_classes_returns_the_class_with_the_largest_score(student, rng):
         wrong = np.flatnonzero(out != expected)
         assert wrong.size == 0, (
             f"{what} is wrong for {wrong.size} rows: e.g. row {wrong[0]} with scores X @ W + b = "
-            f"{_fmt((X @ W + b)[wrong[0]])} should be class {expected[wrong[0]]}, got {out[wrong[0]]}")
+            f"{fmt((X @ W + b)[wrong[0]])} should be class {expected[wrong[0]]}, got {out[wrong[0]]}")

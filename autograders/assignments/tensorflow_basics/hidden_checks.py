@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from autograders.assignments.tensorflow_basics import reference
-from autograders.checklib import (Attr, CallTimeout, Library, Ref, StudentError, expect_array, expect_close,
-                                  expect_finite, expect_training_history, keras_seeded, model_problem, property_of,
+from autograders.checklib import (Attr, Library, Ref, StudentError, built_model, expect_array, expect_close,
+                                  expect_finite, expect_training_history, property_of, step, trained_model, unpack,
                                   values_of)
 
 STANDARDIZE, TAPE, DATASET, BUILD, TRAIN = ("test_standardize", "test_tape_gradients", "test_make_dataset",
@@ -37,12 +37,11 @@ def _not_a_tensor(err: StudentError, name):
 
 def standardized(student, cases):
     """``standardize(x).numpy()`` for each x, in one round trip."""
-    steps, returns = [], []
-    for x in cases:
-        steps += [("standardize", (x,)), (Attr(len(steps), "numpy"), ())]
-        returns.append(Ref(len(steps) - 1))
+    steps = []
+    for i, x in enumerate(cases):
+        steps += [step(f"tensor{i}", "standardize", x), step(f"array{i}", Attr(f"tensor{i}", "numpy"))]
     try:
-        return student.chain(steps, returns=returns)
+        return student.chain(steps, returns=[f"array{i}" for i in range(len(cases))])
     except StudentError as err:
         raise _not_a_tensor(err, "standardize") from None
 
@@ -93,9 +92,7 @@ def expect_tape_matches_backprop(student, cases, reg):
     results = student.starmap("tape_loss_and_gradients", [(p, X, y, reg) for p, X, y in cases])
     for (params, X, y), result in zip(cases, results):
         context = f"for X of shape {X.shape}, {params['W1'].shape[1]} hidden units and reg={reg}"
-        assert isinstance(result, (tuple, list)) and len(result) == 2, \
-            "tape_loss_and_gradients must return a pair (loss, grads)"
-        loss, grads = result
+        loss, grads = unpack(result, "tape_loss_and_gradients", "loss, grads")
         expected_loss, expected_grads = reference.two_layer_net_loss(params, X, y, reg)
         assert isinstance(loss, (float, np.floating)) and math.isfinite(loss), \
             f"the loss must be a finite Python float {context}; it is {loss!r:.60}"
@@ -145,12 +142,12 @@ def test_tape_leaves_params_and_data_unchanged(student, rng):
 
 def passes(student, X, y, batch_size, count, **kwargs):
     """The batches of ``count`` passes over ``make_dataset(X, y, batch_size, **kwargs)``, as numpy arrays."""
-    steps, returns = [("make_dataset", (X, y, batch_size), kwargs)], []
-    for _ in range(count):
-        steps += [(Attr(0, "as_numpy_iterator"), ()), (Library("builtins", "list"), (Ref(len(steps)),))]
-        returns.append(Ref(len(steps) - 1))
+    steps = [step("dataset", "make_dataset", X, y, batch_size, **kwargs)]
+    for i in range(count):
+        steps += [step(f"iterator{i}", Attr("dataset", "as_numpy_iterator")),
+                  step(f"pass{i}", Library("builtins", "list"), Ref(f"iterator{i}"))]
     try:
-        return student.chain(steps, returns=returns)
+        return student.chain(steps, returns=[f"pass{i}" for i in range(count)])
     except StudentError as err:
         raise _not_a_tensor(err, "make_dataset") from None
 
@@ -213,11 +210,7 @@ def test_dataset_converts_dtypes(student, rng):
 
 def build(student, seed, **kwargs):
     """``build_mlp(**kwargs)``'s network as the grader reads it (a ``ModelSpec``) and its initial weights."""
-    steps = keras_seeded(seed) + [("build_mlp", (), kwargs), (Attr(2, "to_json"), ()), (Attr(2, "get_weights"), ())]
-    try:
-        text, weights = student.chain(steps, returns=[Ref(3), Ref(4)])
-    except StudentError as err:
-        raise model_problem(err, "build_mlp", "train_mlp") from None
+    text, weights = built_model(student, seed, "build_mlp", "train_mlp", **kwargs)
     return reference.network(text), weights
 
 
@@ -276,18 +269,9 @@ def trained(student, grading_seed, evaluator):
     X, y = reference.spirals(grading_seed, 200, 0)
     X_held_out, y_held_out = reference.spirals(grading_seed, 200, 1)
     perm = reference.relabelling(grading_seed)
-    steps = keras_seeded(grading_seed) + [
-        ("build_mlp", ()), ("train_mlp", (Ref(2), X, perm[y])),
-        (Attr(2, "to_json"), ()), (Attr(2, "get_weights"), ()),
-        (Library("builtins", "getattr"), (Ref(3), "history", None))]
-    try:
-        text, weights, history = student.chain(steps, returns=[Ref(4), Ref(5), Ref(6)],
-                                               timeout=reference.TRAINING_LIMIT_S)
-    except CallTimeout:
-        raise AssertionError(f"building and training your network took longer than {reference.TRAINING_LIMIT_S:g} s "
-                             "on the grading machine: train for fewer epochs or use larger batches") from None
-    except StudentError as err:
-        raise model_problem(err, "build_mlp", "train_mlp") from None
+    text, weights, history = trained_model(student, grading_seed, "build_mlp", "train_mlp", (X, perm[y]),
+                                           limit_s=reference.TRAINING_LIMIT_S,
+                                           speed_up="train for fewer epochs or use larger batches")
     predicted = reference.predict_classes(evaluator, reference.network(text), weights, X_held_out)
     return {"history": history, "accuracy": float(np.mean(predicted == perm[y_held_out])),
             "original_label_accuracy": float(np.mean(predicted == y_held_out))}
