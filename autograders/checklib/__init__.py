@@ -35,8 +35,8 @@ from autograders.engine.wire import Rng
 from .expect import expect_array, expect_close, expect_finite, expect_raises, fmt, rel_error, unpack
 from .gradients import (away_from_kink, centred_differences, numerical_derivative, numerical_gradient,
                         perturbed)
-from .keras_models import (built_model, expect_training_history, keras_seeded, model_problem, moving_every_class,
-                           trained_model)
+from .keras_models import (built_model, expect_accuracy, expect_training_history, keras_seeded, model_problem,
+                           moving_every_class, trained_model)
 
 __all__ = [
     # the kernel handle and what it raises
@@ -51,6 +51,6 @@ __all__ = [
     # numerical gradients
     "away_from_kink", "numerical_derivative", "numerical_gradient", "perturbed", "centred_differences",
     # Keras models
-    "keras_seeded", "model_problem", "built_model", "trained_model", "expect_training_history",
+    "keras_seeded", "model_problem", "built_model", "trained_model", "expect_training_history", "expect_accuracy",
     "moving_every_class",
 ]

@@ -72,6 +72,13 @@ def expect_training_history(history, train: str, what: str = "each epoch's loss"
         f"the training loss did not go down ({losses[0]:.3f} after the first epoch, {losses[-1]:.3f} after the last)"
 
 
+def expect_accuracy(accuracy: float, needed: float, advice: str) -> None:
+    """At least ``needed`` of the held-out examples classified right; below it the student reads the share that was
+    and ``advice``: what the grader's view of the model suggests doing."""
+    if accuracy < needed:
+        raise AssertionError(f"it classified {accuracy:.1%} correctly{advice}")
+
+
 def moving_every_class(rng: np.random.Generator, num_classes: int) -> np.ndarray:
     """A permutation of the classes that moves every class: only a network that learns the labels it is given
     scores, not one that brings its own."""
