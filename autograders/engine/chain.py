@@ -42,7 +42,8 @@ class Attr:
 
 @dataclass(frozen=True)
 class Library:
-    """A step's target: a function of a module installed in the kernel, e.g. ``Library("keras.utils", "set_random_seed")``."""
+    """A step's target: a function of a module installed in the kernel,
+    e.g. ``Library("keras.utils", "set_random_seed")``."""
 
     module: str
     name: str

@@ -282,7 +282,8 @@ def test_relu_layer_does_not_modify_its_inputs(student, rng):
     # where every unit is active passes its dout through, so it makes copies (two each: one is passed on,
     # the other stays untouched), and a change made in place shows up here
     steps = [step("ones, all_active", "relu_forward", np.ones(shape)),
-             step("x", "relu_backward", x, Ref("all_active")), step("x_untouched", "relu_backward", x, Ref("all_active")),
+             step("x", "relu_backward", x, Ref("all_active")),
+             step("x_untouched", "relu_backward", x, Ref("all_active")),
              step("dout", "relu_backward", dout, Ref("all_active")),
              step("dout_untouched", "relu_backward", dout, Ref("all_active")),
              step("out, cache", "relu_forward", Ref("x")),

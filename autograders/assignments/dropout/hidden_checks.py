@@ -63,9 +63,14 @@ def expect_zeros_or_scaled(out, x, p, what, tol=1e-7):
     return out
 
 
-def zero_fraction_bounds(p, n):
-    half = SIGMAS * math.sqrt(p * (1 - p) / n)
-    return p - half, p + half
+def expect_drop_fraction(out, x, p, what, hint):
+    """A fraction p of the units of ``out`` is 0, within 6 sigma of the binomial's spread; else ``hint`` says why."""
+    out = expect_array(out, what, shape=x.shape)
+    fraction = float(np.mean(out == 0))
+    half = SIGMAS * math.sqrt(p * (1 - p) / x.size)
+    assert p - half <= fraction <= p + half, (
+        f"{what} set {fraction:.2%} of {x.size:,} units to 0; expected about {p:.0%} (between {p - half:.2%} and "
+        f"{p + half:.2%}). {hint}")
 
 
 def object_in_kernel(name, x):
@@ -76,6 +81,13 @@ def object_in_kernel(name, x):
     it comes back as it is after the later steps ran.
     """
     return forward(f"{name}, {name}_cache", x, 0.5, "test", Rng(0))
+
+
+def changed_in_place(student, made, name, call):
+    """Whether the step ``call`` changed the array that the steps ``made`` keep in the kernel as ``name``."""
+    (before,) = student.chain(made, returns=[name])
+    (after,) = student.chain(made + [call], returns=[name])
+    return not np.array_equal(np.asarray(before), np.asarray(after))
 
 
 # ---- dropout_forward ---------------------------------------------------------
@@ -134,12 +146,8 @@ def test_train_mode_drops_a_fraction_p_of_the_units(student, rng):
     run = many_units(student, rng)
     x = run["x"]
     for p, out in run["by_p"].items():
-        out = expect_array(out, f"dropout_forward(x, p={p}, 'train')", shape=x.shape)
-        fraction = float(np.mean(out == 0))
-        low, high = zero_fraction_bounds(p, x.size)
-        assert low <= fraction <= high, (
-            f"dropout_forward(x, p={p}, 'train') set {fraction:.2%} of {x.size:,} units to 0; expected about "
-            f"{p:.0%} (between {low:.2%} and {high:.2%}). p is the probability of dropping a unit, not of keeping it")
+        expect_drop_fraction(out, x, p, f"dropout_forward(x, p={p}, 'train')",
+                             "p is the probability of dropping a unit, not of keeping it")
 
 
 @pytest.mark.grades(FORWARD)
@@ -209,13 +217,9 @@ def test_without_an_rng_each_call_draws_a_new_mask(student, rng):
     run = many_units(student, rng)
     x, (first, second) = run["x"], run["without_rng"]
     p = NONE_P
-    low, high = zero_fraction_bounds(p, x.size)
     for out in (first, second):
-        out = expect_array(out, f"dropout_forward(x, p={p}, 'train') without rng", shape=x.shape)
-        fraction = float(np.mean(out == 0))
-        assert low <= fraction <= high, (
-            f"dropout_forward(x, p={p}, 'train') without rng set {fraction:.2%} of the units to 0; expected about "
-            f"{p:.0%}. rng=None means np.random.default_rng()")
+        expect_drop_fraction(out, x, p, f"dropout_forward(x, p={p}, 'train') without rng",
+                             "rng=None means np.random.default_rng()")
     assert not np.array_equal(first == 0, second == 0), (
         f"two calls of dropout_forward(x, {p}, 'train') without rng dropped exactly the same units: rng=None means "
         "a fresh np.random.default_rng(), not a fixed seed")
@@ -250,10 +254,8 @@ def test_works_for_inputs_of_any_rank(student, rng):
 def test_does_not_modify_its_input(student, rng, mode):
     """leaves the array x it is given unchanged"""
     x = nonzero(rng, (5, 6))
-    made = [object_in_kernel("x", x)]
-    (before,) = student.chain(made, returns=["x"])
-    (after,) = student.chain(made + [forward("out, cache", Ref("x"), 0.5, mode, Rng(seeds(rng, 1)[0]))], returns=["x"])
-    assert np.array_equal(np.asarray(before), np.asarray(after)), (
+    forward_on_x = forward("out, cache", Ref("x"), 0.5, mode, Rng(seeds(rng, 1)[0]))
+    assert not changed_in_place(student, [object_in_kernel("x", x)], "x", forward_on_x), (
         f"dropout_forward(x, 0.5, '{mode}') changed the array x it was given (in-place operations such as x *= mask "
         "or x[mask] = 0); build a new array instead")
 
@@ -347,7 +349,8 @@ def test_backward_uses_the_cache_it_is_given_not_the_latest_mask(student, rng):
     x, dout = nonzero(rng, (20, 30)), rng.normal(size=(20, 30))
     s, t = seeds(rng, 2)
     first, second, dx_first, dx_second = student.chain(
-        [forward("first, first_cache", x, 0.5, "train", Rng(s)), forward("second, second_cache", x, 0.5, "train", Rng(t)),
+        [forward("first, first_cache", x, 0.5, "train", Rng(s)),
+         forward("second, second_cache", x, 0.5, "train", Rng(t)),
          step("dx_first", "dropout_backward", dout, Ref("first_cache")),
          step("dx_second", "dropout_backward", dout, Ref("second_cache"))],
         returns=["first", "second", "dx_first", "dx_second"])
@@ -432,8 +435,6 @@ def test_backward_does_not_modify_dout(student, rng):
     """leaves the array dout it is given unchanged"""
     x, dout = nonzero(rng, (5, 6)), rng.normal(size=(5, 6))
     made = [object_in_kernel("dout", dout), forward("out, cache", x, 0.5, "train", Rng(seeds(rng, 1)[0]))]
-    (before,) = student.chain(made, returns=["dout"])
-    (after,) = student.chain(made + [step("dx", "dropout_backward", Ref("dout"), Ref("cache"))], returns=["dout"])
-    assert np.array_equal(np.asarray(before), np.asarray(after)), (
+    assert not changed_in_place(student, made, "dout", step("dx", "dropout_backward", Ref("dout"), Ref("cache"))), (
         "dropout_backward changed the array dout it was given (in-place operations such as dout *= mask or "
         "dout[~mask] = 0); build a new array instead")
