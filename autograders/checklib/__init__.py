@@ -19,8 +19,9 @@ the grader's process and reaches the student's code only through the kernel hand
   ``np.random.default_rng(seed)`` made in the kernel.
 - **Fixtures** (``checklib/fixtures.py``, with their docstrings): ``student``, ``rng``,
   ``grading_seed``, ``student_id``, ``assignment_dir``, ``evaluator``.
-- **What a check is about** (``engine/gating.py``): ``@values_of("f")``, ``@property_of("f")``,
-  beside ``@pytest.mark.grades("<test cell>")``.
+- **What a check counts towards and is about** (``marks.py``): ``@grades("<test cell>",
+  values_of="f")`` or ``property_of="f"`` (``engine/gating.py``: a property counts only when the
+  function's values are right).
 - **Helpers**: assertions with messages a student can act on (``expect.py``), numerical gradients
   of the student's own functions (``gradients.py``), Keras models built and trained in the kernel
   (``keras_models.py``).
@@ -33,6 +34,7 @@ from autograders.engine.gating import property_of, values_of
 from autograders.engine.wire import Rng
 
 from .expect import expect_array, expect_close, expect_finite, expect_raises, fmt, rel_error, unpack
+from .marks import grades
 from .gradients import (away_from_kink, centred_differences, numerical_derivative, numerical_gradient,
                         perturbed)
 from .keras_models import (built_model, expect_accuracy, expect_training_history, keras_seeded, model_problem,
@@ -44,8 +46,8 @@ __all__ = [
     "KernelGone",
     # chains
     "step", "Step", "Ref", "Attr", "Library", "Rng", "ChainError",
-    # what a check is about
-    "values_of", "property_of",
+    # what a check counts towards and is about
+    "grades", "values_of", "property_of",
     # assertions
     "expect_array", "expect_close", "expect_finite", "expect_raises", "unpack", "fmt", "rel_error",
     # numerical gradients

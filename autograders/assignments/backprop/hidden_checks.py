@@ -11,7 +11,7 @@ import pytest
 
 from autograders.assignments.backprop import reference
 from autograders.checklib import (Ref, away_from_kink, centred_differences, expect_array, expect_close, expect_finite,
-                                  perturbed, property_of, step, unpack, values_of)
+                                  grades, perturbed, step, unpack)
 
 AFFINE, RELU, NET, TRAIN = "test_affine", "test_relu", "test_two_layer_net", "test_train"
 KEYS = reference.PARAM_KEYS
@@ -123,8 +123,7 @@ def expect_params(value, name, context, shapes):
 
 # ---- affine layer -------------------------------------------------------------------
 
-@pytest.mark.grades(AFFINE)
-@values_of("affine_forward")
+@grades(AFFINE, values_of="affine_forward")
 def test_affine_forward_matches_the_reference(student, rng):
     """out = x @ W + b for random x, W, b of several shapes (N = 1 and D = 1 included)"""
     cases = [affine_inputs(rng, *shape)[:3] for shape in AFFINE_SHAPES for _ in range(2)]
@@ -133,8 +132,7 @@ def test_affine_forward_matches_the_reference(student, rng):
         expect_close(out, expected, f"out of affine_forward(x, W, b) for x {x.shape}, W {W.shape}")
 
 
-@pytest.mark.grades(AFFINE)
-@values_of("affine_backward")
+@grades(AFFINE, values_of="affine_backward")
 def test_affine_backward_matches_the_reference(student, rng):
     """dx, dW, db have the shapes of x, W, b and the reference's values, for several shapes"""
     inputs = [affine_inputs(rng, *shape) for shape in AFFINE_SHAPES for _ in range(2)]
@@ -146,8 +144,7 @@ def test_affine_backward_matches_the_reference(student, rng):
             expect_close(value, exp, f"{label} of affine_backward for x {x.shape}, W {W.shape}")
 
 
-@pytest.mark.grades(AFFINE)
-@property_of("affine_backward")
+@grades(AFFINE, property_of="affine_backward")
 def test_affine_backward_agrees_with_the_numerical_gradient(student, rng):
     """dx, dW and db agree with centred numerical gradients of your affine_forward (relative error below 1e-6)"""
     inputs = [affine_inputs(rng, *shape) for shape in [(3, 4, 5), (1, 3, 2), (5, 2, 3)]]
@@ -164,8 +161,7 @@ def test_affine_backward_agrees_with_the_numerical_gradient(student, rng):
                             "your affine_forward")
 
 
-@pytest.mark.grades(AFFINE)
-@property_of("affine_forward", "affine_backward")
+@grades(AFFINE, property_of=("affine_forward", "affine_backward"))
 def test_affine_layer_handles_a_batch_of_one_row(student, rng):
     """a batch of one example (x of shape (1, D)) gives out (1, M), dx (1, D), dW (D, M), db (M,)"""
     x, W, b, dout = affine_inputs(rng, 1, 4, 3)
@@ -176,8 +172,7 @@ def test_affine_layer_handles_a_batch_of_one_row(student, rng):
         expect_close(value, exp, f"{label} of affine_backward for a single row x (1, 4)")
 
 
-@pytest.mark.grades(AFFINE)
-@property_of("affine_forward", "affine_backward")
+@grades(AFFINE, property_of=("affine_forward", "affine_backward"))
 def test_affine_layer_does_not_modify_its_inputs(student, rng):
     """affine_forward leaves x and W unchanged, affine_backward leaves dout unchanged"""
     N, D, M = 4, 3, 5
@@ -199,8 +194,7 @@ def test_affine_layer_does_not_modify_its_inputs(student, rng):
             f"{what} in place (e.g. `x -= ...`, `dout *= ...`); build new arrays instead")
 
 
-@pytest.mark.grades(AFFINE)
-@property_of("affine_forward", "affine_backward")
+@grades(AFFINE, property_of=("affine_forward", "affine_backward"))
 def test_affine_layer_keeps_float32_as_float32(student, rng):
     """float32 inputs give float32 out, dx, dW and db"""
     x, W, b, dout = (a.astype(np.float32) for a in affine_inputs(rng, 5, 4, 3))
@@ -212,8 +206,7 @@ def test_affine_layer_keeps_float32_as_float32(student, rng):
 
 # ---- relu layer ---------------------------------------------------------------------
 
-@pytest.mark.grades(RELU)
-@values_of("relu_forward")
+@grades(RELU, values_of="relu_forward")
 def test_relu_forward_matches_the_reference(student, rng):
     """out = max(0, x) for random x of several shapes, exact zeros included"""
     inputs = []
@@ -226,8 +219,7 @@ def test_relu_forward_matches_the_reference(student, rng):
                      input_name="x")
 
 
-@pytest.mark.grades(RELU)
-@values_of("relu_backward")
+@grades(RELU, values_of="relu_backward")
 def test_relu_backward_is_exactly_zero_where_x_is_not_positive(student, rng):
     """relu_backward gives exactly 0 where x <= 0 (x == 0 included) and exactly dout where x > 0"""
     x = rng.normal(size=(6, 7))
@@ -248,8 +240,7 @@ def test_relu_backward_is_exactly_zero_where_x_is_not_positive(student, rng):
                              f"(index {i}) dout was {dout[i]:.6g} but dx is {dx[i]:.6g}")
 
 
-@pytest.mark.grades(RELU)
-@values_of("relu_backward")
+@grades(RELU, values_of="relu_backward")
 def test_relu_backward_matches_the_reference(student, rng):
     """dx matches the reference for random x and dout of several shapes"""
     inputs = [(rng.normal(size=shape), rng.normal(size=shape)) for shape in RELU_SHAPES]
@@ -259,8 +250,7 @@ def test_relu_backward_matches_the_reference(student, rng):
                      input_name="x")
 
 
-@pytest.mark.grades(RELU)
-@property_of("relu_backward")
+@grades(RELU, property_of="relu_backward")
 def test_relu_backward_agrees_with_the_numerical_gradient(student, rng):
     """dx agrees with the centred numerical gradient of your relu_forward (relative error below 1e-6)"""
     inputs = [(away_from_kink(rng.normal(size=shape)), rng.normal(size=shape)) for shape in [(4, 5), (1, 3)]]
@@ -272,8 +262,7 @@ def test_relu_backward_agrees_with_the_numerical_gradient(student, rng):
                         input_name="x")
 
 
-@pytest.mark.grades(RELU)
-@property_of("relu_forward", "relu_backward")
+@grades(RELU, property_of=("relu_forward", "relu_backward"))
 def test_relu_layer_does_not_modify_its_inputs(student, rng):
     """relu_forward leaves x unchanged and relu_backward leaves dout unchanged"""
     shape = (5, 6)
@@ -295,8 +284,7 @@ def test_relu_layer_does_not_modify_its_inputs(student, rng):
         "relu_backward changed dout in place (e.g. `dout[x <= 0] = 0`): build dx as a new array")
 
 
-@pytest.mark.grades(RELU)
-@property_of("relu_forward", "relu_backward")
+@grades(RELU, property_of=("relu_forward", "relu_backward"))
 def test_relu_layer_keeps_float32_as_float32(student, rng):
     """float32 x and dout give float32 out and dx"""
     x, dout = (rng.normal(size=(4, 5)).astype(np.float32) for _ in range(2))
@@ -307,8 +295,7 @@ def test_relu_layer_keeps_float32_as_float32(student, rng):
 
 # ---- two-layer net ------------------------------------------------------------------
 
-@pytest.mark.grades(NET)
-@values_of("two_layer_net_loss")
+@grades(NET, values_of="two_layer_net_loss")
 def test_two_layer_net_returns_the_scores_when_y_is_none(student, rng):
     """with y=None it returns the scores, shape (N, C), of affine - relu - affine"""
     cases = [net_inputs(rng, *shape)[:2] for shape in NET_SHAPES]
@@ -317,9 +304,8 @@ def test_two_layer_net_returns_the_scores_when_y_is_none(student, rng):
                      f"X {X.shape} and {shape_str(params)}")
 
 
-@pytest.mark.grades(NET)
+@grades(NET, values_of="two_layer_net_loss")
 @pytest.mark.parametrize("reg", [0.0, 0.3], ids=["reg=0", "reg=0.3"])
-@values_of("two_layer_net_loss")
 def test_two_layer_net_loss_and_gradients_match_the_reference(student, rng, reg):
     """loss (mean cross-entropy + 0.5 reg (sum W1**2 + sum W2**2)) and every gradient match the reference"""
     cases = [net_inputs(rng, *shape) for shape in NET_SHAPES]
@@ -333,9 +319,8 @@ def test_two_layer_net_loss_and_gradients_match_the_reference(student, rng, reg)
             expect_close(grads[key], exp_grads[key], f"grads[{key!r}] of {what}")
 
 
-@pytest.mark.grades(NET)
+@grades(NET, property_of="two_layer_net_loss")
 @pytest.mark.parametrize("reg", [0.0, 0.7], ids=["reg=0", "reg=0.7"])
-@property_of("two_layer_net_loss")
 def test_two_layer_net_gradients_agree_with_the_numerical_gradient(student, rng, reg):
     """every entry of grads agrees with the centred numerical gradient of your loss (relative error below 1e-6)"""
     inputs = [net_inputs(rng, 5, 4, 6, 3), net_inputs(rng, 1, 3, 4, 2)]
@@ -353,8 +338,7 @@ def test_two_layer_net_gradients_agree_with_the_numerical_gradient(student, rng,
             expect_gradient(grads[key], num[key], f"grads[{key!r}] of {what}", "your loss")
 
 
-@pytest.mark.grades(NET)
-@property_of("two_layer_net_loss")
+@grades(NET, property_of="two_layer_net_loss")
 def test_two_layer_net_grads_have_exactly_the_keys_and_shapes_of_params(student, rng):
     """grads is a dict with exactly the keys of params (W1, b1, W2, b2), each with its parameter's shape"""
     params, X, y = net_inputs(rng, 6, 3, 7, 4)
@@ -362,8 +346,7 @@ def test_two_layer_net_grads_have_exactly_the_keys_and_shapes_of_params(student,
     expect_params(grads, "grads", "of two_layer_net_loss", {k: v.shape for k, v in params.items()})
 
 
-@pytest.mark.grades(NET)
-@property_of("two_layer_net_loss")
+@grades(NET, property_of="two_layer_net_loss")
 def test_two_layer_net_handles_a_single_example(student, rng):
     """a batch of one example (X of shape (1, D)) gives the right scores, loss and gradients"""
     params, X, y = net_inputs(rng, 1, 4, 5, 3)
@@ -377,8 +360,7 @@ def test_two_layer_net_handles_a_single_example(student, rng):
         expect_close(grads[key], exp_grads[key], f"grads[{key!r}] for a single example X (1, 4)")
 
 
-@pytest.mark.grades(NET)
-@property_of("two_layer_net_loss")
+@grades(NET, property_of="two_layer_net_loss")
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_two_layer_net_loss_is_stable_for_large_scores(student, rng, dtype):
     """loss and gradients stay finite and right when the scores pass where np.exp overflows in this dtype"""
@@ -409,8 +391,7 @@ def test_two_layer_net_loss_is_stable_for_large_scores(student, rng, dtype):
                      atol=atol * max(1.0, float(np.abs(exp_grads[key]).max())))
 
 
-@pytest.mark.grades(NET)
-@property_of("two_layer_net_loss")
+@grades(NET, property_of="two_layer_net_loss")
 def test_two_layer_net_does_not_modify_params_or_X(student, rng):
     """leaves the params dict (its keys and arrays), X and y unchanged"""
     params, X, y = net_inputs(rng, 5, 3, 4, 3)
@@ -442,9 +423,8 @@ def accuracy(params, X, y):
     return float(np.mean(reference.predict(params, X) == y))
 
 
-@pytest.mark.grades(TRAIN)
+@grades(TRAIN, values_of="train_two_layer_net")
 @pytest.mark.parametrize("data", ["spirals", "circles"])
-@values_of("train_two_layer_net")
 def test_train_two_layer_net_fits_data_no_linear_model_can(student, rng, data):
     """reaches accuracy 0.9 on training and held-out points (a linear model: about 0.5), in 15 s at most
 
@@ -464,8 +444,7 @@ def test_train_two_layer_net_fits_data_no_linear_model_can(student, rng, data):
         "gradients, that every parameter is updated with the learning rate you are given, and the initialisation)")
 
 
-@pytest.mark.grades(TRAIN)
-@property_of("train_two_layer_net")
+@grades(TRAIN, property_of="train_two_layer_net")
 def test_train_two_layer_net_returns_params_with_the_right_keys_and_shapes(student, rng):
     """returns a dict with W1 (D, H), b1 (H,), W2 (H, C), b2 (C,), C being the number of classes in y"""
     X, y = reference.make_spirals(rng, 10, num_classes=4)
@@ -475,8 +454,7 @@ def test_train_two_layer_net_returns_params_with_the_right_keys_and_shapes(stude
                   {"W1": (3, 7), "b1": (7,), "W2": (7, 4), "b2": (4,)})
 
 
-@pytest.mark.grades(TRAIN)
-@property_of("train_two_layer_net")
+@grades(TRAIN, property_of="train_two_layer_net")
 def test_train_two_layer_net_is_reproducible_with_its_seed(student, rng):
     """the same seed gives the same network, and a different seed a different one"""
     X, y = reference.make_circles(rng, 20)
@@ -493,8 +471,7 @@ def test_train_two_layer_net_is_reproducible_with_its_seed(student, rng):
         "np.random.default_rng(seed)")
 
 
-@pytest.mark.grades(TRAIN)
-@property_of("train_two_layer_net")
+@grades(TRAIN, property_of="train_two_layer_net")
 def test_train_two_layer_net_does_not_modify_X_or_y(student, rng):
     """leaves X and y unchanged"""
     X, y = reference.make_spirals(rng, 15)

@@ -20,7 +20,7 @@ import pytest
 from autograders.assignments.cnn import model_config, reference
 from autograders.assignments.cnn.secret_view import SecretView, course_key
 from autograders.checklib import (built_model, expect_accuracy, expect_array, expect_close, expect_training_history,
-                                  rel_error, trained_model, values_of)
+                                  grades, rel_error, trained_model)
 
 CONV, POOL, BUILD, TRAIN = "test_conv2d_forward", "test_max_pool_forward", "test_build_cnn", "test_train_cnn"
 TOL = 1e-5  # float32 arithmetic in the student's code is fine
@@ -83,8 +83,7 @@ def expect_conv_matches_tensorflow(student, evaluator, cases):
         expect_close(got, expected, what, tol=TOL)
 
 
-@pytest.mark.grades(CONV)
-@values_of("conv2d_forward")
+@grades(CONV, values_of="conv2d_forward")
 def test_conv2d_matches_tensorflow_with_valid_padding(student, evaluator, rng):
     """'valid' convolution equals tf.nn.conv2d + b for kernels 1x1 to 5x5 and strides 1 to 3"""
     kernels = [(1, 1), (2, 2), (3, 3), (5, 5), (2, 3), (4, 1)]
@@ -92,24 +91,21 @@ def test_conv2d_matches_tensorflow_with_valid_padding(student, evaluator, rng):
     expect_conv_matches_tensorflow(student, evaluator, cases)
 
 
-@pytest.mark.grades(CONV)
-@values_of("conv2d_forward")
+@grades(CONV, values_of="conv2d_forward")
 def test_conv2d_same_padding_matches_tensorflow_for_odd_and_even_kernels(student, evaluator, rng):
     """'same' convolution with stride 1 keeps the size and equals tf.nn.conv2d, odd and even kernels alike"""
     kernels = [(1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (2, 3)]
     expect_conv_matches_tensorflow(student, evaluator, [conv_case(rng, k, 1, "same") for k in kernels])
 
 
-@pytest.mark.grades(CONV)
-@values_of("conv2d_forward")
+@grades(CONV, values_of="conv2d_forward")
 def test_conv2d_same_padding_with_strides_pads_like_tensorflow(student, evaluator, rng):
     """'same' convolution with strides 2 and 3 gives ceil(H / stride) rows, padded asymmetrically like TensorFlow"""
     kernels = [(2, 2), (3, 3), (4, 4), (5, 5), (3, 2)]
     expect_conv_matches_tensorflow(student, evaluator, [conv_case(rng, k, s, "same") for k in kernels for s in (2, 3)])
 
 
-@pytest.mark.grades(CONV)
-@values_of("conv2d_forward")
+@grades(CONV, values_of="conv2d_forward")
 def test_conv2d_is_cross_correlation_with_one_bias_per_output_channel(student, evaluator, rng):
     """an asymmetric kernel on a single bright pixel is not flipped, and each output channel gets its own bias"""
     x = np.zeros((1, 7, 7, 1))
@@ -133,23 +129,20 @@ def pool_input(rng, low=4, high=12):
                             int(rng.integers(1, 4))))
 
 
-@pytest.mark.grades(POOL)
-@values_of("max_pool_forward")
+@grades(POOL, values_of="max_pool_forward")
 def test_max_pool_matches_tensorflow_for_2x2_windows_with_stride_2(student, evaluator, rng):
     """2x2 max pooling with stride 2 equals tf.nn.max_pool2d, odd sizes included (the last row/column is dropped)"""
     expect_pool_matches_tensorflow(student, evaluator, [(pool_input(rng), 2, 2) for _ in range(6)])
 
 
-@pytest.mark.grades(POOL)
-@values_of("max_pool_forward")
+@grades(POOL, values_of="max_pool_forward")
 def test_max_pool_follows_pool_size_and_stride(student, evaluator, rng):
     """windows of 3x3 with stride 2, 2x2 with stride 1, 3x3 with stride 3 and 4x4 with stride 2 match TensorFlow"""
     expect_pool_matches_tensorflow(student, evaluator, [(pool_input(rng, 5), size, stride)
                                              for size, stride in ((3, 2), (2, 1), (3, 3), (4, 2), (1, 1))])
 
 
-@pytest.mark.grades(POOL)
-@values_of("max_pool_forward")
+@grades(POOL, values_of="max_pool_forward")
 def test_max_pool_works_on_negative_activations(student, evaluator, rng):
     """the maximum of a window of negative values is negative, not 0"""
     expect_pool_matches_tensorflow(student, evaluator, [(-np.abs(pool_input(rng)) - 0.1, 2, 2),
@@ -172,21 +165,21 @@ def built(student, grading_seed):
     return build(student, grading_seed)
 
 
-@pytest.mark.grades(BUILD)
+@grades(BUILD)
 def test_build_cnn_returns_a_compiled_model_the_grader_can_rebuild(built):
     """build_cnn returns a compiled Keras model made of built-in layers"""
     assert built.compiled, \
         "build_cnn must compile the model (model.compile(optimizer=..., loss=..., metrics=[...])) before returning it"
 
 
-@pytest.mark.grades(BUILD)
+@grades(BUILD)
 def test_model_has_convolution_pooling_and_dropout_layers(built):
     """the model has at least one Conv2D, one MaxPooling2D and one Dropout layer"""
     missing = [k for k in ("Conv2D", "MaxPooling2D", "Dropout") if k not in built.kinds]
     assert not missing, f"the model has no {' and no '.join(missing)} layer; its layers are: {', '.join(built.kinds)}"
 
 
-@pytest.mark.grades(BUILD)
+@grades(BUILD)
 def test_model_outputs_softmax_probabilities_for_ten_digits(built, evaluator, rng):
     """on 28x28x1 images the model outputs 10 probabilities per image that sum to 1"""
     assert built.input_shape == (28, 28, 1) and built.output_shape == (10,), \
@@ -197,14 +190,14 @@ def test_model_outputs_softmax_probabilities_for_ten_digits(built, evaluator, rn
         "the model's outputs must be probabilities (>= 0, summing to 1 per image): end with a softmax activation"
 
 
-@pytest.mark.grades(BUILD)
+@grades(BUILD)
 def test_model_has_at_most_100000_parameters(built):
     """the model has at most 100,000 parameters (and needs at most 20 million multiply-adds per image)"""
     # ``built`` refuses a model over the limits, saying by how much: then this check fails with that message
     assert built.parameters <= reference.MAX_PARAMETERS, "the model has more than 100,000 parameters"
 
 
-@pytest.mark.grades(BUILD)
+@grades(BUILD)
 def test_build_cnn_follows_input_shape_and_num_classes(student, grading_seed):
     """build_cnn(input_shape=(32, 32, 3), num_classes=5) takes 32x32 colour images and outputs 5 probabilities"""
     spec = build(student, grading_seed, (32, 32, 3), 5)
@@ -245,13 +238,13 @@ def trained(student, student_id, grading_seed, assignment_dir, evaluator, built)
     return {"history": history, "accuracy": accuracy, "advice": advice}
 
 
-@pytest.mark.grades(TRAIN)
+@grades(TRAIN)
 def test_train_cnn_returns_the_history_of_its_training(trained):
     """train_cnn returns the Keras History of at least one epoch of training"""
     expect_training_history(trained["history"], "train_cnn", "at least one epoch's loss")
 
 
-@pytest.mark.grades(TRAIN)
+@grades(TRAIN)
 @pytest.mark.parametrize("needed", [0.80, 0.85, 0.90, reference.FULL_CREDIT_ACCURACY], ids=lambda a: f"{a:.0%}")
 def test_trained_model_recognises_held_out_digits(trained, needed):
     """of the 1,000 held-out digits, the trained model classifies at least this share correctly"""

@@ -18,7 +18,7 @@ import pytest
 
 from autograders.assignments.dropout import reference
 from autograders.checklib import (CheckProblem, Ref, Rng, StudentError, expect_array, expect_close, expect_finite,
-                                  expect_raises, numerical_gradient, property_of, step, values_of)
+                                  expect_raises, grades, numerical_gradient, step)
 
 FORWARD, BACKWARD, EDGES = "test_dropout_forward", "test_dropout_backward", "test_dropout_edge_cases"
 BIG = (1000, 100)  # 100,000 units for the statistical checks
@@ -139,8 +139,7 @@ STAT_PS = [0.1, 0.3, 0.6, 0.9]
 NONE_P = 0.4
 
 
-@pytest.mark.grades(FORWARD)
-@values_of("dropout_forward")
+@grades(FORWARD, values_of="dropout_forward")
 def test_train_mode_drops_a_fraction_p_of_the_units(student, rng):
     """in train mode a fraction p of the units (p = probability of DROPPING) is set to 0, for several p"""
     run = many_units(student, rng)
@@ -150,8 +149,7 @@ def test_train_mode_drops_a_fraction_p_of_the_units(student, rng):
                              "p is the probability of dropping a unit, not of keeping it")
 
 
-@pytest.mark.grades(FORWARD)
-@property_of("dropout_forward")
+@grades(FORWARD, property_of="dropout_forward")
 def test_train_mode_scales_the_kept_units_by_1_over_1_minus_p(student, rng):
     """in train mode every kept unit is x / (1 - p) and every dropped unit exactly 0 (inverted dropout)"""
     x = nonzero(rng, (40, 50))
@@ -161,8 +159,7 @@ def test_train_mode_scales_the_kept_units_by_1_over_1_minus_p(student, rng):
         expect_zeros_or_scaled(out, x, p, f"dropout_forward(x, p={p}, 'train')")
 
 
-@pytest.mark.grades(FORWARD)
-@property_of("dropout_forward")
+@grades(FORWARD, property_of="dropout_forward")
 def test_train_mode_preserves_the_mean(student, rng):
     """in train mode the mean of the output equals the mean of the input (within 6 sigma on 100,000 units)"""
     run = many_units(student, rng)
@@ -179,8 +176,7 @@ def test_train_mode_preserves_the_mean(student, rng):
             "expected output equals x")
 
 
-@pytest.mark.grades(FORWARD)
-@values_of("dropout_forward")
+@grades(FORWARD, values_of="dropout_forward")
 def test_test_mode_is_the_identity_whatever_the_rng(student, rng):
     """in test mode the output is x itself, for any p and any rng (no randomness)"""
     x = nonzero(rng, (8, 9))
@@ -192,8 +188,7 @@ def test_test_mode_is_the_identity_whatever_the_rng(student, rng):
                          "no dropping, no scaling)", inputs=x, input_name="x", tol=1e-12)
 
 
-@pytest.mark.grades(FORWARD)
-@property_of("dropout_forward")
+@grades(FORWARD, property_of="dropout_forward")
 def test_the_same_seed_gives_the_same_mask_and_other_seeds_differ(student, rng):
     """the mask comes from the rng it is given: the same seed gives the same mask, another seed another mask"""
     x = nonzero(rng, (50, 40))
@@ -210,8 +205,7 @@ def test_the_same_seed_gives_the_same_mask_and_other_seeds_differ(student, rng):
         "argument, not from a generator with a fixed seed")
 
 
-@pytest.mark.grades(FORWARD)
-@property_of("dropout_forward")
+@grades(FORWARD, property_of="dropout_forward")
 def test_without_an_rng_each_call_draws_a_new_mask(student, rng):
     """rng=None (the default) drops a fraction p, with a new mask on every call"""
     run = many_units(student, rng)
@@ -225,8 +219,7 @@ def test_without_an_rng_each_call_draws_a_new_mask(student, rng):
         "a fresh np.random.default_rng(), not a fixed seed")
 
 
-@pytest.mark.grades(FORWARD)
-@property_of("dropout_forward")
+@grades(FORWARD, property_of="dropout_forward")
 def test_keeps_float32_as_float32(student, rng):
     """float32 input gives float32 output in train and test mode"""
     x = nonzero(rng, (6, 7)).astype(np.float32)
@@ -237,8 +230,7 @@ def test_keeps_float32_as_float32(student, rng):
     expect_zeros_or_scaled(train, x.astype(np.float64), p, "dropout_forward(float32 x, 0.3, 'train')", tol=1e-6)
 
 
-@pytest.mark.grades(FORWARD)
-@property_of("dropout_forward")
+@grades(FORWARD, property_of="dropout_forward")
 def test_works_for_inputs_of_any_rank(student, rng):
     """works for inputs of any shape: a 0-d array, a vector, a matrix, 3-d and 4-d batches"""
     xs = [nonzero(rng, shape) for shape in RANK_SHAPES]
@@ -248,9 +240,8 @@ def test_works_for_inputs_of_any_rank(student, rng):
         expect_zeros_or_scaled(out, x, p, f"dropout_forward(x of shape {x.shape}, 0.5, 'train')")
 
 
-@pytest.mark.grades(FORWARD)
+@grades(FORWARD, property_of="dropout_forward")
 @pytest.mark.parametrize("mode", ["train", "test"], ids=["train mode", "test mode"])
-@property_of("dropout_forward")
 def test_does_not_modify_its_input(student, rng, mode):
     """leaves the array x it is given unchanged"""
     x = nonzero(rng, (5, 6))
@@ -262,8 +253,7 @@ def test_does_not_modify_its_input(student, rng, mode):
 
 # ---- the two ends of the rate, and arguments that make no sense ------------------
 
-@pytest.mark.grades(EDGES)
-@values_of("dropout_forward")
+@grades(EDGES, values_of="dropout_forward")
 def test_p_0_is_the_identity_in_train_mode(student, rng):
     """p = 0 in train mode drops nothing and scales nothing: the output is x"""
     x = nonzero(rng, (10, 12))
@@ -272,8 +262,7 @@ def test_p_0_is_the_identity_in_train_mode(student, rng):
                  inputs=x, input_name="x")
 
 
-@pytest.mark.grades(EDGES)
-@property_of("dropout_forward")
+@grades(EDGES, property_of="dropout_forward")
 def test_p_1_drops_everything_without_nan_or_warning(student, rng):
     """p = 1 in train mode gives all zeros, with no NaN and no division-by-zero warning"""
     x = nonzero(rng, (10, 12))
@@ -285,10 +274,9 @@ def test_p_1_drops_everything_without_nan_or_warning(student, rng):
         f"{out.size} units are not 0")
 
 
-@pytest.mark.grades(EDGES)
+@grades(EDGES, property_of="dropout_forward")
 @pytest.mark.parametrize("p, mode", [(-0.1, "train"), (1.5, "train"), (float("nan"), "train"), (1.5, "test")],
                          ids=["p=-0.1", "p=1.5", "p=nan", "p=1.5 in test mode"])
-@property_of("dropout_forward")
 def test_rejects_a_rate_outside_0_to_1(student, rng, p, mode):
     """raises ValueError for p outside [0, 1] (or NaN), whatever the mode"""
     x = nonzero(rng, (3, 4))
@@ -296,9 +284,8 @@ def test_rejects_a_rate_outside_0_to_1(student, rng, p, mode):
                   f"dropout_forward(x, p={p}, '{mode}')")
 
 
-@pytest.mark.grades(EDGES)
+@grades(EDGES, property_of="dropout_forward")
 @pytest.mark.parametrize("mode", ["training", "eval", ""], ids=["mode=training", "mode=eval", "mode=empty"])
-@property_of("dropout_forward")
 def test_rejects_an_unknown_mode(student, rng, mode):
     """raises ValueError for a mode other than 'train' or 'test'"""
     x = nonzero(rng, (3, 4))
@@ -326,9 +313,8 @@ def expect_backward_matches(out, dx, x, dout, what, tol=1e-7, rule=MASK_AND_SCAL
                  f"{what} ({rule})", inputs=dout, input_name="dout", tol=tol)
 
 
-@pytest.mark.grades(BACKWARD)
+@grades(BACKWARD, values_of="dropout_backward")
 @pytest.mark.parametrize("p", [0.3, 0.7], ids=["p=0.3", "p=0.7"])
-@values_of("dropout_backward")
 def test_backward_uses_the_mask_and_scale_of_the_forward_pass(student, rng, p):
     """dx is dout times the forward pass's mask and 1 / (1 - p) scale"""
     x, dout = nonzero(rng, (20, 30)), rng.normal(size=(20, 30))
@@ -342,8 +328,7 @@ def test_backward_uses_the_mask_and_scale_of_the_forward_pass(student, rng, p):
     expect_backward_matches(out, dx, x, dout, f"dropout_backward after dropout_forward(x, p={p}, 'train')")
 
 
-@pytest.mark.grades(BACKWARD)
-@property_of("dropout_backward")
+@grades(BACKWARD, property_of="dropout_backward")
 def test_backward_uses_the_cache_it_is_given_not_the_latest_mask(student, rng):
     """after two forward passes, backward on the first cache uses the first mask (no mask kept in a global variable)"""
     x, dout = nonzero(rng, (20, 30)), rng.normal(size=(20, 30))
@@ -360,8 +345,7 @@ def test_backward_uses_the_cache_it_is_given_not_the_latest_mask(student, rng):
     expect_backward_matches(second, dx_second, x, dout, "dropout_backward(dout, cache of the second forward pass)")
 
 
-@pytest.mark.grades(BACKWARD)
-@property_of("dropout_backward")
+@grades(BACKWARD, property_of="dropout_backward")
 def test_backward_in_test_mode_is_the_identity(student, rng):
     """after a test-mode forward pass, dx = dout"""
     x, dout = nonzero(rng, (6, 8)), rng.normal(size=(6, 8))
@@ -371,9 +355,8 @@ def test_backward_in_test_mode_is_the_identity(student, rng):
                  inputs=dout, input_name="dout")
 
 
-@pytest.mark.grades(BACKWARD)
+@grades(BACKWARD, property_of="dropout_backward")
 @pytest.mark.parametrize("p", [0.0, 1.0], ids=["p=0", "p=1"])
-@property_of("dropout_backward")
 def test_backward_at_the_two_ends_of_the_rate(student, rng, p):
     """p = 0 gives dx = dout, p = 1 gives dx = 0, with no NaN and no warning"""
     x, dout = nonzero(rng, (6, 8)), rng.normal(size=(6, 8))
@@ -383,8 +366,7 @@ def test_backward_at_the_two_ends_of_the_rate(student, rng, p):
                  inputs=dout, input_name="dout")
 
 
-@pytest.mark.grades(BACKWARD)
-@property_of("dropout_backward")
+@grades(BACKWARD, property_of="dropout_backward")
 def test_backward_agrees_with_the_numerical_gradient(student, rng):
     """dx agrees with the centred numerical gradient of your forward pass, with the mask held fixed (same seed)"""
     x, dout = nonzero(rng, (4, 5)), rng.normal(size=(4, 5))
@@ -400,8 +382,7 @@ def test_backward_agrees_with_the_numerical_gradient(student, rng):
                  "(same seed for every call, so the same mask)", inputs=dout, input_name="dout", tol=1e-7)
 
 
-@pytest.mark.grades(BACKWARD)
-@property_of("dropout_backward")
+@grades(BACKWARD, property_of="dropout_backward")
 def test_backward_keeps_float32_as_float32(student, rng):
     """float32 dout gives float32 dx"""
     x = nonzero(rng, (6, 7)).astype(np.float32)
@@ -412,8 +393,7 @@ def test_backward_keeps_float32_as_float32(student, rng):
                             "dropout_backward(float32 dout, cache)", tol=1e-6)
 
 
-@pytest.mark.grades(BACKWARD)
-@property_of("dropout_backward")
+@grades(BACKWARD, property_of="dropout_backward")
 def test_backward_works_for_inputs_of_any_rank(student, rng):
     """works for arrays of any shape: a 0-d array, a vector, a matrix, 3-d and 4-d batches"""
     xs = [nonzero(rng, shape) for shape in RANK_SHAPES]
@@ -429,8 +409,7 @@ def test_backward_works_for_inputs_of_any_rank(student, rng):
         expect_backward_matches(out, dx, x, dout, f"dropout_backward for shape {x.shape}")
 
 
-@pytest.mark.grades(BACKWARD)
-@property_of("dropout_backward")
+@grades(BACKWARD, property_of="dropout_backward")
 def test_backward_does_not_modify_dout(student, rng):
     """leaves the array dout it is given unchanged"""
     x, dout = nonzero(rng, (5, 6)), rng.normal(size=(5, 6))

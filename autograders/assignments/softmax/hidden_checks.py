@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from autograders.assignments.softmax import reference
-from autograders.checklib import (StudentError, expect_array, expect_close, expect_finite, fmt, numerical_gradient,
-                                  property_of, unpack, values_of)
+from autograders.checklib import (StudentError, expect_array, expect_close, expect_finite, fmt, grades,
+                                  numerical_gradient, unpack)
 
 SOFTMAX, CE = "test_softmax", "test_softmax_cross_entropy"
 CLASSIFIER = "test_classifier"
@@ -75,8 +75,7 @@ def describe_run(run):
 
 # -- softmax -----------------------------------------------------------------
 
-@pytest.mark.grades(SOFTMAX)
-@values_of("softmax")
+@grades(SOFTMAX, values_of="softmax")
 def test_softmax_matches_the_reference_on_random_logits(student, rng):
     """gives the right probabilities for random float64 logits of several shapes and scales"""
     inputs = [rng.normal(scale=scale, size=shape) for scale in (1.0, 5.0, 30.0) for shape in SHAPES]
@@ -85,8 +84,7 @@ def test_softmax_matches_the_reference_on_random_logits(student, rng):
                      inputs=z, input_name="logits")
 
 
-@pytest.mark.grades(SOFTMAX)
-@property_of("softmax")
+@grades(SOFTMAX, property_of="softmax")
 def test_softmax_of_a_vector_is_a_vector(student, rng):
     """a 1-D input of shape (C,) gives a 1-D output of shape (C,)"""
     inputs = [rng.normal(scale=3.0, size=c) for c in (6, 2)]
@@ -96,8 +94,7 @@ def test_softmax_of_a_vector_is_a_vector(student, rng):
                      input_name="logits")
 
 
-@pytest.mark.grades(SOFTMAX)
-@property_of("softmax")
+@grades(SOFTMAX, property_of="softmax")
 def test_softmax_keeps_a_single_row_batch_as_one_row(student, rng):
     """a single-row batch of shape (1, C) gives shape (1, C)"""
     z = rng.normal(scale=3.0, size=(1, 7))
@@ -105,8 +102,7 @@ def test_softmax_keeps_a_single_row_batch_as_one_row(student, rng):
     expect_close(out, reference.softmax(z), "softmax of a batch of shape (1, 7)", inputs=z, input_name="logits")
 
 
-@pytest.mark.grades(SOFTMAX)
-@property_of("softmax")
+@grades(SOFTMAX, property_of="softmax")
 def test_softmax_rows_sum_to_one(student, rng):
     """every row holds probabilities in [0, 1] that sum to 1"""
     inputs = [rng.normal(scale=4.0, size=(6, 5)), rng.normal(scale=4.0, size=(5, 6)),
@@ -123,8 +119,7 @@ def test_softmax_rows_sum_to_one(student, rng):
             f"softmax(logits) must give probabilities in [0, 1]; it gave values from {out.min():.6g} to {out.max():.6g}")
 
 
-@pytest.mark.grades(SOFTMAX)
-@property_of("softmax")
+@grades(SOFTMAX, property_of="softmax")
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_softmax_is_stable_for_large_logits(student, dtype):
     """no overflow, NaN or warning for logits up to abs 1e4, in a batch and in a vector, in this dtype"""
@@ -142,8 +137,7 @@ def test_softmax_is_stable_for_large_logits(student, dtype):
                      inputs=z, input_name="logits", **LARGE_LOGITS_TOLERANCE[dtype])
 
 
-@pytest.mark.grades(SOFTMAX)
-@property_of("softmax")
+@grades(SOFTMAX, property_of="softmax")
 def test_softmax_shifts_each_row_by_its_own_max(student):
     """rows whose logits are all far below (or above) the other rows' still get the right probabilities"""
     z = np.array([[1e4, 1e4 - 1, 1e4 - 2], [-1e4, -1e4 + 1, -1e4 + 2], [0.0, 1.0, 2.0], [-2e3, -2e3, -2e3 - 3]])
@@ -157,8 +151,7 @@ def test_softmax_shifts_each_row_by_its_own_max(student):
             "(max over axis=1 with keepdims=True), not one max for the whole batch, or its exps all underflow to 0")
 
 
-@pytest.mark.grades(SOFTMAX)
-@property_of("softmax")
+@grades(SOFTMAX, property_of="softmax")
 def test_softmax_keeps_float32_as_float32(student, rng):
     """float32 logits give float32 probabilities"""
     z = rng.normal(scale=3.0, size=(4, 5)).astype(np.float32)
@@ -167,8 +160,7 @@ def test_softmax_keeps_float32_as_float32(student, rng):
                  input_name="logits", tol=1e-5, atol=1e-6)
 
 
-@pytest.mark.grades(SOFTMAX)
-@property_of("softmax")
+@grades(SOFTMAX, property_of="softmax")
 def test_softmax_turns_integer_logits_into_float64(student):
     """integer logits give float64 probabilities"""
     z = np.array([[1, 2, 3], [-4, 0, 4]])
@@ -176,8 +168,7 @@ def test_softmax_turns_integer_logits_into_float64(student):
     expect_close(out, reference.softmax(z), "softmax(integer logits)", inputs=z, input_name="logits")
 
 
-@pytest.mark.grades(SOFTMAX)
-@property_of("softmax")
+@grades(SOFTMAX, property_of="softmax")
 def test_softmax_does_not_modify_its_input(student, rng):
     """leaves the logits it is given unchanged"""
     z = rng.normal(scale=3.0, size=(5, 4))
@@ -193,8 +184,7 @@ def _ce_inputs(rng):
     return [(rng.normal(scale=scale, size=(n, c)), labels(rng, n, c)) for scale in (1.0, 6.0) for n, c in CE_SHAPES]
 
 
-@pytest.mark.grades(CE)
-@values_of("softmax_cross_entropy")
+@grades(CE, values_of="softmax_cross_entropy")
 def test_cross_entropy_loss_matches_the_reference(student, rng):
     """the loss is right for random logits and labels, batches of one row included"""
     inputs = _ce_inputs(rng)
@@ -204,8 +194,7 @@ def test_cross_entropy_loss_matches_the_reference(student, rng):
                      f"the loss of softmax_cross_entropy(logits, y) for logits of shape {z.shape}")
 
 
-@pytest.mark.grades(CE)
-@values_of("softmax_cross_entropy")
+@grades(CE, values_of="softmax_cross_entropy")
 def test_cross_entropy_dlogits_match_the_reference(student, rng):
     """dlogits is right for random logits and labels, batches of one row included"""
     inputs = _ce_inputs(rng)
@@ -216,8 +205,7 @@ def test_cross_entropy_dlogits_match_the_reference(student, rng):
                      input_name="logits")
 
 
-@pytest.mark.grades(CE)
-@property_of("softmax_cross_entropy")
+@grades(CE, property_of="softmax_cross_entropy")
 def test_cross_entropy_dlogits_agree_with_the_numerical_gradient(student, rng):
     """dlogits agrees with the centred numerical gradient of your loss (relative error below 1e-6)"""
     for n, c in [(3, 4), (1, 5), (6, 2)]:
@@ -233,8 +221,7 @@ def test_cross_entropy_dlogits_agree_with_the_numerical_gradient(student, rng):
                      f"for logits of shape {z.shape}", inputs=z, input_name="logits", tol=1e-6)
 
 
-@pytest.mark.grades(CE)
-@property_of("softmax_cross_entropy")
+@grades(CE, property_of="softmax_cross_entropy")
 def test_cross_entropy_is_the_mean_over_the_rows(student, rng):
     """the loss is the mean over the N rows: the same batch given twice has the same loss"""
     z, y = rng.normal(size=(5, 3)), labels(rng, 5, 3)
@@ -246,8 +233,7 @@ def test_cross_entropy_is_the_mean_over_the_rows(student, rng):
         f"the same 5 rows given twice gave {twice:.6g} (divide by N)")
 
 
-@pytest.mark.grades(CE)
-@property_of("softmax_cross_entropy")
+@grades(CE, property_of="softmax_cross_entropy")
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_cross_entropy_is_finite_for_probabilities_of_0_and_1(student, dtype):
     """finite loss and dlogits when softmax gives probabilities of exactly 0 and 1 (no log(0)), in this dtype"""
@@ -272,8 +258,7 @@ def test_cross_entropy_is_finite_for_probabilities_of_0_and_1(student, dtype):
         expect_close(dlogits, expected_dlogits, f"dlogits for {what}", inputs=z, input_name="logits", **tolerance)
 
 
-@pytest.mark.grades(CE)
-@property_of("softmax_cross_entropy")
+@grades(CE, property_of="softmax_cross_entropy")
 def test_cross_entropy_keeps_float32_dlogits_as_float32(student, rng):
     """float32 logits give float32 dlogits"""
     z, y = rng.normal(scale=2.0, size=(6, 4)).astype(np.float32), labels(rng, 6, 4)
@@ -285,8 +270,7 @@ def test_cross_entropy_keeps_float32_dlogits_as_float32(student, rng):
                  tol=1e-5, atol=1e-7)
 
 
-@pytest.mark.grades(CE)
-@property_of("softmax_cross_entropy")
+@grades(CE, property_of="softmax_cross_entropy")
 def test_cross_entropy_does_not_modify_its_inputs(student, rng):
     """leaves the logits and the labels it is given unchanged"""
     z, y = rng.normal(scale=3.0, size=(5, 4)), labels(rng, 5, 4)
@@ -299,16 +283,14 @@ def test_cross_entropy_does_not_modify_its_inputs(student, rng):
 
 # -- classifier ----------------------------------------------------------------
 
-@pytest.mark.grades(CLASSIFIER)
-@property_of("train_softmax_classifier")
+@grades(CLASSIFIER, property_of="train_softmax_classifier")
 def test_classifier_returns_W_of_shape_D_by_C_and_b_of_shape_C(student, rng):
     """train_softmax_classifier returns (W, b) with W of shape (D, C) and b of shape (C,)"""
     X, y = rng.normal(size=(40, 3)), labels(rng, 40, 4)
     train(student, X, y, 4, learning_rate=0.1, num_iters=5)
 
 
-@pytest.mark.grades(CLASSIFIER)
-@property_of("train_softmax_classifier", "predict_classes")
+@grades(CLASSIFIER, property_of=("train_softmax_classifier", "predict_classes"))
 def test_trained_classifier_labels_held_out_blobs(student, rng):
     """trained on 2-D blobs, predict_classes labels at least 90% of new points from the same blobs correctly"""
     centres = blob_centres(rng)
@@ -323,8 +305,7 @@ def test_trained_classifier_labels_held_out_blobs(student, rng):
         f"classifier labels {accuracy:.0%} of {len(y_test)} new points correctly; at least {MIN_ACCURACY:.0%} expected")
 
 
-@pytest.mark.grades(CLASSIFIER)
-@values_of("train_softmax_classifier")
+@grades(CLASSIFIER, values_of="train_softmax_classifier")
 def test_training_minimises_the_regularised_loss(student, rng):
     """after enough gradient descent steps, the gradient of mean cross-entropy + 0.5 * reg * sum(W**2) is ~0"""
     X, y = blobs(rng, 100, blob_centres(rng))
@@ -338,8 +319,7 @@ def test_training_minimises_the_regularised_loss(student, rng):
         "b is not regularised; each step moves by learning_rate times the gradient)")
 
 
-@pytest.mark.grades(CLASSIFIER)
-@property_of("train_softmax_classifier")
+@grades(CLASSIFIER, property_of="train_softmax_classifier")
 def test_larger_reg_gives_smaller_weights(student, rng):
     """reg regularises: training with reg=1.0 gives a clearly smaller ||W|| than reg=0.0"""
     X, y = blobs(rng, 100, blob_centres(rng))
@@ -352,8 +332,7 @@ def test_larger_reg_gives_smaller_weights(student, rng):
         "(add the gradient of 0.5 * reg * sum(W**2), reg * W, to the gradient of W)")
 
 
-@pytest.mark.grades(CLASSIFIER)
-@property_of("train_softmax_classifier")
+@grades(CLASSIFIER, property_of="train_softmax_classifier")
 def test_the_same_seed_gives_the_same_weights(student, rng):
     """training twice with the same seed gives exactly the same W and b"""
     X, y = blobs(rng, 30, blob_centres(rng))
@@ -364,8 +343,7 @@ def test_the_same_seed_gives_the_same_weights(student, rng):
         "np.random.default_rng(seed), not from the global np.random")
 
 
-@pytest.mark.grades(CLASSIFIER)
-@property_of("train_softmax_classifier")
+@grades(CLASSIFIER, property_of="train_softmax_classifier")
 def test_training_does_not_modify_X_or_y(student, rng):
     """train_softmax_classifier leaves X and y unchanged"""
     X, y = blobs(rng, 20, blob_centres(rng))
@@ -374,8 +352,7 @@ def test_training_does_not_modify_X_or_y(student, rng):
         "train_softmax_classifier changed the X or y it was given (an in-place operation); work on new arrays")
 
 
-@pytest.mark.grades(CLASSIFIER)
-@values_of("predict_classes")
+@grades(CLASSIFIER, values_of="predict_classes")
 def test_predict_classes_returns_the_class_with_the_largest_score(student, rng):
     """predict_classes returns integer labels of shape (N,): the class with the largest score X @ W + b"""
     inputs = [(rng.normal(size=(n, d)), rng.normal(size=(d, c)), rng.normal(size=c))

@@ -15,8 +15,8 @@ import pytest
 
 from autograders.assignments.tensorflow_basics import reference
 from autograders.checklib import (Attr, Library, Ref, StudentError, built_model, expect_accuracy, expect_array,
-                                  expect_close, expect_finite, expect_training_history, property_of, step,
-                                  trained_model, unpack, values_of)
+                                  expect_close, expect_finite, expect_training_history, grades, step, trained_model,
+                                  unpack)
 
 STANDARDIZE, TAPE, DATASET, BUILD, TRAIN = ("test_standardize", "test_tape_gradients", "test_make_dataset",
                                             "test_build_mlp", "test_train_mlp")
@@ -54,8 +54,7 @@ def expect_standardized(student, cases):
         expect_close(got, reference.standardize(x), what, tol=FLOAT32_TOL, atol=FLOAT32_TOL)
 
 
-@pytest.mark.grades(STANDARDIZE)
-@values_of("standardize")
+@grades(STANDARDIZE, values_of="standardize")
 def test_standardize_gives_float32_columns_of_mean_0_and_std_1(student, rng):
     """float32 tensors whose columns have mean 0 and standard deviation 1, for random shapes and scales"""
     cases = [rng.normal(loc=rng.uniform(-10, 10), scale=rng.uniform(0.5, 20), size=(int(rng.integers(2, 30)),
@@ -64,15 +63,13 @@ def test_standardize_gives_float32_columns_of_mean_0_and_std_1(student, rng):
     expect_standardized(student, cases)
 
 
-@pytest.mark.grades(STANDARDIZE)
-@property_of("standardize")
+@grades(STANDARDIZE, property_of="standardize")
 def test_standardize_accepts_integers_and_float64(student, rng):
     """integer and float64 input give float32 results"""
     expect_standardized(student, [rng.integers(-100, 100, size=(7, 3)), rng.normal(size=(5, 4)).astype(np.float64)])
 
 
-@pytest.mark.grades(STANDARDIZE)
-@property_of("standardize")
+@grades(STANDARDIZE, property_of="standardize")
 def test_standardize_turns_constant_columns_into_zeros(student, rng):
     """a column whose values are all equal, and a single row, give zeros, not NaN, in float64 and float32"""
     x = rng.normal(size=(6, 3))
@@ -104,29 +101,25 @@ def expect_tape_matches_backprop(student, cases, reg):
                          f"grads[{key!r}] {context}", tol=GRADIENT_TOL, atol=1e-10)
 
 
-@pytest.mark.grades(TAPE)
-@values_of("tape_loss_and_gradients")
+@grades(TAPE, values_of="tape_loss_and_gradients")
 def test_tape_gives_backprops_loss_and_gradients(student, rng):
     """loss and gradients equal the backprop assignment's on random networks, without regularisation"""
     expect_tape_matches_backprop(student, [net_case(rng, *shape) for shape in NET_SHAPES], 0.0)
 
 
-@pytest.mark.grades(TAPE)
-@values_of("tape_loss_and_gradients")
+@grades(TAPE, values_of="tape_loss_and_gradients")
 def test_tape_gradients_include_the_l2_penalty(student, rng):
     """with reg > 0 the loss and the gradients of W1 and W2 include the L2 penalty (not the biases)"""
     expect_tape_matches_backprop(student, [net_case(rng, *shape) for shape in NET_SHAPES], 0.7)
 
 
-@pytest.mark.grades(TAPE)
-@property_of("tape_loss_and_gradients")
+@grades(TAPE, property_of="tape_loss_and_gradients")
 def test_tape_is_stable_for_scores_in_the_thousands(student, rng):
     """scores in the thousands give a finite loss and the right gradients (cross-entropy in log space)"""
     expect_tape_matches_backprop(student, [net_case(rng, 4, 3, 6, 3, scale=40.0)], 0.0)
 
 
-@pytest.mark.grades(TAPE)
-@property_of("tape_loss_and_gradients")
+@grades(TAPE, property_of="tape_loss_and_gradients")
 def test_tape_leaves_params_and_data_unchanged(student, rng):
     """params, X and y are the same after the call"""
     params, X, y = net_case(rng, 5, 3, 4, 2)
@@ -173,8 +166,7 @@ def numbered(rng, n, d):
     return rng.normal(size=(n, d)), np.arange(n)
 
 
-@pytest.mark.grades(DATASET)
-@values_of("make_dataset")
+@grades(DATASET, values_of="make_dataset")
 def test_dataset_without_shuffling_keeps_the_order_in_batches(student, rng):
     """shuffle=False gives the examples in order, in batches of batch_size, the last one smaller"""
     for n, batch in ((10, 4), (33, 8), (5, 5), (7, 10)):
@@ -184,8 +176,7 @@ def test_dataset_without_shuffling_keeps_the_order_in_batches(student, rng):
         assert np.array_equal(order, y), "with shuffle=False the examples must come in the order of X"
 
 
-@pytest.mark.grades(DATASET)
-@property_of("make_dataset")
+@grades(DATASET, property_of="make_dataset")
 def test_dataset_shuffles_completely_and_anew_every_pass(student, rng):
     """shuffle=True: every example once per pass, a different order in each pass, rows and labels together"""
     X, y = numbered(rng, 120, 2)
@@ -197,8 +188,7 @@ def test_dataset_shuffles_completely_and_anew_every_pass(student, rng):
     assert np.mean(first[:60] >= 60) > 0.25, f"{what} shuffled only a little: use a buffer as large as the data"
 
 
-@pytest.mark.grades(DATASET)
-@property_of("make_dataset")
+@grades(DATASET, property_of="make_dataset")
 def test_dataset_converts_dtypes(student, rng):
     """integer features become float32 and int32 labels int64"""
     X, y = rng.integers(0, 9, size=(9, 3)), np.arange(9, dtype=np.int32)
@@ -226,14 +216,14 @@ def built(request, student, grading_seed):
     return request.param, *build(student, grading_seed, **request.param)
 
 
-@pytest.mark.grades(BUILD)
+@grades(BUILD)
 def test_mlp_is_compiled_from_built_in_layers(built):
     """build_mlp returns a compiled model of Keras's built-in layers"""
     args, spec, _ = built
     assert spec.compiled, "build_mlp must compile the model (model.compile(...)) before returning it"
 
 
-@pytest.mark.grades(BUILD)
+@grades(BUILD)
 def test_mlp_has_the_asked_shapes_and_softmax_output(built, evaluator, rng):
     """inputs of input_dim features, num_classes probabilities out, with the defaults and with other arguments"""
     args, spec, weights = built
@@ -248,7 +238,7 @@ def test_mlp_has_the_asked_shapes_and_softmax_output(built, evaluator, rng):
         f"{call} must output probabilities: end with a softmax activation"
 
 
-@pytest.mark.grades(BUILD)
+@grades(BUILD)
 def test_mlp_has_relu_hidden_layers_and_dropout(built):
     """hidden Dense layers of hidden_units units with ReLU, and a Dropout layer with rate dropout_rate"""
     args, spec, _ = built
@@ -281,13 +271,13 @@ def trained(student, grading_seed, evaluator):
     return {"history": history, "accuracy": float(np.mean(predicted == perm[y_held_out])), "advice": advice}
 
 
-@pytest.mark.grades(TRAIN)
+@grades(TRAIN)
 def test_train_mlp_returns_the_history_of_its_training(trained):
     """train_mlp returns the Keras History of its training, with the loss going down"""
     expect_training_history(trained["history"], "train_mlp")
 
 
-@pytest.mark.grades(TRAIN)
+@grades(TRAIN)
 @pytest.mark.parametrize("needed", reference.ACCURACY_STEPS, ids=lambda a: f"{a:.0%}")
 def test_trained_network_classifies_held_out_spirals(trained, needed):
     """of 600 held-out spiral points, the trained network classifies at least this share correctly"""
