@@ -184,25 +184,27 @@ def _ce_inputs(rng):
     return [(rng.normal(scale=scale, size=(n, c)), labels(rng, n, c)) for scale in (1.0, 6.0) for n, c in CE_SHAPES]
 
 
+def expect_cross_entropy_part(student, rng, part):
+    """``part`` ("loss" or "dlogits") of softmax_cross_entropy is right for random logits and labels."""
+    inputs = _ce_inputs(rng)
+    for (z, y), result in zip(inputs, student.starmap("softmax_cross_entropy", inputs)):
+        got = dict(zip(("loss", "dlogits"), unpack(result, "softmax_cross_entropy", "loss, dlogits")))[part]
+        expected = dict(zip(("loss", "dlogits"), reference.softmax_cross_entropy(z, y)))[part]
+        where = dict(inputs=z, input_name="logits") if part == "dlogits" else {}
+        expect_close(got, expected, f"{'the loss' if part == 'loss' else part} of softmax_cross_entropy(logits, y) "
+                     f"for logits of shape {z.shape}", **where)
+
+
 @grades(CE, values_of="softmax_cross_entropy")
 def test_cross_entropy_loss_matches_the_reference(student, rng):
     """the loss is right for random logits and labels, batches of one row included"""
-    inputs = _ce_inputs(rng)
-    for (z, y), result in zip(inputs, student.starmap("softmax_cross_entropy", inputs)):
-        loss, _ = unpack(result, "softmax_cross_entropy", "loss, dlogits")
-        expect_close(loss, reference.softmax_cross_entropy(z, y)[0],
-                     f"the loss of softmax_cross_entropy(logits, y) for logits of shape {z.shape}")
+    expect_cross_entropy_part(student, rng, "loss")
 
 
 @grades(CE, values_of="softmax_cross_entropy")
 def test_cross_entropy_dlogits_match_the_reference(student, rng):
     """dlogits is right for random logits and labels, batches of one row included"""
-    inputs = _ce_inputs(rng)
-    for (z, y), result in zip(inputs, student.starmap("softmax_cross_entropy", inputs)):
-        _, dlogits = unpack(result, "softmax_cross_entropy", "loss, dlogits")
-        expect_close(dlogits, reference.softmax_cross_entropy(z, y)[1],
-                     f"dlogits of softmax_cross_entropy(logits, y) for logits of shape {z.shape}", inputs=z,
-                     input_name="logits")
+    expect_cross_entropy_part(student, rng, "dlogits")
 
 
 @grades(CE, property_of="softmax_cross_entropy")
