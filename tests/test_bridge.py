@@ -101,6 +101,8 @@ def test_chain_names_are_checked_in_the_grader_before_anything_is_sent(student):
             student.chain(steps, returns=[])
     with pytest.raises(ChainError, match="'missing'"):
         student.chain([step("out", "double", 1)], returns=["missing"])
+    with pytest.raises(ChainError, match="'out'"):  # a result is only reachable inside its chain
+        student.call("double", Ref("out"))
     assert student.calls == before
 
 
