@@ -106,8 +106,7 @@ def leaky_relu_grad(z, alpha=0.01):
     """Computes the derivative of leaky_relu, elementwise: 1 where z > 0, else alpha.
 
     Inputs:
-    - z: A number or numpy array of any shape, any real dtype
-    - alpha: The slope for z <= 0, a float
+    - z, alpha: As for leaky_relu
 
     Returns:
     - dz: A numpy array of the shape and dtype of relu(z)
