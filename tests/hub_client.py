@@ -184,7 +184,7 @@ def formgrader(instructor: HubUser, method: str, path: str):
     reply.raise_for_status()
     answer = reply.json()
     if isinstance(answer, dict) and answer.get("success") is False:
-        raise AssertionError(f"formgrader {path}: {answer.get('error') or answer.get('log')}")
+        raise AssertionError(f"formgrader {path}: {answer.get('error')}\nits log:\n{answer.get('log')}")
     return answer
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -13,6 +14,7 @@ import nbformat
 import pytest
 from conftest import ROOT
 from nbformat.v4 import new_code_cell, new_notebook
+from nbgrader.api import Gradebook
 
 from autograders.cli.main import main
 from autograders.course import Course
@@ -22,6 +24,7 @@ from autograders.nbgrader_door.grading_service import GradingServer, wait_until_
 from autograders.instant_feedback import folder_lock
 from autograders.instant_feedback.feedback import LimitFeedback
 from autograders.instant_feedback.journal import FAILED, GRADED, OFF, QUEUED, REPLACED, Journal, Outcome
+from autograders.instant_feedback.worker import Work
 from autograders.instant_feedback.policy import POLICY_FILE, PolicyError, PolicyFile, load, parse
 
 ASSIGNMENTS = Course(ROOT / "course").assignment_names()
@@ -157,6 +160,10 @@ use_folder_locks(config)
 config.Autograde.pre_convert_hook(assignment="softmax", student="*", notebooks=[sys.argv[2]])
 print("converting", flush=True)
 sys.stdin.readline()
+if len(sys.argv) > 3:  # a gradebook: what nbgrader's autograde does first, carol's submission looked up or inserted
+    from nbgrader.api import Gradebook
+    with Gradebook(sys.argv[3]) as gb:
+        gb.update_or_create_submission("softmax", "carol")
 config.Autograde.post_convert_hook(assignment="softmax", student="*", notebooks=[sys.argv[2]])
 print("converted", flush=True)
 sys.stdin.readline()
@@ -181,6 +188,37 @@ def test_formgraders_conversion_holds_the_lock_a_worker_waits_for_to_move_its_fo
             assert time.monotonic() - started < 1
         formgrader.communicate("\n")
     assert formgrader.returncode == 0
+
+
+def test_a_worker_enters_a_submission_in_the_gradebook_after_formgraders_conversion_that_may_insert_it(
+        course_copy, tmp_path):
+    # formgrader's autograde inserts a submission missing from the gradebook holding only its folder lock: a worker
+    # inserting the same one then would fail on the gradebook's unique key, or make formgrader's fail
+    course = tmp_path / "course"
+    shutil.copytree(course_copy, course, ignore=shutil.ignore_patterns("release"))
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        gb.update_or_create_student("carol")
+    work = Work(course, {"id": 7, "folder": "", "student": "carol", "assignment": "softmax"})
+    work.path("submitted").mkdir(parents=True)
+    (work.path("submitted") / "timestamp.txt").write_text("2026-12-01 10:00:00.000000 UTC")
+    notebook = course / "submitted" / "carol" / "softmax" / "softmax.ipynb"
+    entered = []
+    with subprocess.Popen([sys.executable, "-c", FORMGRADER, str(course), str(notebook),
+                           f"sqlite:///{course / 'gradebook.db'}"], cwd="/",
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as formgrader:
+        assert formgrader.stdout.readline() == "converting\n"
+        worker = threading.Thread(target=lambda: entered.append(work.enter_in_gradebook()))
+        worker.start()
+        worker.join(1.0)
+        assert worker.is_alive()  # waiting for formgrader's conversion to end
+        formgrader.stdin.write("\n")
+        formgrader.stdin.flush()
+        assert formgrader.stdout.readline() == "converted\n"
+        worker.join(30)
+        formgrader.communicate("\n")
+    assert formgrader.returncode == 0 and entered == [None]
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        assert [s.student_id for s in gb.assignment_submissions("softmax")] == ["carol"]
 
 
 def test_a_worker_waits_for_the_grading_service_the_hub_starts_beside_it(tmp_path):
