@@ -9,7 +9,7 @@ fingerprint of its own assignment or of any other: the assignments are released
 together, so no notebook may carry another one's answers. Short lines are not fingerprints: ``return x`` is everyone's.
 
 Two entry points: ``dlcourse audit`` (released files and generated feedback), and
-``RefuseLeakingRelease``, a step of nbgrader's ``generate_assignment`` that makes
+``nbgrader_door/release_guard.py``, a step of nbgrader's ``generate_assignment`` that makes
 a release that would leak fail, so nothing is written for students.
 """
 
@@ -23,9 +23,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from nbgrader.preprocessors import NbGraderPreprocessor
-
-from .batch import MAX_NOTEBOOK_BYTES
+from .engine.sanitize import MAX_NOTEBOOK_BYTES
 from .course import Assignment, Course
 
 MIN_LENGTH = 32  # characters of a normalised line: shorter lines are too common to prove a leak
@@ -213,23 +211,3 @@ def audit_course(course: Course, names: list[str] | None = None) -> tuple[list[L
 
 def visible_lines_of_nb(nb) -> list[str]:
     return [line for cell in nb.cells for line in cell.source.splitlines()]
-
-
-class RefuseLeakingRelease(NbGraderPreprocessor):
-    """The last step of ``nbgrader generate_assignment``: a notebook (or helper file) that would leak fails the release."""
-
-    def preprocess(self, nb, resources):
-        from nbgrader.coursedir import CourseDirectory
-
-        name = resources["nbgrader"]["assignment"]
-        course = Course(CourseDirectory(config=self.config).root)
-        if name not in course.assignment_names():
-            return nb, resources  # an assignment without hidden checks has nothing to leak
-        assignment = course.assignment(name)
-        leaks = leaks_in_lines(visible_lines_of_nb(nb), f"{name}/{resources['nbgrader']['notebook']}.ipynb", assignment)
-        for helper in assignment.helper_files():
-            leaks += leaks_in(helper, assignment, f"{name}/{helper.relative_to(assignment.source_dir)}")
-        if leaks:
-            raise RuntimeError("refusing to release: students would see hidden material:\n  "
-                               + "\n  ".join(str(leak) for leak in leaks[:20]))
-        return nb, resources

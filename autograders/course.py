@@ -11,14 +11,16 @@ from pathlib import Path
 
 import nbformat
 
+from .errors import UsageError
 from .engine.cells import grade_id, is_test_cell
+from .ignored_files import is_ignored
 
 ASSIGNMENTS_PACKAGE = Path(__file__).parent / "assignments"
 COURSE_PAGE = "00_course_page"  # released first, like an assignment, without checks: the schedule and the rules
 
 
-class CourseError(ValueError):
-    """A course or assignment that cannot be used as given (a usage error)."""
+class CourseError(UsageError):
+    """A course or assignment that cannot be used as given."""
 
 
 class Assignment:
@@ -67,17 +69,12 @@ class Assignment:
     @functools.cached_property
     def manual_max(self) -> float:
         """The points of graded cells that no test cell scores: nbgrader leaves them to a manual grade."""
-        return self.max_score - sum(self.test_cells.values())
-
-    @functools.cached_property
-    def test_cells(self) -> dict[str, float]:
-        return {grade_id(c): float(c.metadata["nbgrader"]["points"]) for c in self.source_nb.cells if is_test_cell(c)}
+        return self.max_score - sum(float(c.metadata["nbgrader"]["points"]) for c in self.source_nb.cells
+                                    if is_test_cell(c))
 
     def helper_files(self) -> list[Path]:
         """Student-visible files that travel with the notebook (everything in the source folder but notebooks)."""
-        return sorted(p for p in self.source_dir.rglob("*")
-                      if p.is_file() and p.suffix != ".ipynb" and "__pycache__" not in p.parts
-                      and ".ipynb_checkpoints" not in p.parts)
+        return sorted(p for p in self.source_dir.rglob("*") if p.is_file() and p.suffix != ".ipynb" and not is_ignored(p))
 
 
 class Course:

@@ -15,8 +15,10 @@ from typing import Callable
 
 from . import check_records
 from .analytics import AssignmentStats, ClassAnalytics, Failure, Submission, one_line
+from .errors import UsageError
 
-class NoGradebook(ValueError):
+
+class NoGradebook(UsageError):
     """The course has no gradebook yet (nbgrader would make an empty one): nothing to report."""
 
 
@@ -37,13 +39,12 @@ class GradedNotebook:
 def load(course_root: Path | str, link: Callable[[GradedNotebook], str | None]) -> ClassAnalytics:
     from nbgrader.api import Gradebook
     from nbgrader.coursedir import CourseDirectory
-    from traitlets.config import Config
 
-    from .batch import _course_config
+    from .nbgrader_door.config import course_config
 
     root = Path(course_root).resolve()
     # the course's nbgrader config may name another gradebook or folders; without one, nbgrader's defaults
-    coursedir = CourseDirectory(config=_course_config(root) if (root / "nbgrader_config.py").is_file() else Config())
+    coursedir = CourseDirectory(config=course_config(root))
     coursedir.root = str(root)
     sqlite = coursedir.db_url.removeprefix("sqlite:///")
     if sqlite != coursedir.db_url and not Path(sqlite).is_file():

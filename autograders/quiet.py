@@ -14,6 +14,7 @@ import os
 
 LOG_LEVEL = "TF_CPP_MIN_LOG_LEVEL"  # TensorFlow's: 0 shows everything, 3 hides its info, warnings and errors
 QUIET, VERBOSE = "3", "0"
+WARNINGS_OFF = "2"  # errors only: students' kernels and the CNN's evaluator, whose log is read when it fails
 
 
 def settle(verbose: bool = False):

@@ -25,6 +25,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import DlcourseError
+
 _OPEN_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 # O_NONBLOCK: a named pipe swapped in after the first look opens at once instead of blocking the reader
 _OPEN_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
@@ -70,7 +72,7 @@ class CopyReport:
     refused: list[Refusal] = field(default_factory=list)
 
 
-class TreeError(ValueError):
+class TreeError(DlcourseError):
     """The folder itself cannot be copied (missing, a link, not a folder, someone else's)."""
 
 

@@ -4,7 +4,7 @@ The page leads with what needs action (students at risk, the mistakes the class 
 students got and how many got them) and keeps what does not (checks nobody failed) folded away. It
 loads nothing: charts are data URIs, the style is inline, there is no script, and its own
 Content-Security-Policy forbids anything else. Every name and message may come from a submission, so
-each goes through ``reports.plain`` (no control characters, bounded) and is HTML-escaped here; links
+each goes through ``plain_text.plain`` (no control characters, bounded) and is HTML-escaped here; links
 are built by the caller as relative URLs. The layout is CSS only: one column on a phone, wide tables
 scroll sideways, colours kept and navigation dropped when printed.
 """
@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 from . import report_charts
 from .analytics import AT_RISK_BELOW, AssignmentStats, CheckStats, ClassAnalytics, Submission, mean, median
-from .reports import plain
+from .plain_text import plain
 
 TOP_CHECKS = 5  # the checks shown open per assignment; the others are folded
 TOP_MESSAGES = 3  # message groups shown per check

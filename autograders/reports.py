@@ -1,7 +1,7 @@
 """Reports of a graded class: JSON (every detail), CSV (an LMS gradebook import), HTML (what to look at).
 
 Every string in a result may come from a submission (a file or folder name, an error message quoting
-the student's code, a kernel's answer), so none is trusted as markup: each is made ``plain`` (no
+the student's code, a kernel's answer), so none is trusted as markup: each is made ``plain`` (``plain_text.py``: no
 control characters, which a terminal would obey; nothing a file cannot encode; a bounded length),
 escaped for HTML, and kept from starting a formula in a spreadsheet (``csv_cell``).
 """
@@ -16,15 +16,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .engine import NotebookResult
+from .plain_text import plain
 
-MAX_SHOWN_CHARS = 300
 _FORMULA_STARTS = ("=", "+", "-", "@", "|", "\t", "\r")  # what spreadsheets read as a formula (OWASP's list)
-
-
-def plain(text, limit: int = MAX_SHOWN_CHARS) -> str:
-    """``text`` as plain text: every control or unencodable character replaced by U+FFFD, at most ``limit`` long."""
-    text = "".join(c if c.isprintable() else "\ufffd" for c in str(text))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def csv_cell(text) -> str:

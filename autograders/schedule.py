@@ -9,7 +9,6 @@ date without a time zone is refused with the line to fix.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +17,14 @@ from nbgrader.plugins import LateSubmissionPlugin
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import default
 
+from .errors import DlcourseError
+
 SCHEDULE_FILE = "schedule.toml"
 TABLE_MARKER = "<!-- schedule -->"  # where the course page gets its table
 LATE_PENALTIES = ("none", "zero")  # nbgrader's LateSubmissionPlugin.penalty_method values
 
 
-class ScheduleError(ValueError):
+class ScheduleError(DlcourseError):
     """course/schedule.toml cannot be used as written (the message names the problem)."""
 
 
@@ -63,12 +64,6 @@ class Schedule:
         total = sum(a.hours for a in self.assignments)
         return "\n".join(["| # | assignment (folder) | time, about | due |", "|---|---|---|---|", *rows,
                           f"| | all together | {total:g} h | |", "", f"**Late submissions.** {self.late_rule}"])
-
-    def html_table(self) -> str:
-        rows = "".join(f"<tr><td>{a.number}</td><td>{html.escape(a.title)} (<code>{html.escape(a.name)}</code>)"
-                       f"</td><td>{a.hours:g} h</td><td>{html.escape(a.due_text)}</td></tr>" for a in self.assignments)
-        return ('<table class="table table-condensed dlcourse-schedule"><thead><tr><th>#</th><th>assignment</th>'
-                f"<th>time, about</th><th>due</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
 def read_schedule(course_root: Path | str, assignment_names: list[str]) -> Schedule:

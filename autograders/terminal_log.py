@@ -3,14 +3,14 @@
 Log lines quote submissions: file and folder names, the notes on a notebook, an exception's text,
 nbgrader's own warnings about a cell. A terminal obeys the control sequences in what it prints
 (clear the screen, move the cursor over the results, write the clipboard), so every line is made
-plain text (``reports.plain``) on its way out; a traceback keeps its line breaks.
+plain text (``plain_text.plain``) on its way out; a traceback keeps its line breaks.
 """
 
 from __future__ import annotations
 
 import logging
 
-from .reports import plain
+from .plain_text import plain
 
 FORMAT = "%(levelname)s %(name)s: %(message)s"
 MAX_LINE_CHARS = 2000  # a traceback's lines are code; longer ones quote what a submission said

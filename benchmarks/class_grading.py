@@ -40,9 +40,11 @@ from notebooks import CORPUS, corpus_cells, student_notebook  # noqa: E402
 
 from autograders.course import Course  # noqa: E402
 from autograders.engine.step_times import STEPS  # noqa: E402
+from autograders.ignored_files import IGNORED_FOLDERS  # noqa: E402
+from autograders.process_env import with_own_bin  # noqa: E402
 
 BIN = Path(sys.executable).parent
-ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+ENV = {**os.environ, "PATH": with_own_bin(os.environ["PATH"])}
 PLAIN_CONFIG = 'c = get_config()\nc.CourseDirectory.course_id = "dl-course"\n'
 NUMPY_ASSIGNMENTS = ("activations", "gradient_descent", "softmax", "backprop", "dropout")
 LEFT_OUT = ("loop", "exit", "tamper", "sleep")  # endless and hostile notebooks measure their time limits
@@ -59,7 +61,7 @@ def load() -> str:
 def base_course(workdir: Path) -> Path:
     course = workdir / "base"
     shutil.copytree(ROOT / "course", course, ignore=shutil.ignore_patterns(
-        "gradebook.db", "release", "submitted", "autograded", "feedback", "__pycache__"))
+        "gradebook.db", "release", "submitted", "autograded", "feedback", *IGNORED_FOLDERS))
     sh(BIN / "nbgrader", "generate_assignment", "*", "--force", cwd=course)
     return course
 

@@ -15,7 +15,7 @@ import statistics
 
 import nbformat
 
-from autograders import devices
+from autograders.class_grading import devices
 from autograders.course import Course
 from autograders.engine import grade_notebook
 

@@ -77,7 +77,7 @@ def notebook(course, case):
 
 def grade_one(case, course_dir):
     """The child: grade one case and print its result as one JSON line."""
-    from autograders import devices
+    from autograders.class_grading import devices
     from autograders.course import Course
     from autograders.engine import grade_notebook
 

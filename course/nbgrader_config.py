@@ -1,6 +1,6 @@
 """nbgrader configuration of the course: run `nbgrader ...` from this folder."""
 
-from autograders.nbgrader_step import use_grading_engine
+from autograders.nbgrader_door.config import use_grading_engine
 
 c = get_config()  # noqa: F821 (nbgrader provides it)
 

@@ -16,6 +16,8 @@ from autograders.formgrader_files import EXTENSIONS as FORMGRADER_EXTENSIONS
 from autograders.hub.authenticator import TEMPLATES as HUB_TEMPLATES
 from autograders.hub.course_page import course_page_html
 from autograders.hub.settings import SETTINGS_ENV, HubSettings
+from autograders.process_env import GPU_MEMORY_GROWTH
+from autograders.quiet import LOG_LEVEL, WARNINGS_OFF
 
 c = get_config()  # noqa: F821 (JupyterHub provides it)
 hub = HubSettings.load(os.environ[SETTINGS_ENV])
@@ -84,9 +86,8 @@ c.Spawner.environment = {
     "JUPYTER_CONFIG_PATH": lambda spawner: str(
         layout.instructor_config if spawner.user.name in hub.instructors else layout.student_config),
     "PATH": f"{hub.student_bin}:/usr/local/bin:/usr/bin:/bin",
-    # kernels on a shared GPU take memory as they need it, not all of it at start
-    "TF_FORCE_GPU_ALLOW_GROWTH": "true",
-    "TF_CPP_MIN_LOG_LEVEL": "2",
+    **GPU_MEMORY_GROWTH,
+    LOG_LEVEL: WARNINGS_OFF,
 }
 if hub.multiuser:
     # the hub's nbgrader exchange steps (submitting through the intake service), which the students' nbgrader

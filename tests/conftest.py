@@ -18,6 +18,7 @@ import pytest
 from autograders.course import COURSE_PAGE, Course
 from autograders.hub.roster import read_roster
 from autograders.hub.settings import GRADER_ACCOUNT
+from autograders.process_env import with_own_bin
 from browser import chromium
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,8 +28,7 @@ DEMO_ACCOUNTS = [member.id for member in read_roster(ROOT / "course" / "roster.c
 
 
 def venv_env():
-    # nbgrader runs `alembic` from PATH, as it would in an activated virtualenv
-    return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    return {**os.environ, "PATH": with_own_bin(os.environ.get("PATH", ""))}
 
 
 def run(args, cwd=None, check=True, timeout=900):

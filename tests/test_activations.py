@@ -102,12 +102,6 @@ def test_tampering_from_the_notebook_gains_nothing(results, case):
     assert r["max_score"] == 10.0
 
 
-def test_killing_the_kernel_after_correct_code_keeps_the_points(results):
-    r = results["exit_after_correct"]
-    assert cell_scores(r) == FULL
-    assert any("ended the kernel" in note for note in r["notes"])
-
-
 def test_endless_loop_in_a_cell_costs_only_what_it_blocks(results):
     r = results["loop_in_cell"]
     assert cell_scores(r) == {**FULL, "test_leaky_relu": 0.0}
@@ -126,17 +120,19 @@ def test_endless_loop_in_a_function_is_cut_by_the_call_timeout(results):
     assert "relu did not finish within 5 s" in feedback
 
 
-def test_loop_that_swallows_the_interrupt_is_skipped_and_the_rest_graded(results):
-    r = results["loop_ignoring_interrupt"]
+@pytest.mark.parametrize("case, notes", [
+    ("exit_after_correct", ["ended the kernel"]),
+    ("loop_ignoring_interrupt", ["ignored the interrupt"]),
+    ("edited_tests", ["cell 'test_sigmoid' was edited; it was restored from the assignment",
+                      "cell 'test_tanh' was missing; it was added back"]),
+])
+def test_correct_code_keeps_its_points_whatever_the_grader_had_to_repair(results, case, notes):
+    """A cell that ends the kernel or swallows the interrupt is skipped and the rest graded; edited and deleted
+    test cells are restored from the assignment. The notes say what was done."""
+    r = results[case]
     assert cell_scores(r) == FULL
-    assert any("ignored the interrupt" in note for note in r["notes"])
-
-
-def test_edited_and_deleted_test_cells_are_restored_from_the_assignment(results):
-    r = results["edited_tests"]
-    assert cell_scores(r) == FULL
-    assert "cell 'test_sigmoid' was edited; it was restored from the assignment" in r["notes"]
-    assert "cell 'test_tanh' was missing; it was added back" in r["notes"]
+    for note in notes:
+        assert any(note in line for line in r["notes"]), (note, r["notes"])
 
 
 def test_feedback_never_shows_hidden_check_source(results):

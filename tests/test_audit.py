@@ -1,5 +1,6 @@
 """`dlcourse audit` and the release step: students never get solution code, hidden checks or reference values."""
 
+import ast
 import shutil
 
 import nbformat
@@ -9,7 +10,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.utils import notebook_hash
 from traitlets.config.loader import PyFileConfigLoader
 
-from autograders.audit import fingerprints
+from autograders.audit import MIN_LENGTH, fingerprints, normalise
 from autograders.course import Course
 from autograders.hub.grader_exchange import use_hub_exchange
 from conftest import BIN, dlcourse, run
@@ -22,10 +23,19 @@ def course(course_copy, tmp_path):
     return tmp_path / "course"
 
 
-def hidden_line(course, what):
-    """One line of hidden material of the activations assignment."""
-    prints = fingerprints(Course(course).assignment("activations"))
+def hidden_line(course, what, assignment="activations"):
+    """One line of hidden material of ``assignment``."""
+    prints = fingerprints(Course(course).assignment(assignment))
     return next(line for line, kind in sorted(prints.items()) if kind == what)
+
+
+def audit_with_cells(course, name, *cells):
+    """``dlcourse audit NAME`` after ``cells`` are added to NAME's released notebook."""
+    path = course / "release" / name / f"{name}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.extend(cells)
+    nbformat.write(nb, path)
+    return dlcourse("audit", name, "--course", course, check=False)
 
 
 def test_the_released_course_leaks_nothing(course_copy):
@@ -33,15 +43,34 @@ def test_the_released_course_leaks_nothing(course_copy):
     assert "no leaks" in proc.stdout
 
 
-def test_a_hidden_check_planted_in_a_released_notebook_is_found(course):
-    line = hidden_line(course, "hidden checks")
-    path = course / "release" / "activations" / "activations.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(f"# handy:\n{line}"))
-    nbformat.write(nb, path)
-    proc = dlcourse("audit", "activations", "--course", course, check=False)
+@pytest.mark.parametrize("hidden, what, name, code, reported", [
+    ("activations", "hidden checks", "activations", "# handy:\n{line}", "hidden checks"),
+    # all assignments are released together: dropout's notebook must not answer backprop's
+    ("backprop", "solution code", "dropout", "def helper(scores):\n    {line}", "solution code of backprop"),
+], ids=["its-own-hidden-checks", "another-assignments-solution"])
+def test_hidden_material_planted_in_a_released_notebook_is_found(course, hidden, what, name, code, reported):
+    line = hidden_line(course, what, hidden)
+    proc = audit_with_cells(course, name, nbformat.v4.new_code_cell(code.format(line=line)))
     assert proc.returncode == 1, proc.stdout
-    assert f"release/activations/activations.ipynb: hidden checks: {line[:60]}" in proc.stdout
+    assert f"release/{name}/{name}.ipynb: {reported}: {line[:60]}" in proc.stdout
+
+
+def test_a_references_docstrings_in_a_notebooks_markdown_are_no_leak_but_its_code_is(course):
+    """A reference's docstrings state what the contract states (inputs, shapes, returns), as a notebook's text may;
+    the reference's code lines stay secret, in markdown as in code."""
+    reference = Course(course).assignment("activations").checks_file.parent / "reference.py"
+    docstrings = [ast.get_docstring(node) for node in ast.walk(ast.parse(reference.read_text()))
+                  if isinstance(node, ast.FunctionDef) and ast.get_docstring(node)]
+    notebook = nbformat.read(course / "release" / "activations" / "activations.ipynb", as_version=4)
+    released = normalise(" ".join(cell.source for cell in notebook.cells))
+    # the test can fail: some docstring line, written alone on its line in the file, is long and not shown already
+    assert any(len(normalise(line)) >= MIN_LENGTH and normalise(line) not in released
+               for doc in docstrings for line in doc.splitlines()[1:])
+    code = hidden_line(course, "reference solution")
+    proc = audit_with_cells(course, "activations", nbformat.v4.new_markdown_cell("\n\n".join([*docstrings, code])))
+    assert proc.returncode == 1, proc.stdout
+    leaks = [line for line in proc.stdout.splitlines() if line.startswith("LEAK ")]
+    assert len(leaks) == 1 and f"activations.ipynb: reference solution: {code[:60]}" in leaks[0], proc.stdout
 
 
 def write_feedback(course, student, line):
@@ -94,16 +123,3 @@ def test_a_release_that_would_leak_is_refused(course):
     assert proc.returncode != 0
     assert "refusing to release" in proc.stdout + proc.stderr
     assert not (course / "release" / "activations" / "activations.ipynb").exists()
-
-
-def test_another_assignments_solution_in_a_released_notebook_is_found(course):
-    """All assignments are released together: dropout's notebook must not answer backprop's."""
-    prints = fingerprints(Course(course).assignment("backprop"))
-    line = next(line for line, kind in sorted(prints.items()) if kind == "solution code")
-    path = course / "release" / "dropout" / "dropout.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(f"def helper(scores):\n    {line}"))
-    nbformat.write(nb, path)
-    proc = dlcourse("audit", "dropout", "--course", course, check=False)
-    assert proc.returncode == 1, proc.stdout
-    assert f"release/dropout/dropout.ipynb: solution code of backprop: {line[:60]}" in proc.stdout

@@ -4,9 +4,9 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograders.engine.bridge import Attr, CallTimeout, KernelGone, Library, NotPlainData, StudentError, StudentKernel
+from autograders.checklib import (Attr, CallTimeout, ChainError, KernelGone, Library, NotPlainData, Ref, Rng,
+                                  StudentError, StudentKernel, step)
 from autograders.engine.runner import NotebookRunner
-from autograders.engine.wire import Ref, Rng
 
 STUDENT_CODE = '''
 import numpy as np
@@ -64,23 +64,46 @@ def test_starmap_sends_many_calls_in_one_round_trip(student):
 
 def test_chained_calls_keep_caches_and_generators_in_the_kernel(student):
     x = np.arange(1.0, 9.0)
-    out, dx = student.chain([("forward", (x,), {"rng": Rng(3)}), ("backward", (np.ones(8), Ref(0, 1)))],
-                            returns=[Ref(0, 0), Ref(1)])
+    out, dx = student.chain([step("out, cache", "forward", x, rng=Rng(3)),
+                             step("dx", "backward", np.ones(8), Ref("cache"))], returns=["out", "dx"])
     mask = np.random.default_rng(3).random(8) < 0.5
     assert np.array_equal(out, x * mask) and np.array_equal(dx, mask * 1.0)
     with pytest.raises(StudentError, match="backward raised AttributeError"):
-        student.chain([("forward", (x,), {"rng": Rng(3)}), ("backward", (np.ones(8), Ref(0, 0)))],
-                      returns=[Ref(1)])
+        student.chain([step("out, cache", "forward", x, rng=Rng(3)), step("dx", "backward", np.ones(8), Ref("out"))],
+                      returns=["dx"])
 
 
 def test_chains_call_methods_of_kernel_objects_and_library_functions(student):
     weights, history, seeded = student.chain(
-        [(Library("numpy.random", "seed"), (3,)), ("make_model", ()), ("train", (Ref(1),)),
-         (Attr(1, "weights"), ()), (Attr(1, "history"), None), (Library("numpy.random", "rand"), ())],
-        returns=[Ref(3, 0), Ref(4), Ref(5)])
-    assert weights.tolist() == [1.0, 1.0] and history == {"loss": [1.0, 0.5]}
+        [step(None, Library("numpy.random", "seed"), 3), step("model", "make_model"), step(None, "train", Ref("model")),
+         step("weights", Attr("model", "weights")),
+         step("history", Library("builtins", "getattr"), Ref("model"), "history"),
+         step("seeded", Library("numpy.random", "rand"))],
+        returns=["weights", "history", "seeded"])
+    assert [w.tolist() for w in weights] == [[1.0, 1.0]] and history == {"loss": [1.0, 0.5]}
     np.random.seed(3)
     assert seeded == np.random.rand()
+
+
+def test_chain_names_are_checked_in_the_grader_before_anything_is_sent(student):
+    before = student.calls
+    bad_chains = {
+        "no earlier step names its result 'cache'": [step("dx", "backward", np.ones(8), Ref("cache")),
+                                                     step("out, cache", "forward", np.ones(8))],
+        "names its result 'out' again": [step("out", "double", 1), step("out", "double", 2)],
+        "must name the whole result": [step("out, cache", "forward", np.ones(8)), step("m", Attr("cache", "mask"))],
+        "each name must be an identifier": [step("out, ", "double", 1)],
+        # a name inside a list argument is resolved too
+        "no earlier step names its result 'nowhere'": [step("t", "total", [Ref("nowhere")])],
+    }
+    for message, steps in bad_chains.items():
+        with pytest.raises(ChainError, match=message):
+            student.chain(steps, returns=[])
+    with pytest.raises(ChainError, match="'missing'"):
+        student.chain([step("out", "double", 1)], returns=["missing"])
+    with pytest.raises(ChainError, match="'out'"):  # a result is only reachable inside its chain
+        student.call("double", Ref("out"))
+    assert student.calls == before
 
 
 def test_a_kernel_without_tensorflow_reports_the_cpu(student):

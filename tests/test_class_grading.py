@@ -20,17 +20,18 @@ def gradebook_rows(course):
         return sorted(rows)
 
 
-# the class's gradebook as the grader wrote it before kernels were started ahead and releases read once per
-# worker (issue 22): every cell's score, in gradebook_rows' order (activations' cells and quiz questions by name)
+# the class's gradebook as the grader wrote it before the package was laid out by role (issue 19; graded with that
+# code, the quiz's 16 cells and the stricter activations checks included): every cell's score, in gradebook_rows'
+# order (activations' cells and quiz questions by name)
 BEFORE = {
     "s00/activations": [3.0, 2.0, 3.0, 2.0],
-    "s00/concepts_quiz": [0.0] * 15,
+    "s00/concepts_quiz": [0.0] * 16,
     "s01/activations": [3.0, 1.0, 3.0, 2.0],
-    "s01/concepts_quiz": [0.0, 1.0, 1.0, 1.0, 1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 2.0, 0.0, 2.0, 2.0, 1.0],
-    "s02/activations": [2.25, 1.29, 2.08, 2.0],
-    "s02/concepts_quiz": [1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 1.0],
+    "s01/concepts_quiz": [0.0, 1.0, 1.0, 1.0, 1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 2.0, 0.0, 2.0, 2.0, 1.0, 1.0],
+    "s02/activations": [0.33, 1.25, 1.8, 2.0],
+    "s02/concepts_quiz": [1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 1.0, 1.0],
     "s03/activations": [0.0, 0.0, 0.0, 0.0],
-    "s03/concepts_quiz": [0.0, 1.0, 1.0, 1.0, 1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 2.0, 0.0, 2.0, 2.0, 1.0],
+    "s03/concepts_quiz": [0.0, 1.0, 1.0, 1.0, 1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 2.0, 0.0, 2.0, 2.0, 1.0, 1.0],
 }
 
 

@@ -13,6 +13,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from autograders import check_records, reports
+from autograders.plain_text import MAX_SHOWN_CHARS
 from autograders.engine import NotebookResult
 from conftest import BIN, dlcourse, run
 
@@ -176,7 +177,7 @@ def test_every_string_from_a_submission_is_shown_as_text(tmp_path):
     assert "&lt;script&gt;alert(&#x27;check&#x27;)&lt;/script&gt;" in text and "&lt;img src=x" in text
     assert "&lt;b&gt;bold&lt;/b&gt;" in text and "&lt;iframe src=//evil.example&gt;" in text
     assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
-    assert "x" * (reports.MAX_SHOWN_CHARS + 1) not in text  # a message is bounded
+    assert "x" * (MAX_SHOWN_CHARS + 1) not in text  # a message is bounded
     (href,) = {a["href"] for t, a in tags if t == "a" and "alert" in a.get("href", "")}
     assert href.startswith("./javascript%3Aalert%281%29/")  # a relative file link, never a scheme
     assert "$\\frac{1}{0}$" in text  # a name with matplotlib's math markers is drawn and shown as it is
@@ -210,7 +211,7 @@ def test_a_link_in_the_records_place_is_replaced_not_followed(tmp_path):
 
 
 def test_a_course_without_a_gradebook_is_a_usage_error_and_gets_none(tmp_path, capsys):
-    from autograders.cli import main
+    from autograders.cli.main import main
 
     (tmp_path / "source").mkdir()
     assert main(["report", "--course", str(tmp_path), "--html", str(tmp_path / "r.html")]) == 2

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import ROOT, dlcourse, grade
 
-from autograders.cli import main
+from autograders.cli.main import main
 
 SOURCE = ROOT / "course/source/activations/activations.ipynb"
 
@@ -59,7 +59,7 @@ def test_json_has_the_documented_schema(tmp_path):
 
 
 def test_table_rows_tell_student_assignment_and_notebook_apart(capsys, monkeypatch):
-    from autograders.cli import _print_table
+    from autograders.cli.grade import _print_table
     from autograders.engine import NotebookResult
 
     monkeypatch.setenv("COLUMNS", "200")

@@ -5,7 +5,8 @@ import types
 
 import pytest
 
-from autograders import devices, quiet
+from autograders import quiet
+from autograders.class_grading import devices
 from autograders.engine import wire
 from autograders.engine.grade import kernel_env
 from conftest import ROOT
@@ -71,13 +72,14 @@ def test_a_kernel_without_a_gpu_or_without_tensorflow_reports_the_cpu(monkeypatc
     assert wire.tensorflow_device() == "cpu"
 
 
-def test_a_cnn_notebook_is_graded_alone_and_numpy_ones_two_at_a_time():
-    from autograders.batch import Job, _fits
+def test_a_tensorflow_notebook_is_graded_alone_and_numpy_ones_two_at_a_time():
+    from autograders.class_grading.plan import Job
+    from autograders.class_grading.workers import _fits
 
     course = ROOT / "course"
     cnn, basics, act, grad = (Job([], name, "s") for name in ("cnn", "tensorflow_basics", "activations",
                                                                "gradient_descent"))
     assert _fits(act, [grad], 2, course) and not _fits(act, [grad, act], 2, course)
     assert _fits(cnn, [], 2, course) and not _fits(cnn, [act], 2, course)
-    assert _fits(basics, [act], 2, course) and not _fits(basics, [cnn], 4, course)
+    assert _fits(basics, [], 4, course) and not _fits(basics, [act], 4, course) and not _fits(act, [basics], 4, course)
     assert _fits(Job([], None, "s", error="unknown assignment"), [act], 2, course)  # no assignment: one core

@@ -25,6 +25,7 @@ from autograders.feedback import FORMGRADER_JUPYTER_PATH
 from autograders.hub.prepare import free_port
 from autograders.hub.release import record_due_dates
 from autograders.hub.settings import COURSE_ID
+from autograders.process_env import with_own_bin
 from autograders.schedule import read_schedule
 from browser import offline_page, screenshot
 from conftest import BIN, ROOT, run
@@ -61,7 +62,7 @@ def course(course_copy, tmp_path_factory):
 def server(course):
     """A Jupyter server of the grader's environment on the course folder (formgrader included): its URL and token."""
     port, token = free_port(), secrets.token_hex(16)
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "JUPYTER_PATH": str(FORMGRADER_JUPYTER_PATH)}
+    env = {**os.environ, "PATH": with_own_bin(os.environ["PATH"]), "JUPYTER_PATH": str(FORMGRADER_JUPYTER_PATH)}
     log = open(course.parent / "server.log", "w")
     process = subprocess.Popen([BIN / "jupyter", "server", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
                                 f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={course}",

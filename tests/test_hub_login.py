@@ -7,7 +7,7 @@ import stat
 import pytest
 from conftest import run_coroutine
 
-from autograders.cli import main
+from autograders.cli.main import main
 from autograders.hub import credentials
 from autograders.hub.login_backoff import Backoff
 from autograders.hub.settings import HubSettings, Layout

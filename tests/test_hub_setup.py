@@ -18,8 +18,8 @@ from conftest import BIN, ROOT
 from firstuseauthenticator import FirstUseAuthenticator
 from traitlets.config.loader import PyFileConfigLoader
 
-from autograders.cli import main
-from autograders.grading_service import GradingServer, GradingServiceError, grade_remotely, pack_folder
+from autograders.cli.main import main
+from autograders.nbgrader_door.grading_service import GradingServer, GradingServiceError, grade_remotely, pack_folder
 from autograders.engine import GradingSettings
 from autograders.course import Course
 from autograders.hub import course_files

@@ -14,11 +14,11 @@ import pytest
 from conftest import ROOT
 from nbformat.v4 import new_code_cell, new_notebook
 
-from autograders.cli import main
+from autograders.cli.main import main
 from autograders.course import Course
 from autograders.engine.checks import CheckOutcome
 from autograders.engine.verdict import write_verdicts
-from autograders.grading_service import GradingServer, wait_until_listening
+from autograders.nbgrader_door.grading_service import GradingServer, wait_until_listening
 from autograders.instant_feedback import folder_lock
 from autograders.instant_feedback.feedback import LimitFeedback
 from autograders.instant_feedback.journal import FAILED, GRADED, OFF, QUEUED, REPLACED, Journal, Outcome

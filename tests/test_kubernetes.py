@@ -14,8 +14,8 @@ import pytest
 import yaml
 from nbgrader.api import Gradebook
 
-from autograders import sharding
-from autograders.batch import Job
+from autograders.class_grading import sharding
+from autograders.class_grading.plan import Job
 from autograders.k8s.grading_job import GradingJob, sandbox_security_context
 from autograders.k8s.merge import MergeError, read_shards
 from autograders.k8s.validation import InvalidValue, dns1123_label, dns1123_subdomain, quantity
@@ -33,7 +33,7 @@ class Ran:
 
 def cli(capsys, *args) -> Ran:
     """``dlcourse ARGS`` in this process (a subprocess costs seconds of imports each time)."""
-    from autograders.cli import main
+    from autograders.cli.main import main
 
     capsys.readouterr()
     code = main([str(a) for a in args])
@@ -88,8 +88,7 @@ def test_dns1123_subdomains():
 def fake_class(root: Path, students: int, assignments: list[str]) -> list[Job]:
     """A class on disk (submitted/<student>/<assignment>/<assignment>.ipynb, some missing, a stray
     notebook) planned as `dlcourse grade` plans it."""
-    from autograders.batch import plan
-    from autograders.cli import find_notebooks
+    from autograders.class_grading.plan import find_notebooks, plan
     from autograders.course import Course
 
     course = root / "course"
@@ -331,7 +330,7 @@ def test_grade_shard_needs_an_index_and_submissions(capsys, small_class, tmp_pat
     empty = tmp_path / "empty"
     shutil.copytree(ROOT / "course", empty, ignore=shutil.ignore_patterns("submitted"))
     proc = cli(capsys, "k8s", "grade-shard", "--course", empty, "--out", tmp_path, "--shards", "1", "--index", "0")
-    assert proc.returncode == 2 and "no submitted/ folder" in proc.stderr
+    assert proc.returncode == 1 and "no submitted/ folder" in proc.stderr  # the pod's course, not a usage error
 
 
 # ---- the Zero to JupyterHub values ----------------------------------------------------------------

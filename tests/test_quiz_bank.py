@@ -7,7 +7,7 @@ import math
 import pytest
 from conftest import ROOT
 
-from autograders import cli
+from autograders.cli import main as cli
 from autograders.assignments.concepts_quiz import reference
 from autograders.quiz_game import banks, concepts_bank
 from autograders.quiz_game.bank import BankError, load_text

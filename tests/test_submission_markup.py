@@ -11,7 +11,7 @@ from nbconvert.exporters import HTMLExporter
 from nbgrader.server_extensions.formgrader import handlers
 from traitlets.config import Config
 
-from autograders.nbgrader_step import use_grading_engine
+from autograders.nbgrader_door.config import use_grading_engine
 
 PNG = "data:image/png;base64,iVBORw0KGgo="
 # what a student may write in a markdown cell, to run as the instructor once formgrader shows it

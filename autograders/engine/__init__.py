@@ -1,5 +1,7 @@
 """The grading engine; see ``grade.py`` for the steps."""
 
-from .grade import GradingInterrupted, GradingSettings, NotebookResult, check_seeds, grade_notebook, not_graded
+from .grade import GradingInterrupted, NotebookResult, check_seeds, grade_notebook, not_graded
+from .settings import SETTINGS, GradingSettings, InvalidSetting
 
-__all__ = ["GradingInterrupted", "GradingSettings", "NotebookResult", "check_seeds", "grade_notebook", "not_graded"]
+__all__ = ["SETTINGS", "GradingInterrupted", "GradingSettings", "InvalidSetting", "NotebookResult", "check_seeds",
+           "grade_notebook", "not_graded"]

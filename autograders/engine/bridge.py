@@ -15,7 +15,10 @@ import json
 import queue
 import time
 
+import numpy as np
+
 from . import wire
+from .chain import Attr, Library, Names, Step
 from .kernel_messages import MAX_REPLY_BYTES, MAX_REPLY_VALUES, CallReplies, values
 from .runner import KernelUnavailable, NotebookRunner
 
@@ -34,6 +37,10 @@ _CALL = ("__import__('IPython').display.publish_display_data("
          "__import__('IPython').get_ipython().user_ns, "
          "__import__('IPython').get_ipython().kernel.get_parent()['content']['dlcourse_request'])}})"
          ).format(mime=wire.MIME)
+
+
+# What crosses the bridge, both ways (``wire.py``): never an object of the student's.
+Plain = None | bool | int | float | str | np.ndarray | np.generic | list | tuple | dict | set
 
 
 class CheckProblem(Exception):
@@ -59,7 +66,7 @@ class StudentError(CheckProblem):
 
 
 class CallTimeout(CheckProblem):
-    pass
+    """A call ran past its time limit and was stopped; that function is not called again."""
 
 
 class OutOfTime(CallTimeout):
@@ -67,29 +74,18 @@ class OutOfTime(CallTimeout):
 
 
 class KernelGone(CheckProblem):
-    pass
+    """No answer can come from the kernel: it died, or its messages were garbled."""
 
 
 class NotPlainData(CheckProblem):
-    pass
-
-
-class Attr:
-    """In a chain, a step's target: attribute ``name`` of an earlier step's result, e.g. ``Attr(0, "get_weights")``."""
-
-    def __init__(self, step, name):
-        self.step, self.name = step, name
-
-
-class Library:
-    """A step's target: a function of a module installed in the kernel, e.g. ``Library("keras.utils", "set_random_seed")``."""
-
-    def __init__(self, module, name):
-        self.module, self.name = module, name
+    """A reply that is not plain data (an object, a non-numeric array) or over the size caps."""
 
 
 class StudentKernel:
-    """What a hidden check holds: calls into the student's kernel."""
+    """What a hidden check holds (the ``student`` fixture): calls into the student's kernel.
+
+    Arguments go as plain data (``Plain``); what comes back is plain data decoded strictly here.
+    """
 
     def __init__(self, runner: NotebookRunner, call_timeout=30.0, max_reply_bytes=MAX_REPLY_BYTES):
         """Calls never run past the runner's deadline, nor return more than ``max_reply_bytes`` of JSON."""
@@ -103,51 +99,65 @@ class StudentKernel:
         self._timed_out_names: set[str] = set()
 
     # -- public API for checks ---------------------------------------------
-    def call(self, name, *args, timeout=None, strict=False, **kwargs):
-        """Call ``name(*args, **kwargs)`` in the student's namespace and return the result.
+    def call(self, name: str, *args: Plain, timeout: float | None = None, strict: bool = False,
+             **kwargs: Plain) -> Plain:
+        """``name(*args, **kwargs)`` in the student's namespace: its result, as plain data.
 
-        ``strict=True`` runs the call with numpy floating-point errors and Python
-        warnings raised, so an overflow warning counts as a failure.
+        ``timeout`` (seconds) replaces the grading's ``--call-timeout`` for this call, never past the
+        notebook's deadline. ``strict=True`` runs the call with numpy's floating-point errors and
+        Python's warnings raised, so an overflow warning counts as a failure. Raises ``StudentError``
+        (the function raised, or is missing), ``CallTimeout``, ``NotPlainData`` or ``KernelGone``;
+        every ``CheckProblem`` reaches the student as its message.
         """
         return self.starmap(name, [args], timeout=timeout, strict=strict, **kwargs)[0]
 
-    def call_with_inputs(self, name, *args, timeout=None, strict=False, **kwargs):
-        """Like ``call`` but also returns the arguments as they were after the call."""
-        (reply,) = self._request([_step(name, args, kwargs)], timeout, strict, inputs=True)
+    def call_with_inputs(self, name: str, *args: Plain, timeout: float | None = None, strict: bool = False,
+                         **kwargs: Plain) -> tuple[Plain, list[Plain]]:
+        """Like ``call``, and the positional arguments as they are after the call (to catch in-place changes)."""
+        (reply,) = self._request([_step(name, args, kwargs, Names())], timeout, strict, inputs=True)
         return reply["value"], reply["inputs"]
 
-    def map(self, name, inputs, *, timeout=None, strict=False, **kwargs):
-        """``[name(x, **kwargs) for x in inputs]`` in one round trip to the kernel."""
+    def map(self, name: str, inputs: list[Plain], *, timeout: float | None = None, strict: bool = False,
+            **kwargs: Plain) -> list[Plain]:
+        """``[name(x, **kwargs) for x in inputs]``, in one round trip to the kernel (``timeout`` for them all)."""
         return self.starmap(name, [(x,) for x in inputs], timeout=timeout, strict=strict, **kwargs)
 
-    def starmap(self, name, arg_tuples, *, timeout=None, strict=False, **kwargs):
-        """``[name(*args, **kwargs) for args in arg_tuples]`` in one round trip to the kernel."""
-        steps = [_step(name, args, kwargs) for args in arg_tuples]
+    def starmap(self, name: str, arg_tuples: list[tuple], *, timeout: float | None = None, strict: bool = False,
+                **kwargs: Plain) -> list[Plain]:
+        """``[name(*args, **kwargs) for args in arg_tuples]``, in one round trip to the kernel.
+
+        The first call that raises raises here; the others still ran.
+        """
+        steps = [_step(name, args, kwargs, Names()) for args in arg_tuples]
         return [r["value"] for r in self._request(steps, timeout, strict, inputs=False)]
 
-    def chain(self, steps, returns, *, timeout=None, strict=False):
-        """Run dependent calls in the kernel; return only the values named in ``returns``.
+    def chain(self, steps: list[Step], returns: list[str], *, timeout: float | None = None,
+              strict: bool = False) -> list[Plain]:
+        """Run dependent steps in the kernel, in order; return the results named in ``returns``, in that order.
 
-        ``steps`` is a list of ``(target, args)`` or ``(target, args, kwargs)``; an
-        argument ``Ref(i)`` or ``Ref(i, k)`` stands for the result of step ``i``
-        (or its item ``k``), which never leaves the kernel: a layer's cache is
-        whatever the student made it. ``returns`` lists ``Ref``s to send back.
-        A target is the name of a student's function, an ``Attr`` (a method of an
-        earlier result; ``args`` None reads the attribute instead) or a ``Library``
-        function. Only the student's own functions are named in messages.
+        Each step (``chain.step``) names its result, and later steps pass it on with ``Ref(name)``:
+        results stay in the kernel (a layer's cache is whatever the student made it), only those
+        named in ``returns`` come back, as plain data. A step's target is the name of a student's
+        function, an ``Attr`` (a method of an earlier result) or a ``Library`` function. The first
+        step that raises ends the chain and raises here; only the student's own functions are named
+        in messages. ``ChainError`` when a name is unknown or bound twice.
         """
-        request = [_step(s[0], s[1], s[2] if len(s) > 2 else {}) for s in steps]
+        names, request = Names(), []
+        for number, s in enumerate(steps):
+            request.append(_step(s.target, s.args, s.kwargs, names))
+            names.bind(number, s)
+        picked = [names.result(name) for name in returns]
         (reply,) = self._request(request, timeout, strict, inputs=False,
-                                 returns=[[r.step, r.index] for r in returns])
+                                 returns=[[r.step, r.index] for r in picked])
         return reply["value"]
 
     def device(self) -> str:
         """The device the kernel's TensorFlow computes on ("cpu" when the notebook never imported it)."""
-        return self._request([_step(Library("_dlcourse_wire", "tensorflow_device"), (), {})],
+        return self._request([_step(Library("_dlcourse_wire", "tensorflow_device"), (), {}, Names())],
                              None, False, inputs=False)[0]["value"]
 
-    def get(self, name, timeout=None):
-        """Read the variable ``name`` from the student's namespace."""
+    def get(self, name: str, timeout: float | None = None) -> Plain:
+        """The value of the variable ``name`` in the student's namespace, as plain data."""
         return self._request([{"name": name, "get": True}], timeout, False, inputs=False)[0]["value"]
 
     # -- plumbing -----------------------------------------------------------
@@ -263,17 +273,15 @@ class StudentKernel:
             pass
 
 
-def _step(target, args, kwargs):
+def _step(target, args, kwargs, names: Names):
     if isinstance(target, Attr):
-        step = {"name": target.name, "of": target.step}
+        step = {"name": target.method, "of": names.step_of(target)}
     elif isinstance(target, Library):
         step = {"name": target.name, "module": target.module}
     else:
         step = {"name": target}
-    if args is None:
-        return {**step, "get": True}
-    return {**step, "args": [wire.encode(a) for a in args],
-            "kwargs": [[k, wire.encode(v)] for k, v in kwargs.items()]}
+    return {**step, "args": [wire.encode(names.resolve(a)) for a in args],
+            "kwargs": [[k, wire.encode(names.resolve(v))] for k, v in kwargs.items()]}
 
 
 def _check_reply(name, reply, inputs):

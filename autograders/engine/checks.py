@@ -2,7 +2,7 @@
 
 Each check is a pytest test marked ``@pytest.mark.grades("<grade_id>")``: the
 autograder test cell it counts towards. Checks get the student's kernel through
-the ``student`` fixture and a seeded ``rng``. A failed check's message is what
+the ``student`` fixture and a seeded ``rng`` (``autograders/checklib/fixtures.py``: all of them). A failed check's message is what
 the student reads, so only the exception's own message is kept: never pytest's
 report, which would show the check's source.
 
@@ -17,15 +17,14 @@ from __future__ import annotations
 import logging
 import os
 import re
-import types
-import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import numpy as np
 import pytest
 
+from ..errors import DlcourseError
 from .bridge import CheckProblem, StudentKernel
 from .gating import MARKERS, PROPERTY, VALUES, declaration_errors, functions_named, gate
 
@@ -33,7 +32,25 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE = 400
 
 
-class ChecksBroken(RuntimeError):
+# the checks' fixtures (``autograders/checklib/fixtures.py``), loaded as pytest loads a conftest
+FIXTURES = "autograders.checklib.fixtures"
+
+
+@dataclass(frozen=True)
+class Grading:
+    """What one grading hands its checks, through their fixtures."""
+
+    student: StudentKernel
+    seed: int
+    student_id: str | None
+    assignment_dir: Path | None
+    evaluator: Any  # engine/evaluator.py's Evaluator, or None
+
+
+GRADING = pytest.StashKey[Grading]()
+
+
+class ChecksBroken(DlcourseError):
     """The hidden checks themselves could not be collected: an instructor's problem."""
 
 
@@ -66,13 +83,14 @@ def failure_message(excinfo) -> str:
 
 
 class _GradingPlugin:
-    def __init__(self, seed: int):
-        self._seed = seed
+    def __init__(self, grading: Grading):
+        self._grading = grading
         self.outcomes: dict[str, CheckOutcome] = {}  # by the check's node id: one outcome per check
         self.expected: Counter = Counter()  # grade_id -> how many checks were collected for it
         self.errors: list[str] = []
 
     def pytest_configure(self, config):
+        config.stash[GRADING] = self._grading
         config.addinivalue_line("markers", "grades(grade_id): the autograder test cell this check counts towards")
         for marker, doc in MARKERS.items():
             config.addinivalue_line("markers", doc)
@@ -109,35 +127,6 @@ class _GradingPlugin:
             item.nodeid, item.location, {}, "passed" if passed else "failed",
             None if passed else "failed", call.when, duration=call.duration, start=call.start, stop=call.stop)
 
-    @pytest.fixture
-    def rng(self, request):
-        # seeded per check, so adding a check does not change the inputs of the others
-        return np.random.default_rng([self._seed, zlib.crc32(request.node.name.encode())])
-
-
-def _session_fixtures(student: StudentKernel, seed: int, student_id: str | None, assignment_dir: Path | None,
-                      evaluator):
-    """What a check may ask for besides ``rng``. Session-wide, so that a check module can share one
-    expensive step (training a model) among its checks."""
-
-    def fixture(name, value, doc):
-        def provide():
-            return value
-        provide.__doc__ = doc
-        return pytest.fixture(scope="session", name=name)(provide)
-
-    # a module, as pytest reads fixtures from plugin modules (an object's would be bound methods)
-    module = types.ModuleType("dlcourse_grading_fixtures")
-    module.student = fixture("student", student, "The student's kernel, reached through the bridge.")
-    module.student_id = fixture("student_id", student_id, "Whose notebook this is (per-student variants come from it).")
-    module.grading_seed = fixture("grading_seed", seed,
-                                  "The ``--seed`` of this grading, for checks that draw once per notebook.")
-    module.assignment_dir = fixture("assignment_dir", assignment_dir,
-                                    "The assignment's source folder: its student-visible helper files.")
-    module.evaluator = fixture("evaluator", evaluator,
-                               "The assignment's evaluator (engine/evaluator.py), or None when it has none.")
-    return module
-
 
 def run_checks(checks_file: Path, student: StudentKernel, seed: int = 0, student_id: str | None = None,
                assignment_dir: Path | None = None, evaluator=None) -> tuple[list[CheckOutcome], Counter]:
@@ -146,15 +135,15 @@ def run_checks(checks_file: Path, student: StudentKernel, seed: int = 0, student
     KeyboardInterrupt (Ctrl-C, or a signal the grader turns into one) while they run is raised
     again here: pytest would otherwise end the session quietly, as if it were complete.
     """
-    plugin = _GradingPlugin(seed)
+    plugin = _GradingPlugin(Grading(student, seed, student_id, assignment_dir, evaluator))
     args = [
         str(checks_file), "-c", os.devnull, "--rootdir", str(checks_file.parent),
         "--import-mode=importlib", "--assert=plain", "-p", "no:cacheprovider", "-p", "no:terminal",
         "-p", "no:warnings", "-p", "no:logging", "-p", "no:faulthandler", "-s",
         # these two run gc.collect() twice per session: half a second per graded notebook
-        "-p", "no:unraisableexception", "-p", "no:threadexception",
+        "-p", "no:unraisableexception", "-p", "no:threadexception", "-p", FIXTURES,
     ]
-    code = pytest.main(args, plugins=[plugin, _session_fixtures(student, seed, student_id, assignment_dir, evaluator)])
+    code = pytest.main(args, plugins=[plugin])
     # before INTERRUPTED: pytest reports a collection error (a hidden-check module that does not import) as one
     if plugin.errors or code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         raise ChecksBroken(f"the hidden checks in {checks_file} could not be collected: "

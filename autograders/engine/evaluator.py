@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from .. import quiet
+from ..errors import DlcourseError
 from . import sandbox, wire
 from .deadline import Deadline
 
@@ -38,11 +40,11 @@ MAX_STARTS = 3  # the evaluator is started again after a failure, at most this o
 _ENGINE = Path(__file__).parent
 
 
-class EvaluatorFailed(RuntimeError):
+class EvaluatorFailed(DlcourseError):
     """The evaluator could not answer (it crashed, timed out or garbled its reply): the grader's problem."""
 
 
-class EvaluatorError(Exception):
+class EvaluatorError(DlcourseError):
     """The request failed on the data it was given (e.g. weights that do not fit a model): its message says why."""
 
 
@@ -64,7 +66,7 @@ class Evaluator:
             raise EvaluatorFailed(f"the evaluator failed {MAX_STARTS} times")
         self.starts += 1
         argv = [str(sandbox.student_python()), "-E", "-s", "-B", "evaluator_main.py", self.ops_file.stem]
-        env = {**sandbox.kernel_environment(self.env), "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "2"}
+        env = {**sandbox.kernel_environment(self.env), "CUDA_VISIBLE_DEVICES": "", quiet.LOG_LEVEL: quiet.WARNINGS_OFF}
         if self.limits:
             self._ids = self._resources.enter_context(sandbox.sandbox_user())
             space = self._resources.enter_context(sandbox.writable_space(*self._ids, self.limits.writable_mb))

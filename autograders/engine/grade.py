@@ -1,6 +1,6 @@
 """The grading engine: one notebook in, scored notebook and result out.
 
-Both doors use this: ``nbgrader autograde`` through ``autograders.nbgrader_step``
+Both doors use this: ``nbgrader autograde`` through ``autograders.nbgrader_door``
 and ``dlcourse grade`` through ``autograders.cli``.
 
 1. restore the graded cells from the released assignment, by grade_id;
@@ -26,7 +26,8 @@ from pathlib import Path
 
 import nbformat
 
-from ..devices import visible_gpus
+from ..class_grading.devices import visible_gpus
+from ..process_env import GPU_MEMORY_GROWTH
 from .bridge import CheckProblem, StudentKernel
 from .cells import is_test_cell
 from .checks import run_checks
@@ -36,34 +37,13 @@ from .evaluator import Evaluator
 from .restore import restore_cells
 from .sanitize import sanitize
 from .runner import STUDENT_VARIABLE, NotebookRunner
-from .sandbox import Limits, unavailable_reason, warn_once
+from .settings import GradingSettings
 from .spare_kernels import SpareKernels
 from .step_times import StepClock
 from .verdict import CellResult, cell_results, graded_by_hand, write_verdicts
 
 log = logging.getLogger(__name__)
 MAX_DEVICE_CHARS = 80  # "GPU:0 (NVIDIA H100 80GB HBM3)"; a kernel's answer is the student's to make up
-
-
-@dataclass(frozen=True)
-class GradingSettings:
-    kernel_name: str = "python3"
-    cell_timeout: float = 60.0  # seconds per student cell
-    call_timeout: float = 30.0  # seconds per call a check makes into the student's code
-    seed: int = 0  # seeds the hidden checks' random inputs; fixed so a grade is reproducible
-    # seconds for everything of one notebook: its cells, the hidden checks' calls and the model's evaluation
-    notebook_timeout: float = 900.0
-    sandbox: bool = True  # run kernels in the sandbox where the machine allows it (see sandbox.py)
-    allow_network: bool = False  # the sandboxed kernel's network; off unless asked for
-
-    def limits(self) -> Limits | None:
-        """The sandbox's limits, or None for a plain kernel (not asked for, or not possible here: warned)."""
-        if not self.sandbox:
-            return None
-        if reason := unavailable_reason():
-            warn_once(reason)
-            return None
-        return Limits(network=self.allow_network)
 
 
 @dataclass
@@ -110,8 +90,7 @@ def not_graded(notebook: str, assignment, student, max_score: float, error: str)
 def kernel_env(student: str | None) -> dict:
     env = dict(os.environ)
     env["NBGRADER_EXECUTION"] = "autograde"
-    # several grading kernels share a GPU: each takes memory as it needs it, not all of it up front
-    env.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
+    env = {**GPU_MEMORY_GROWTH, **env}
     if student:
         # the student's id, as their own server would have it (per-student quiz variants use it)
         env[STUDENT_VARIABLE] = student

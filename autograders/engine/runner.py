@@ -30,6 +30,7 @@ from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 from traitlets import Type
 
+from ..errors import DlcourseError
 from . import kernel_relay, sandbox
 from .deadline import Deadline
 from .step_times import StepClock
@@ -51,7 +52,7 @@ KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
 MAX_NOTE_CHARS = 160  # of an exception's name or message quoted in a note
 
 
-class KernelUnavailable(RuntimeError):
+class KernelUnavailable(DlcourseError):
     """No working kernel can be had for this notebook any more."""
 
 

@@ -39,6 +39,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..process_env import THREAD_VARIABLES
 from ..regular_files import WORK_FOLDER, chown_tree, copy_regular_files, open_folder
 
 log = logging.getLogger(__name__)
@@ -49,8 +50,7 @@ HOME = "/home/student"
 LOCK_DIR = Path("/run/dlcourse-sandbox")
 _DEFAULT_STUDENT_ENV = Path(__file__).resolve().parents[2] / ".venv-student"
 # what a kernel may inherit from the grader's environment; the rest (tokens, paths of the course) stays out
-_PASSED_ENV = ("LANG", "LC_ALL", "TZ", "JUPYTERHUB_USER", "NBGRADER_EXECUTION", "OMP_NUM_THREADS",
-               "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+_PASSED_ENV = ("LANG", "LC_ALL", "TZ", "JUPYTERHUB_USER", "NBGRADER_EXECUTION", *THREAD_VARIABLES)
 _PASSED_PREFIXES = ("TF_", "CUDA_", "NVIDIA_", "XLA_")
 
 

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
 from nbformat.v4.nbbase import random_cell_id
+
+from ..errors import DlcourseError
 
 CELL_TYPES = ("code", "markdown", "raw")
 # nbgrader's own grade ids are short names; any other text is a grade_id that ``restore`` names as not the release's
@@ -33,6 +36,25 @@ def read_notebook(text: str) -> NotebookNode:
     if raw["nbformat"] == 4:
         return nbformat.from_dict(raw)
     return nbformat.reads(text, as_version=4)  # an older format: nbformat converts it
+
+
+MAX_NOTEBOOK_BYTES = 50 * 2**20  # a submission is code and a few plots; more is output run wild
+
+
+class Unreadable(DlcourseError):
+    """A submission that cannot be graded at all: the message says why."""
+
+
+def read_submission(path):
+    """The notebook at ``path``, read once; ``Unreadable`` if it is too big or not a notebook."""
+    size = Path(path).stat().st_size
+    if size > MAX_NOTEBOOK_BYTES:
+        raise Unreadable(f"the notebook is {size / 2**20:.0f} MB, over the {MAX_NOTEBOOK_BYTES // 2**20} MB limit "
+                         "(clear its outputs and submit again)")
+    try:
+        return read_notebook(Path(path).read_text())
+    except Exception as exc:
+        raise Unreadable(f"not a readable notebook: {type(exc).__name__}: {str(exc)[:200]}") from None
 
 
 def sanitize(nb) -> list[str]:

@@ -29,8 +29,9 @@ class WireError(ValueError):
     """Data that is not plain, or a malformed message."""
 
 
-class Ref:
-    """In a request: the result of an earlier step (``index``: one item of it), kept in the kernel."""
+class StepResult:
+    """In a request: the result of an earlier step (``index``: one item of it), kept in the kernel.
+    Checks name their steps' results (``chain.py``); the grader turns the names into these numbers."""
 
     def __init__(self, step, index=None):
         self.step, self.index = step, index
@@ -57,7 +58,7 @@ def encode(value, depth=0):
         return {"t": "float", "v": repr(value)}
     if type(value) is str:
         return {"t": "str", "v": value}
-    if type(value) is Ref:
+    if type(value) is StepResult:
         return {"t": "ref", "step": value.step, "index": value.index}
     if type(value) is Rng:
         return {"t": "rng", "seed": value.seed}
@@ -164,7 +165,7 @@ def handle(namespace, request_json):
     "strict", "inputs", "max_bytes", "max_values"}.
     Independent steps (``chain`` false) get one reply each: one round trip to a
     kernel costs milliseconds, so a check sends many calls at once. Chained steps
-    run in order and may use earlier results (``Ref``), which stay in the kernel:
+    run in order and may use earlier results (``StepResult``), which stay in the kernel:
     a forward pass's cache is whatever the student made it, so only the values
     named in ``returns`` come back. ``strict`` turns numpy floating-point errors
     and Python warnings into errors; ``inputs`` also returns the arguments as

@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 
 from ..engine.sandbox import ensure_account
+from ..errors import DlcourseError
 
 # the checkout's entries the grader account reads: its Python environment and the grading package
 GRADER_READS = (".venv", "autograders")
@@ -22,7 +23,7 @@ GRADER_READS = (".venv", "autograders")
 EVERYONE_RUNS = ".venv-student"
 
 
-class AccountError(RuntimeError):
+class AccountError(DlcourseError):
     pass
 
 

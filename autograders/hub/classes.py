@@ -22,13 +22,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from ..errors import DlcourseError
+
 FILE_NAME = "classes.toml"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_MINUTES = {"warm_minutes_before": 10, "keep_warm_minutes_after": 20}
 _WEEKLY = re.compile(r"(?i)^\s*(mon|tue|wed|thu|fri|sat|sun)[a-z]*\s+([01]?\d|2[0-3]):([0-5]\d)\s*$")
 
 
-class ScheduleError(ValueError):
+class ScheduleError(DlcourseError):
     pass
 
 

@@ -19,6 +19,8 @@ import tarfile
 import time
 from pathlib import Path
 
+from ..ignored_files import is_ignored
+
 # what only the grader account may read; the sources keep their modes
 PRIVATE_FILES = {"roster.csv", "nbgrader_config.py"}
 
@@ -42,7 +44,7 @@ def folder_files(folder: Path, into: str) -> dict[str, Path]:
     """The files of ``folder`` (the course's sources, its quiz banks) to go into ``into``, as ``pack`` takes
     them: every file but caches and checkpoints; none when there is no such folder."""
     return {f"{into}/{path.relative_to(folder)}": path for path in sorted(folder.rglob("*"))
-            if path.is_file() and not {"__pycache__", ".ipynb_checkpoints"} & set(path.parts)}
+            if path.is_file() and not is_ignored(path)}
 
 
 def install(folder: Path, archive: bytes) -> list[str]:

@@ -51,6 +51,7 @@ from pathlib import Path
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.exchange.abc import Exchange
 
+from ..errors import DlcourseError
 from ..regular_files import (REFUSALS_FILE, SUBMISSION, TreeError, TreeLimits, chown_tree, copy_regular_files,
                              open_folder, shown)
 from .exchange import ask
@@ -76,7 +77,7 @@ class IntakeLimits:
     feedback_seconds: float = 10.0  # for the instant-feedback service's answer
 
 
-class IntakeError(ValueError):
+class IntakeError(DlcourseError):
     """A submission refused as a whole; the message is for the student."""
 
 

@@ -8,9 +8,9 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 from ..formgrader_report import URL as CLASS_REPORT_URL
+from ..process_env import OWN_BIN, with_own_bin
 from .hub_log import relay
 from .prepare import CHECKOUT
 from .settings import SETTINGS_ENV, HubSettings
@@ -23,8 +23,8 @@ def start(settings: HubSettings, authenticator: str) -> subprocess.Popen:
     that of everything it starts, passed on to ours escaped (``hub_log.py``)."""
     env = dict(os.environ)
     env.update({SETTINGS_ENV: str(settings.layout.settings_file), "DLCOURSE_AUTHENTICATOR": authenticator,
-                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"})
-    process = subprocess.Popen([str(Path(sys.executable).parent / "jupyterhub"), "-f", str(CONFIG)],
+                "PATH": with_own_bin(env.get("PATH", ""))})
+    process = subprocess.Popen([str(OWN_BIN / "jupyterhub"), "-f", str(CONFIG)],
                                cwd=settings.layout.hub_dir, env=env, start_new_session=True,
                                preexec_fn=_interruptible, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     relay(process.stdout, sys.stdout)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from ..course import Course
 from ..engine.sandbox import student_python
+from ..errors import DlcourseError
+from ..process_env import with_own_bin
 from ..instant_feedback import assignment_list
 from ..instant_feedback.policy import POLICY_FILE
 from ..quiz_game.banks import FOLDER as QUIZ_BANKS
@@ -50,7 +52,7 @@ _UNUSED_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader", "nbgrader.
 FEEDBACK_LABEXTENSION = Path(assignment_list.__file__).parent / "labextension"
 
 
-class HubSetupError(RuntimeError):
+class HubSetupError(DlcourseError):
     pass
 
 
@@ -140,7 +142,7 @@ def _course_folder(course: Course, roster_path: Path, layout: Layout, grader, lo
     if grader:
         accounts.own(folder, grader, 0o700)
     lines = ['"""nbgrader configuration of the course on the hub (written by `dlcourse hub` at each start)."""',
-             "from autograders.nbgrader_step import use_grading_engine", "",
+             "from autograders.nbgrader_door.config import use_grading_engine", "",
              "c = get_config()  # noqa: F821",
              f"c.CourseDirectory.root = {str(folder)!r}",
              f"c.CourseDirectory.course_id = {COURSE_ID!r}",
@@ -298,7 +300,7 @@ def _release(layout: Layout, grader, log):
 
 def _as_grader(args: list[str], layout: Layout, grader, stdin: bytes = b"") -> subprocess.CompletedProcess:
     """This Python with ``args``, run as the grader account (as this account in the development mode)."""
-    env = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
+    env = {"PATH": with_own_bin("/usr/local/bin:/usr/bin:/bin"), "LANG": "C.UTF-8",
            "HOME": grader.pw_dir if grader else os.environ.get("HOME", str(layout.state))}
     as_grader = {"user": grader.pw_uid, "group": grader.pw_gid, "extra_groups": []} if grader else {}
     return subprocess.run([sys.executable, *args], cwd=layout.course_dir, env=env, input=stdin,

@@ -12,24 +12,19 @@ import sys
 from pathlib import Path
 
 from nbgrader.api import Gradebook
-from nbgrader.apps import NbGrader, NbGraderAPI
+from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
 from ..course import COURSE_PAGE, Course
+from ..errors import DlcourseError
+from ..ignored_files import IGNORED_FOLDERS
+from ..nbgrader_door.config import course_config
 from ..schedule import read_schedule
 from .roster import read_roster
 
 
-class ReleaseError(RuntimeError):
+class ReleaseError(DlcourseError):
     pass
-
-
-def course_config(course_dir: Path):
-    """The course's nbgrader config, as ``nbgrader`` run in ``course_dir`` would load it."""
-    app = NbGrader()
-    app.config_file_paths.append(str(course_dir))
-    app.load_config_file()
-    return app.config
 
 
 def _newest_change(folder: Path) -> float:
@@ -39,7 +34,7 @@ def _newest_change(folder: Path) -> float:
 def _same_tree(a: Path, b: Path) -> bool:
     if not a.is_dir() or not b.is_dir():
         return False
-    cmp = filecmp.dircmp(a, b, ignore=["timestamp.txt", "__pycache__", ".ipynb_checkpoints"])
+    cmp = filecmp.dircmp(a, b, ignore=["timestamp.txt", *IGNORED_FOLDERS])
     return _dircmp_same(cmp)
 
 

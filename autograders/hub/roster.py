@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import DlcourseError
+
 ROLES = ("student", "instructor")
 # portable unix user names that JupyterHub keeps as they are (it lower-cases names)
 _VALID_ID = re.compile(r"[a-z][a-z0-9_-]{0,31}")
@@ -20,7 +22,7 @@ _RESERVED = {"root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail
              "www-data", "backup", "list", "irc", "gnats", "nobody", "systemd-network", "messagebus", "sshd"}
 
 
-class RosterError(ValueError):
+class RosterError(DlcourseError):
     """A roster that cannot be used: names the file and line."""
 
 

@@ -7,23 +7,23 @@ import json
 import sys
 from pathlib import Path
 
-from .. import devices
+from ..class_grading import devices
+from ..cli.options import Parser, add_course, positive_int
+from ..errors import DlcourseError
 from ..course import Course
-from .policy import POLICY_FILE, PolicyError, load
+from .policy import POLICY_FILE, load
 
 HUB_COURSE_HELP = "the hub's course folder (default: the current folder, as in formgrader's terminal)"
 
 
 def add_parser(sub):
-    from ..cli import _Parser, _positive_int
-
     feedback = sub.add_parser("instant-feedback", help="grading on arrival on the hub: check its policy, see its "
                                                        "queue, regrade (the hub runs its service)")
-    commands = feedback.add_subparsers(dest="instant_command", required=True, parser_class=_Parser,
+    commands = feedback.add_subparsers(dest="instant_command", required=True, parser_class=Parser,
                                        metavar="{check,queue,regrade,serve}")
     check = commands.add_parser("check", help=f"check a policy file ({POLICY_FILE}) against the course")
     check.add_argument("file", nargs="?", metavar="FILE", help=f"the policy (default: <course>/{POLICY_FILE})")
-    check.add_argument("--course", default="course", metavar="DIR", help="the course folder (default: ./course)")
+    add_course(check)
     check.set_defaults(run=cmd_check)
     queue = commands.add_parser("queue", help="the hub's queue: its length, who is being graded, the waits")
     queue.add_argument("--course", default=".", metavar="DIR", help=HUB_COURSE_HELP)
@@ -31,14 +31,14 @@ def add_parser(sub):
     queue.set_defaults(run=cmd_queue)
     regrade = commands.add_parser("regrade", help="grade an assignment's submissions again (after a fix to its "
                                                   "hidden checks), behind new submissions; feedback is released again")
-    regrade.add_argument("assignment", metavar="NAME")
+    regrade.add_argument("assignment", metavar="NAME", help="the assignment")
     regrade.add_argument("--student", metavar="ID", help="only this student's")
     regrade.add_argument("--course", default=".", metavar="DIR", help=HUB_COURSE_HELP)
     regrade.set_defaults(run=cmd_regrade)
     serve = commands.add_parser("serve", help="the hub service 'instant-feedback' (JupyterHub starts it; not for "
                                               "direct use)")
     serve.add_argument("--course", required=True, metavar="DIR", help="the hub's nbgrader course folder")
-    serve.add_argument("--workers", type=_positive_int, default=devices.usable_cores(), metavar="N",
+    serve.add_argument("--workers", type=positive_int, default=devices.usable_cores(), metavar="N",
                        help="submissions graded at once (default: the number of cores)")
     serve.set_defaults(run=cmd_serve)
 
@@ -49,11 +49,7 @@ def cmd_check(args) -> int:
     if not path.is_file():
         print(f"{path}: no such file (without one, nothing is graded on arrival)", file=sys.stderr)
         return 1
-    try:
-        policies = load(path, course.assignment_names())
-    except PolicyError as exc:
-        print(exc, file=sys.stderr)
-        return 1
+    policies = load(path, course.assignment_names())
     for name in course.assignment_names():
         policy = policies.of(name)
         if not policy.instant_feedback:
@@ -66,17 +62,16 @@ def cmd_check(args) -> int:
 
 
 def _ask(course: str, request: dict) -> dict:
-    from ..cli import UsageError
     from ..hub.exchange import ask
     from .service import socket_of
 
+    socket_path = socket_of(Path(course))  # a course that is not a hub's: a usage error
     try:
-        socket_path = socket_of(Path(course))
         reply = ask(socket_path, request, timeout=30)
     except (OSError, ValueError) as exc:
-        raise UsageError(f"the hub's instant-feedback service did not answer ({exc}): is the hub running?") from None
+        raise DlcourseError(f"the hub's instant-feedback service did not answer ({exc}): is the hub running?") from None
     if "error" in reply:
-        raise UsageError(str(reply["error"])[:1000])
+        raise DlcourseError(str(reply["error"])[:1000])
     return reply
 
 

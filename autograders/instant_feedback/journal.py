@@ -116,11 +116,6 @@ class Journal:
             rows = self._rows("WHERE id = ?", (submission_id,))
         return rows[0] if rows else None
 
-    def by_folder(self, folder: str) -> Submission | None:
-        with self.lock:
-            rows = self._rows("WHERE folder = ?", (folder,))
-        return rows[0] if rows else None
-
     def folders(self) -> set[str]:
         with self.lock:
             return {row[0] for row in self.db.execute("SELECT folder FROM submissions")}

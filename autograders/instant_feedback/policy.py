@@ -19,6 +19,8 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..errors import DlcourseError
+
 POLICY_FILE = "instant_feedback.toml"
 # what a student sees of a graded submission before the due date (after it, the checks' full messages)
 SHOWN = {"score": "the score only", "failed_checks": "the score and the names of the failed checks",
@@ -28,7 +30,7 @@ COUNTS = ("best", "last")  # which graded submission the gradebook holds
 MAX_FILE_BYTES = 64 << 10
 
 
-class PolicyError(ValueError):
+class PolicyError(DlcourseError):
     """A policy file that cannot be used; the message names the file, the table and the key."""
 
 

@@ -39,10 +39,11 @@ from pathlib import Path
 from traitlets import Unicode
 from traitlets.config import Configurable
 
-from .. import devices
+from ..class_grading import devices
 from ..course import Course
+from ..errors import DlcourseError, UsageError
 from ..hub.intake import peer_uid
-from ..hub.release import course_config
+from ..nbgrader_door.config import course_config
 from ..hub.roster import read_roster
 from . import worker
 from .journal import FAILED, FRESH, GRADED, JOURNAL_FILE, OFF, QUEUED, Journal, Outcome, Submission, parse_folder
@@ -70,16 +71,16 @@ class InstantFeedbackSettings(Configurable):
 def socket_of(course_root: Path) -> str:
     path = InstantFeedbackSettings(config=course_config(Path(course_root))).socket
     if not path:
-        raise ValueError(f"{course_root} is not a hub's course (its nbgrader config names no instant-feedback "
+        raise UsageError(f"{course_root} is not a hub's course (its nbgrader config names no instant-feedback "
                          "socket): run this in formgrader's terminal, or give --course <state>/course")
     return path
 
 
-class Refused(Exception):
+class Refused(DlcourseError):
     """A request answered with an error."""
 
 
-class WorkerLost(Exception):
+class WorkerLost(DlcourseError):
     pass
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import ctypes
-import functools
 import logging
 import os
 import shutil
@@ -39,13 +38,14 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.exchange import ExchangeError
 from traitlets.config import Config
 
-from ..batch import Job, grade_job
+from ..class_grading.plan import Job
+from ..class_grading.workers import grade_job
 from ..course import Course
 from ..engine import GradingSettings
-from ..grading_service import wait_until_listening
+from ..nbgrader_door.grading_service import wait_until_listening
 from ..hub.grader_exchange import AuditedReleaseFeedback, collect_submission
-from ..hub.release import course_config
-from ..nbgrader_step import GradeWithHiddenChecks
+from ..nbgrader_door.config import course_config
+from ..nbgrader_door.engine_step import GradeWithHiddenChecks
 from . import folder_lock
 from .feedback import LimitFeedback, ReplayGrades
 from .journal import Outcome
@@ -57,11 +57,6 @@ WORK_FOLDER = "instant_feedback/work"  # in the course folder: the steps' own fo
 NBGRADER_STEPS = ("submitted", "autograded", "feedback")  # the folders of a student's submission a worker writes
 GRADING_SERVICE_WAIT = 120.0  # seconds a submission waits for root's grading service (the hub starting it) to answer
 _PR_SET_PDEATHSIG = 1
-
-
-@functools.cache
-def _config(course_root: Path) -> Config:
-    return course_config(course_root)
 
 
 def _coursedir(config, course_root: Path, assignment: str, student: str) -> CourseDirectory:
@@ -89,7 +84,7 @@ class Work:
         for step in (self.overrides.Autograde, self.overrides.GenerateFeedback):
             step.pre_convert_hook = step.post_convert_hook = None  # its own folders: no lock to take
         self.overrides.StrictCollect.lock_folders = False
-        self.config = copy.deepcopy(_config(course_root))
+        self.config = course_config(course_root)
         self.config.merge(self.overrides)
 
     def path(self, step: str, shared: bool = False) -> Path:

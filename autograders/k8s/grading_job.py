@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..process_env import GPU_MEMORY_GROWTH
 from .validation import InvalidValue, dns1123_label, resource_quantity
 
 COURSE_MOUNT = "/course"
@@ -126,7 +127,7 @@ class GradingJob:
                 "image": self.image,
                 "imagePullPolicy": "IfNotPresent",
                 "command": self.command(),
-                "env": [{"name": "TF_FORCE_GPU_ALLOW_GROWTH", "value": "true"},
+                "env": [*({"name": name, "value": value} for name, value in GPU_MEMORY_GROWTH.items()),
                         {"name": "TMPDIR", "value": SCRATCH_MOUNT}],
                 "resources": self.resources(),
                 "securityContext": sandbox_security_context(),

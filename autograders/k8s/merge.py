@@ -17,12 +17,14 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import gradebook_lock
+from ..nbgrader_door import gradebook_lock
+from ..nbgrader_door.config import course_config
 from ..course import Course
+from ..errors import DlcourseError
 from .shard_run import SHARD_FILE
 
 
-class MergeError(Exception):
+class MergeError(DlcourseError):
     """Shards that cannot be merged as they are; the message says what is missing or wrong."""
 
 
@@ -100,9 +102,7 @@ def course_db_url(course_root: Path) -> str:
     """The gradebook the course's nbgrader uses (its nbgrader_config.py may point elsewhere than SQLite)."""
     from nbgrader.coursedir import CourseDirectory
 
-    from ..batch import _course_config
-
-    coursedir = CourseDirectory(config=_course_config(Path(course_root)))
+    coursedir = CourseDirectory(config=course_config(course_root))
     coursedir.root = str(course_root)
     return coursedir.db_url
 

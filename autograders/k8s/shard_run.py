@@ -21,18 +21,20 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .. import batch, sharding
-from ..course import Course, CourseError
+from ..class_grading import plan, sharding
+from ..errors import DlcourseError, UsageError
+from ..course import Course
 from ..engine import sandbox
+from ..ignored_files import IGNORED_FOLDERS
 from .grading_job import RUNS_FOLDER
 
 SHARD_FILE = "shard.json"
 # what a pod does not need of the course: other runs' results, earlier outputs, and the lock
 _NOT_COPIED = shutil.ignore_patterns(RUNS_FOLDER, "autograded", "feedback", "release", ".dlcourse-gradebook.lock",
-                                     ".ipynb_checkpoints", "__pycache__")
+                                     *IGNORED_FOLDERS)
 
 
-class ShardError(Exception):
+class ShardError(DlcourseError):
     """A shard that cannot be graded as asked; the message says why."""
 
 
@@ -67,13 +69,11 @@ def _portable(key: tuple[str, str, str], copy: Path) -> list[str]:
 
 def plan_class(course_root: Path) -> list:
     """The class as ``dlcourse grade <course>/submitted`` plans it: the same jobs, in any order."""
-    from ..cli import UsageError, find_notebooks
-
     try:
-        notebooks = find_notebooks([course_root / "submitted"])
+        notebooks = plan.find_notebooks([course_root / "submitted"])
     except UsageError as exc:
         raise ShardError(f"nothing to grade: {exc}") from None
-    return batch.plan(notebooks, Course(course_root)).jobs
+    return plan.plan(notebooks, Course(course_root)).jobs
 
 
 def grade_shard(course_root: Path, out_root: Path, shard: sharding.Shard, workers: int, scratch: Path,
@@ -81,7 +81,7 @@ def grade_shard(course_root: Path, out_root: Path, shard: sharding.Shard, worker
     """Grade ``shard`` of the course's class; returns the shard's result folder."""
     course = Course(course_root)
     if not (course.root / "submitted").is_dir():
-        raise CourseError(f"{course.root} has no submitted/ folder: collect the submissions first "
+        raise ShardError(f"{course.root} has no submitted/ folder: collect the submissions first "
                           "(nbgrader collect, or formgrader's collect button)")
     if "--no-sandbox" not in grade_options and (reason := sandbox.unavailable_reason()):
         # a pod without the sandbox would let student code read the hidden checks it holds: refuse

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from ..errors import UsageError
+
 # RFC 1123 label, as Kubernetes validates object names such as Jobs and PVCs (IsDNS1123Label)
 _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _DNS1123_SUBDOMAIN_MAX = 253
@@ -23,7 +25,7 @@ _DECIMAL = {"m": Decimal("0.001"), "": Decimal(1), "k": Decimal(10**3), "M": Dec
             "T": Decimal(10**12), "P": Decimal(10**15), "E": Decimal(10**18)}
 
 
-class InvalidValue(ValueError):
+class InvalidValue(UsageError):
     """A name or quantity that Kubernetes would refuse; the message says which rule it breaks."""
 
 

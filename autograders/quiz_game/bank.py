@@ -25,6 +25,8 @@ import strictyaml as sy
 from ruamel.yaml import YAML
 from strictyaml.ruamel.error import MarkedYAMLError
 
+from ..errors import DlcourseError
+
 KINDS = ("choice", "multi", "number")
 OPTION_KEYS = "ABCDEF"
 SECONDS = range(3, 601)  # the time a question may be open, in seconds
@@ -51,7 +53,7 @@ _QUESTION = sy.Map({
 _SCHEMA = sy.Map({"title": sy.Str(), sy.Optional("seconds"): sy.Int(), "questions": sy.Seq(_QUESTION)})
 
 
-class BankError(ValueError):
+class BankError(DlcourseError):
     """A bank that cannot be played, with where the mistake is."""
 
     def __init__(self, where: str, line: int | None, message: str):

@@ -5,14 +5,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ..cli.options import Parser
 from .bank import BankError, load_file
 
 
 def add_parser(sub):
-    from ..cli import _Parser
-
     quiz = sub.add_parser("quiz", help="the live quiz game: check question banks (the hub runs its service)")
-    commands = quiz.add_subparsers(dest="quiz_command", required=True, parser_class=_Parser, metavar="{check,serve}")
+    commands = quiz.add_subparsers(dest="quiz_command", required=True, parser_class=Parser, metavar="{check,serve}")
     check = commands.add_parser("check", help="check question banks (YAML): each mistake is named with its line")
     check.add_argument("banks", nargs="+", metavar="FILE", help="a bank, e.g. course/quiz_banks/game_time.yaml")
     check.set_defaults(run=cmd_check)

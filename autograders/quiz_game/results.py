@@ -18,8 +18,8 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
 
-from .. import gradebook_lock
-from ..hub.release import course_config
+from ..nbgrader_door import gradebook_lock
+from ..nbgrader_door.config import course_config
 from .game import MAX_POINTS, Game
 
 NOTEBOOK = "quiz"

@@ -14,6 +14,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import DlcourseError
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS games (
     id TEXT PRIMARY KEY, bank TEXT NOT NULL, source TEXT, title TEXT NOT NULL, host TEXT NOT NULL,
@@ -31,7 +33,7 @@ CREATE TABLE IF NOT EXISTS answers (
 """
 
 
-class AlreadyAnswered(Exception):
+class AlreadyAnswered(DlcourseError):
     pass
 
 
@@ -129,3 +131,4 @@ class Store:
             "SELECT question, student, answer, received_at, correct, points FROM answers WHERE game = ? "
             "ORDER BY received_at", (game_id,))]
         return GameRecord(*row, rounds=rounds, players=players, answers=answers)
+

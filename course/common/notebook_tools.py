@@ -6,14 +6,15 @@ function you have not written yet say so in one line instead of stopping with a 
 a check that finds a real mistake still stops, with a short message and no traceback.
 ``start_tensorflow_quietly`` keeps TensorFlow's start-up log (CUDA, oneDNN) out of the notebooks:
 those lines are information for TensorFlow's developers and look like errors to everyone else.
-The numerical gradients (``eval_numerical_gradient``, ``..._array``) and ``all_layers`` serve the checks
-of several assignments, and the notebooks that teach gradient checking.
+The numerical gradients (``eval_numerical_gradient``, ``..._array``), ``all_layers`` and ``timed_training``
+serve the checks of several assignments, and the notebooks that teach gradient checking.
 """
 
 import contextlib
 import functools
 import os
 import sys
+import time
 
 import numpy as np
 
@@ -94,6 +95,20 @@ def all_layers(model):
         yield layer
         if hasattr(layer, "layers"):
             yield from all_layers(layer)
+
+
+def timed_training(build, train, *data):
+    """``model = build()`` trained by ``train(model, *data)``: the model, the History ``train`` returned and the
+    seconds it took (for the Keras assignments' checks)."""
+    from tensorflow import keras  # only the Keras assignments pay for TensorFlow's import
+
+    model = build()
+    start = time.perf_counter()
+    history = train(model, *data)
+    seconds = time.perf_counter() - start
+    if not isinstance(history, keras.callbacks.History):
+        raise AssertionError(f"{train.__name__} should return the History of model.fit, got {type(history).__name__}")
+    return model, history, seconds
 
 
 def eval_numerical_gradient(f, x, h=1e-5):

@@ -1,15 +1,17 @@
 """Hidden checks for the backprop assignment.
 
 Layer caches are whatever the student chose: forward and backward passes are chained in the
-student's kernel (``student.chain``) and only plain arrays come back. Every numerical gradient
-is one round trip: all the perturbed inputs go in one chain.
+student's kernel (``student.chain``: ``out, cache = forward(...)``, then ``backward(dout, cache)``)
+and only plain arrays come back. Every numerical gradient is one round trip: all the perturbed
+inputs go in one chain.
 """
 
 import numpy as np
 import pytest
 
 from autograders.assignments.backprop import reference
-from autograders.checklib import Ref, expect_array, expect_close, expect_finite, property_of, values_of
+from autograders.checklib import (Ref, away_from_kink, centred_differences, expect_array, expect_close, expect_finite,
+                                  grades, perturbed, step, unpack)
 
 AFFINE, RELU, NET, TRAIN = "test_affine", "test_relu", "test_two_layer_net", "test_train"
 KEYS = reference.PARAM_KEYS
@@ -33,20 +35,28 @@ STABILITY = {"float64": (800.0, 300.0, 1e-7, 1e-10), "float32": (100.0, 80.0, 1e
 # ---- plumbing -----------------------------------------------------------------------
 
 def forward_outs(student, name, arg_tuples):
-    """``out`` of each ``name(*args)``, in one round trip; the caches stay in the kernel."""
-    return student.chain([(name, args) for args in arg_tuples], returns=[Ref(i, 0) for i in range(len(arg_tuples))])
+    """``out`` of each ``out, cache = name(*args)``, in one round trip; the caches stay in the kernel."""
+    steps = [step(f"out{i}, cache{i}", name, *args) for i, args in enumerate(arg_tuples)]
+    return student.chain(steps, returns=[f"out{i}" for i in range(len(steps))])
 
 
 def backward_results(student, forward, backward, cases):
-    """``backward(dout, cache)`` after ``forward(*args)`` for each ``(args, dout)``, in one round trip."""
+    """``backward(dout, cache)`` after ``out, cache = forward(*args)`` for each ``(args, dout)``, in one round trip."""
     steps = []
-    for args, dout in cases:
-        steps += [(forward, args), (backward, (dout, Ref(len(steps), 1)))]
-    return student.chain(steps, returns=[Ref(i) for i in range(1, len(steps), 2)])
+    for i, (args, dout) in enumerate(cases):
+        steps += [step(f"out{i}, cache{i}", forward, *args), step(f"grads{i}", backward, dout, Ref(f"cache{i}"))]
+    return student.chain(steps, returns=[f"grads{i}" for i in range(len(cases))])
 
 
-def numerical_gradients(student, name, cases, pick=0):
-    """Centred-difference gradients of ``sum(name(*args)[pick] * dout)`` for several cases, in one round trip.
+def forward_backward(student, forward, backward, args, dout):
+    """``out`` of ``out, cache = forward(*args)``, and ``backward(dout, cache)``."""
+    return student.chain([step("out, cache", forward, *args), step("grads", backward, dout, Ref("cache"))],
+                         returns=["out", "grads"])
+
+
+def numerical_gradients(student, name, cases):
+    """Centred-difference gradients of ``sum(value * dout)``, ``value`` the first of the two things ``name(*args)``
+    returns (out or loss), for several cases, in one round trip.
 
     Each case is ``(make_args, arrays, dout, kwargs)``: ``arrays`` maps a label to the array to
     differentiate with respect to, ``make_args(replaced)`` builds the call's positional
@@ -55,25 +65,19 @@ def numerical_gradients(student, name, cases, pick=0):
     steps = []
     for make_args, arrays, _, kwargs in cases:
         for label, base in arrays.items():
-            for index in np.ndindex(*base.shape):
-                for sign in (1.0, -1.0):
-                    moved = np.array(base, dtype=np.float64)
-                    moved[index] += sign * H
-                    steps.append((name, make_args({label: moved}), kwargs))
-    values = iter(student.chain(steps, returns=[Ref(i, pick) for i in range(len(steps))]))
+            steps += [step(f"value{len(steps) + k}, rest{len(steps) + k}", name, *make_args({label: moved}), **kwargs)
+                      for k, moved in enumerate(perturbed(base, H))]
+    values = iter(student.chain(steps, returns=[f"value{i}" for i in range(len(steps))]))
     grads = []
     for _, arrays, dout, _ in cases:
         grads.append({})
         for label, base in arrays.items():
-            g = np.empty(base.shape)
-            for index in np.ndindex(*base.shape):
-                plus = np.asarray(next(values), dtype=np.float64)
-                minus = np.asarray(next(values), dtype=np.float64)
-                if plus.shape != np.shape(dout) or minus.shape != np.shape(dout):
-                    raise AssertionError(f"{name} returned shape {plus.shape} where {np.shape(dout)} was expected "
-                                         "while computing its numerical gradient")
-                g[index] = np.sum((plus - minus) * dout) / (2 * H)
-            grads[-1][label] = g
+            shifted = [next(values) for _ in range(2 * base.size)]
+            if any(np.shape(v) != np.shape(dout) for v in shifted):
+                wrong = next(np.shape(v) for v in shifted if np.shape(v) != np.shape(dout))
+                raise AssertionError(f"{name} returned shape {wrong} where {np.shape(dout)} was expected "
+                                     "while computing its numerical gradient")
+            grads[-1][label] = centred_differences(shifted, base.shape, dout, H)
     return grads
 
 
@@ -84,21 +88,8 @@ def expect_gradient(actual, numeric, name, context, **kwargs):
                  atol=NUMERIC_ATOL, **kwargs)
 
 
-def unpack(result, what, count):
-    if not isinstance(result, (tuple, list)) or len(result) != count:
-        got = f"a {type(result).__name__} of length {len(result)}" if isinstance(result, (tuple, list)) \
-            else type(result).__name__
-        raise AssertionError(f"{what} must return a tuple of {count} items; it returned {got}")
-    return result
-
-
 def affine_inputs(rng, N, D, M):
     return rng.normal(size=(N, D)), rng.normal(size=(D, M)), rng.normal(size=M), rng.normal(size=(N, M))
-
-
-def away_from_zero(x, margin=1e-2):
-    # relu's kink: a centred difference across 0 is meaningless
-    return np.where(np.abs(x) < margin, np.copysign(0.5, x), x)
 
 
 def net_params(rng, D, Hd, C, scale=0.5):
@@ -132,8 +123,7 @@ def expect_params(value, name, context, shapes):
 
 # ---- affine layer -------------------------------------------------------------------
 
-@pytest.mark.grades(AFFINE)
-@values_of("affine_forward")
+@grades(AFFINE, values_of="affine_forward")
 def test_affine_forward_matches_the_reference(student, rng):
     """out = x @ W + b for random x, W, b of several shapes (N = 1 and D = 1 included)"""
     cases = [affine_inputs(rng, *shape)[:3] for shape in AFFINE_SHAPES for _ in range(2)]
@@ -142,21 +132,19 @@ def test_affine_forward_matches_the_reference(student, rng):
         expect_close(out, expected, f"out of affine_forward(x, W, b) for x {x.shape}, W {W.shape}")
 
 
-@pytest.mark.grades(AFFINE)
-@values_of("affine_backward")
+@grades(AFFINE, values_of="affine_backward")
 def test_affine_backward_matches_the_reference(student, rng):
     """dx, dW, db have the shapes of x, W, b and the reference's values, for several shapes"""
     inputs = [affine_inputs(rng, *shape) for shape in AFFINE_SHAPES for _ in range(2)]
     results = backward_results(student, "affine_forward", "affine_backward", [((x, W, b), d) for x, W, b, d in inputs])
     for (x, W, b, dout), result in zip(inputs, results):
         expected = reference.affine_backward(dout, (x, W, b))
-        got = unpack(result, "affine_backward", 3)
+        got = unpack(result, "affine_backward", "dx, dW, db")
         for label, value, exp in zip(("dx", "dW", "db"), got, expected):
             expect_close(value, exp, f"{label} of affine_backward for x {x.shape}, W {W.shape}")
 
 
-@pytest.mark.grades(AFFINE)
-@property_of("affine_backward")
+@grades(AFFINE, property_of="affine_backward")
 def test_affine_backward_agrees_with_the_numerical_gradient(student, rng):
     """dx, dW and db agree with centred numerical gradients of your affine_forward (relative error below 1e-6)"""
     inputs = [affine_inputs(rng, *shape) for shape in [(3, 4, 5), (1, 3, 2), (5, 2, 3)]]
@@ -168,59 +156,57 @@ def test_affine_backward_agrees_with_the_numerical_gradient(student, rng):
     numeric = numerical_gradients(student, "affine_forward", [case(*inp) for inp in inputs])
     results = backward_results(student, "affine_forward", "affine_backward", [((x, W, b), d) for x, W, b, d in inputs])
     for (x, W, b, _), result, num in zip(inputs, results, numeric):
-        for label, value in zip(("x", "W", "b"), unpack(result, "affine_backward", 3)):
+        for label, value in zip(("x", "W", "b"), unpack(result, "affine_backward", "dx, dW, db")):
             expect_gradient(value, num[label], f"d{label} of affine_backward (x {x.shape}, W {W.shape})",
                             "your affine_forward")
 
 
-@pytest.mark.grades(AFFINE)
-@property_of("affine_forward", "affine_backward")
+@grades(AFFINE, property_of=("affine_forward", "affine_backward"))
 def test_affine_layer_handles_a_batch_of_one_row(student, rng):
     """a batch of one example (x of shape (1, D)) gives out (1, M), dx (1, D), dW (D, M), db (M,)"""
     x, W, b, dout = affine_inputs(rng, 1, 4, 3)
-    out, grads = student.chain([("affine_forward", (x, W, b)), ("affine_backward", (dout, Ref(0, 1)))],
-                               returns=[Ref(0, 0), Ref(1)])
+    out, grads = forward_backward(student, "affine_forward", "affine_backward", (x, W, b), dout)
     expect_close(out, reference.affine_forward(x, W, b)[0], "out of affine_forward for a single row x (1, 4)")
-    for label, value, exp in zip(("dx", "dW", "db"), unpack(grads, "affine_backward", 3),
+    for label, value, exp in zip(("dx", "dW", "db"), unpack(grads, "affine_backward", "dx, dW, db"),
                                  reference.affine_backward(dout, (x, W, b))):
         expect_close(value, exp, f"{label} of affine_backward for a single row x (1, 4)")
 
 
-@pytest.mark.grades(AFFINE)
-@property_of("affine_forward", "affine_backward")
+@grades(AFFINE, property_of=("affine_forward", "affine_backward"))
 def test_affine_layer_does_not_modify_its_inputs(student, rng):
     """affine_forward leaves x and W unchanged, affine_backward leaves dout unchanged"""
     N, D, M = 4, 3, 5
     x, W, b, dout = affine_inputs(rng, N, D, M)
     # x, W and dout are handed over as arrays that already live in the kernel (x @ I + 0, made twice:
     # one copy is passed on, the other stays untouched), so a change made in place shows up here
-    copy_of = lambda a: ("affine_forward", (a, np.eye(a.shape[1]), np.zeros(a.shape[1])))  # noqa: E731
-    steps = [copy_of(x), copy_of(x), copy_of(W), copy_of(W), copy_of(dout), copy_of(dout),
-             ("affine_forward", (Ref(0, 0), Ref(2, 0), b)),
-             ("affine_backward", (Ref(4, 0), Ref(6, 1)))]
-    x1, x2, W1, W2, d1, d2 = student.chain(steps, returns=[Ref(i, 0) for i in range(6)])
+    def made_in_kernel(name, a):
+        return step(f"{name}, {name}_cache", "affine_forward", a, np.eye(a.shape[1]), np.zeros(a.shape[1]))
+
+    steps = [made_in_kernel("x", x), made_in_kernel("x_untouched", x), made_in_kernel("W", W),
+             made_in_kernel("W_untouched", W), made_in_kernel("dout", dout), made_in_kernel("dout_untouched", dout),
+             step("out, cache", "affine_forward", Ref("x"), Ref("W"), b),
+             step("grads", "affine_backward", Ref("dout"), Ref("cache"))]
+    x1, x2, W1, W2, d1, d2 = student.chain(steps, returns=["x", "x_untouched", "W", "W_untouched", "dout",
+                                                           "dout_untouched"])
     for before, after, what in [(x2, x1, "affine_forward changed x"), (W2, W1, "affine_forward changed W"),
                                 (d2, d1, "affine_backward changed dout")]:
         assert np.array_equal(np.asarray(before), np.asarray(after)), (
             f"{what} in place (e.g. `x -= ...`, `dout *= ...`); build new arrays instead")
 
 
-@pytest.mark.grades(AFFINE)
-@property_of("affine_forward", "affine_backward")
+@grades(AFFINE, property_of=("affine_forward", "affine_backward"))
 def test_affine_layer_keeps_float32_as_float32(student, rng):
     """float32 inputs give float32 out, dx, dW and db"""
     x, W, b, dout = (a.astype(np.float32) for a in affine_inputs(rng, 5, 4, 3))
-    out, grads = student.chain([("affine_forward", (x, W, b)), ("affine_backward", (dout, Ref(0, 1)))],
-                               returns=[Ref(0, 0), Ref(1)])
+    out, grads = forward_backward(student, "affine_forward", "affine_backward", (x, W, b), dout)
     expect_array(out, "out of affine_forward(float32 x, W, b)", shape=(5, 3), dtype=np.float32)
-    for label, value in zip(("dx", "dW", "db"), unpack(grads, "affine_backward", 3)):
+    for label, value in zip(("dx", "dW", "db"), unpack(grads, "affine_backward", "dx, dW, db")):
         expect_array(value, f"{label} of affine_backward(float32 dout, ...)", dtype=np.float32)
 
 
 # ---- relu layer ---------------------------------------------------------------------
 
-@pytest.mark.grades(RELU)
-@values_of("relu_forward")
+@grades(RELU, values_of="relu_forward")
 def test_relu_forward_matches_the_reference(student, rng):
     """out = max(0, x) for random x of several shapes, exact zeros included"""
     inputs = []
@@ -233,8 +219,7 @@ def test_relu_forward_matches_the_reference(student, rng):
                      input_name="x")
 
 
-@pytest.mark.grades(RELU)
-@values_of("relu_backward")
+@grades(RELU, values_of="relu_backward")
 def test_relu_backward_is_exactly_zero_where_x_is_not_positive(student, rng):
     """relu_backward gives exactly 0 where x <= 0 (x == 0 included) and exactly dout where x > 0"""
     x = rng.normal(size=(6, 7))
@@ -255,8 +240,7 @@ def test_relu_backward_is_exactly_zero_where_x_is_not_positive(student, rng):
                              f"(index {i}) dout was {dout[i]:.6g} but dx is {dx[i]:.6g}")
 
 
-@pytest.mark.grades(RELU)
-@values_of("relu_backward")
+@grades(RELU, values_of="relu_backward")
 def test_relu_backward_matches_the_reference(student, rng):
     """dx matches the reference for random x and dout of several shapes"""
     inputs = [(rng.normal(size=shape), rng.normal(size=shape)) for shape in RELU_SHAPES]
@@ -266,11 +250,10 @@ def test_relu_backward_matches_the_reference(student, rng):
                      input_name="x")
 
 
-@pytest.mark.grades(RELU)
-@property_of("relu_backward")
+@grades(RELU, property_of="relu_backward")
 def test_relu_backward_agrees_with_the_numerical_gradient(student, rng):
     """dx agrees with the centred numerical gradient of your relu_forward (relative error below 1e-6)"""
-    inputs = [(away_from_zero(rng.normal(size=shape)), rng.normal(size=shape)) for shape in [(4, 5), (1, 3)]]
+    inputs = [(away_from_kink(rng.normal(size=shape)), rng.normal(size=shape)) for shape in [(4, 5), (1, 3)]]
     cases = [(lambda replaced: (replaced.get("x", x),), {"x": x}, dout, {}) for x, dout in inputs]
     numeric = numerical_gradients(student, "relu_forward", cases)
     results = backward_results(student, "relu_forward", "relu_backward", [((x,), d) for x, d in inputs])
@@ -279,8 +262,7 @@ def test_relu_backward_agrees_with_the_numerical_gradient(student, rng):
                         input_name="x")
 
 
-@pytest.mark.grades(RELU)
-@property_of("relu_forward", "relu_backward")
+@grades(RELU, property_of=("relu_forward", "relu_backward"))
 def test_relu_layer_does_not_modify_its_inputs(student, rng):
     """relu_forward leaves x unchanged and relu_backward leaves dout unchanged"""
     shape = (5, 6)
@@ -288,33 +270,32 @@ def test_relu_layer_does_not_modify_its_inputs(student, rng):
     # x and dout are handed over as arrays that already live in the kernel: relu_backward through a cache
     # where every unit is active passes its dout through, so it makes copies (two each: one is passed on,
     # the other stays untouched), and a change made in place shows up here
-    steps = [("relu_forward", (np.ones(shape),)),
-             ("relu_backward", (x, Ref(0, 1))), ("relu_backward", (x, Ref(0, 1))),
-             ("relu_backward", (dout, Ref(0, 1))), ("relu_backward", (dout, Ref(0, 1))),
-             ("relu_forward", (Ref(1),)),
-             ("relu_backward", (Ref(3), Ref(5, 1)))]
-    x1, x2, d1, d2 = student.chain(steps, returns=[Ref(1), Ref(2), Ref(3), Ref(4)])
+    steps = [step("ones, all_active", "relu_forward", np.ones(shape)),
+             step("x", "relu_backward", x, Ref("all_active")),
+             step("x_untouched", "relu_backward", x, Ref("all_active")),
+             step("dout", "relu_backward", dout, Ref("all_active")),
+             step("dout_untouched", "relu_backward", dout, Ref("all_active")),
+             step("out, cache", "relu_forward", Ref("x")),
+             step("dx", "relu_backward", Ref("dout"), Ref("cache"))]
+    x1, x2, d1, d2 = student.chain(steps, returns=["x", "x_untouched", "dout", "dout_untouched"])
     assert np.array_equal(np.asarray(x1), np.asarray(x2)), (
         "relu_forward changed x in place (e.g. `x[x < 0] = 0`): compute out as a new array, e.g. np.maximum(x, 0)")
     assert np.array_equal(np.asarray(d1), np.asarray(d2)), (
         "relu_backward changed dout in place (e.g. `dout[x <= 0] = 0`): build dx as a new array")
 
 
-@pytest.mark.grades(RELU)
-@property_of("relu_forward", "relu_backward")
+@grades(RELU, property_of=("relu_forward", "relu_backward"))
 def test_relu_layer_keeps_float32_as_float32(student, rng):
     """float32 x and dout give float32 out and dx"""
     x, dout = (rng.normal(size=(4, 5)).astype(np.float32) for _ in range(2))
-    out, dx = student.chain([("relu_forward", (x,)), ("relu_backward", (dout, Ref(0, 1)))],
-                            returns=[Ref(0, 0), Ref(1)])
+    out, dx = forward_backward(student, "relu_forward", "relu_backward", (x,), dout)
     expect_array(out, "out of relu_forward(float32 x)", shape=x.shape, dtype=np.float32)
     expect_array(dx, "dx of relu_backward(float32 dout, cache)", shape=x.shape, dtype=np.float32)
 
 
 # ---- two-layer net ------------------------------------------------------------------
 
-@pytest.mark.grades(NET)
-@values_of("two_layer_net_loss")
+@grades(NET, values_of="two_layer_net_loss")
 def test_two_layer_net_returns_the_scores_when_y_is_none(student, rng):
     """with y=None it returns the scores, shape (N, C), of affine - relu - affine"""
     cases = [net_inputs(rng, *shape)[:2] for shape in NET_SHAPES]
@@ -323,15 +304,14 @@ def test_two_layer_net_returns_the_scores_when_y_is_none(student, rng):
                      f"X {X.shape} and {shape_str(params)}")
 
 
-@pytest.mark.grades(NET)
+@grades(NET, values_of="two_layer_net_loss")
 @pytest.mark.parametrize("reg", [0.0, 0.3], ids=["reg=0", "reg=0.3"])
-@values_of("two_layer_net_loss")
 def test_two_layer_net_loss_and_gradients_match_the_reference(student, rng, reg):
     """loss (mean cross-entropy + 0.5 reg (sum W1**2 + sum W2**2)) and every gradient match the reference"""
     cases = [net_inputs(rng, *shape) for shape in NET_SHAPES]
     for (params, X, y), result in zip(cases, student.starmap("two_layer_net_loss", cases, reg=reg)):
         what = f"two_layer_net_loss(params, X, y, reg={reg}) for X {X.shape} and {shape_str(params)}"
-        loss, grads = unpack(result, what, 2)
+        loss, grads = unpack(result, what, "loss, grads")
         exp_loss, exp_grads = reference.two_layer_net_loss(params, X, y, reg)
         expect_close(np.asarray(loss), exp_loss, f"the loss of {what}")
         expect_params(grads, "grads", f"of {what}", {k: v.shape for k, v in params.items()})
@@ -339,9 +319,8 @@ def test_two_layer_net_loss_and_gradients_match_the_reference(student, rng, reg)
             expect_close(grads[key], exp_grads[key], f"grads[{key!r}] of {what}")
 
 
-@pytest.mark.grades(NET)
+@grades(NET, property_of="two_layer_net_loss")
 @pytest.mark.parametrize("reg", [0.0, 0.7], ids=["reg=0", "reg=0.7"])
-@property_of("two_layer_net_loss")
 def test_two_layer_net_gradients_agree_with_the_numerical_gradient(student, rng, reg):
     """every entry of grads agrees with the centred numerical gradient of your loss (relative error below 1e-6)"""
     inputs = [net_inputs(rng, 5, 4, 6, 3), net_inputs(rng, 1, 3, 4, 2)]
@@ -353,29 +332,27 @@ def test_two_layer_net_gradients_agree_with_the_numerical_gradient(student, rng,
     results = student.starmap("two_layer_net_loss", inputs, reg=reg)
     for (params, X, _), result, num in zip(inputs, results, numeric):
         what = f"two_layer_net_loss(params, X, y, reg={reg}) for X {X.shape}"
-        _, grads = unpack(result, what, 2)
+        _, grads = unpack(result, what, "loss, grads")
         expect_params(grads, "grads", f"of {what}", {k: v.shape for k, v in params.items()})
         for key in KEYS:
             expect_gradient(grads[key], num[key], f"grads[{key!r}] of {what}", "your loss")
 
 
-@pytest.mark.grades(NET)
-@property_of("two_layer_net_loss")
+@grades(NET, property_of="two_layer_net_loss")
 def test_two_layer_net_grads_have_exactly_the_keys_and_shapes_of_params(student, rng):
     """grads is a dict with exactly the keys of params (W1, b1, W2, b2), each with its parameter's shape"""
     params, X, y = net_inputs(rng, 6, 3, 7, 4)
-    _, grads = unpack(student.call("two_layer_net_loss", params, X, y, reg=0.1), "two_layer_net_loss", 2)
+    _, grads = unpack(student.call("two_layer_net_loss", params, X, y, reg=0.1), "two_layer_net_loss", "loss, grads")
     expect_params(grads, "grads", "of two_layer_net_loss", {k: v.shape for k, v in params.items()})
 
 
-@pytest.mark.grades(NET)
-@property_of("two_layer_net_loss")
+@grades(NET, property_of="two_layer_net_loss")
 def test_two_layer_net_handles_a_single_example(student, rng):
     """a batch of one example (X of shape (1, D)) gives the right scores, loss and gradients"""
     params, X, y = net_inputs(rng, 1, 4, 5, 3)
     scores, result = student.starmap("two_layer_net_loss", [(params, X), (params, X, y, 0.2)])
     expect_close(scores, reference.two_layer_net_loss(params, X), "the scores for a single example X (1, 4)")
-    loss, grads = unpack(result, "two_layer_net_loss for a single example", 2)
+    loss, grads = unpack(result, "two_layer_net_loss for a single example", "loss, grads")
     exp_loss, exp_grads = reference.two_layer_net_loss(params, X, y, 0.2)
     expect_close(np.asarray(loss), exp_loss, "the loss for a single example X (1, 4)")
     expect_params(grads, "grads", "for a single example", {k: v.shape for k, v in params.items()})
@@ -383,8 +360,7 @@ def test_two_layer_net_handles_a_single_example(student, rng):
         expect_close(grads[key], exp_grads[key], f"grads[{key!r}] for a single example X (1, 4)")
 
 
-@pytest.mark.grades(NET)
-@property_of("two_layer_net_loss")
+@grades(NET, property_of="two_layer_net_loss")
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_two_layer_net_loss_is_stable_for_large_scores(student, rng, dtype):
     """loss and gradients stay finite and right when the scores pass where np.exp overflows in this dtype"""
@@ -402,7 +378,7 @@ def test_two_layer_net_loss_is_stable_for_large_scores(student, rng, dtype):
     # labels within `spread` of the row's top score: the correct class's probability stays representable
     y = np.array([rng.choice(np.flatnonzero(row > row.max() - spread)) for row in scores])
     result = student.call("two_layer_net_loss", params, X, y, strict=True)
-    loss, grads = unpack(result, "two_layer_net_loss", 2)
+    loss, grads = unpack(result, "two_layer_net_loss", "loss, grads")
     exp_loss, exp_grads = reference.two_layer_net_loss({k: v.astype(np.float64) for k, v in params.items()},
                                                        X.astype(np.float64), y)
     what = f"when the {dtype} scores reach {top:g}"
@@ -415,8 +391,7 @@ def test_two_layer_net_loss_is_stable_for_large_scores(student, rng, dtype):
                      atol=atol * max(1.0, float(np.abs(exp_grads[key]).max())))
 
 
-@pytest.mark.grades(NET)
-@property_of("two_layer_net_loss")
+@grades(NET, property_of="two_layer_net_loss")
 def test_two_layer_net_does_not_modify_params_or_X(student, rng):
     """leaves the params dict (its keys and arrays), X and y unchanged"""
     params, X, y = net_inputs(rng, 5, 3, 4, 3)
@@ -448,9 +423,8 @@ def accuracy(params, X, y):
     return float(np.mean(reference.predict(params, X) == y))
 
 
-@pytest.mark.grades(TRAIN)
+@grades(TRAIN, values_of="train_two_layer_net")
 @pytest.mark.parametrize("data", ["spirals", "circles"])
-@values_of("train_two_layer_net")
 def test_train_two_layer_net_fits_data_no_linear_model_can(student, rng, data):
     """reaches accuracy 0.9 on training and held-out points (a linear model: about 0.5), in 15 s at most
 
@@ -470,8 +444,7 @@ def test_train_two_layer_net_fits_data_no_linear_model_can(student, rng, data):
         "gradients, that every parameter is updated with the learning rate you are given, and the initialisation)")
 
 
-@pytest.mark.grades(TRAIN)
-@property_of("train_two_layer_net")
+@grades(TRAIN, property_of="train_two_layer_net")
 def test_train_two_layer_net_returns_params_with_the_right_keys_and_shapes(student, rng):
     """returns a dict with W1 (D, H), b1 (H,), W2 (H, C), b2 (C,), C being the number of classes in y"""
     X, y = reference.make_spirals(rng, 10, num_classes=4)
@@ -481,8 +454,7 @@ def test_train_two_layer_net_returns_params_with_the_right_keys_and_shapes(stude
                   {"W1": (3, 7), "b1": (7,), "W2": (7, 4), "b2": (4,)})
 
 
-@pytest.mark.grades(TRAIN)
-@property_of("train_two_layer_net")
+@grades(TRAIN, property_of="train_two_layer_net")
 def test_train_two_layer_net_is_reproducible_with_its_seed(student, rng):
     """the same seed gives the same network, and a different seed a different one"""
     X, y = reference.make_circles(rng, 20)
@@ -499,8 +471,7 @@ def test_train_two_layer_net_is_reproducible_with_its_seed(student, rng):
         "np.random.default_rng(seed)")
 
 
-@pytest.mark.grades(TRAIN)
-@property_of("train_two_layer_net")
+@grades(TRAIN, property_of="train_two_layer_net")
 def test_train_two_layer_net_does_not_modify_X_or_y(student, rng):
     """leaves X and y unchanged"""
     X, y = reference.make_spirals(rng, 15)

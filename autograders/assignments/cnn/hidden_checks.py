@@ -19,9 +19,8 @@ import pytest
 
 from autograders.assignments.cnn import model_config, reference
 from autograders.assignments.cnn.secret_view import SecretView, course_key
-from autograders.checklib import (Attr, CallTimeout, Library, OutOfTime, Ref, StudentError, expect_array,
-                                  expect_close, expect_training_history, keras_seeded, model_problem, rel_error,
-                                  values_of)
+from autograders.checklib import (built_model, expect_accuracy, expect_array, expect_close, expect_training_history,
+                                  grades, rel_error, trained_model)
 
 CONV, POOL, BUILD, TRAIN = "test_conv2d_forward", "test_max_pool_forward", "test_build_cnn", "test_train_cnn"
 TOL = 1e-5  # float32 arithmetic in the student's code is fine
@@ -84,8 +83,7 @@ def expect_conv_matches_tensorflow(student, evaluator, cases):
         expect_close(got, expected, what, tol=TOL)
 
 
-@pytest.mark.grades(CONV)
-@values_of("conv2d_forward")
+@grades(CONV, values_of="conv2d_forward")
 def test_conv2d_matches_tensorflow_with_valid_padding(student, evaluator, rng):
     """'valid' convolution equals tf.nn.conv2d + b for kernels 1x1 to 5x5 and strides 1 to 3"""
     kernels = [(1, 1), (2, 2), (3, 3), (5, 5), (2, 3), (4, 1)]
@@ -93,24 +91,21 @@ def test_conv2d_matches_tensorflow_with_valid_padding(student, evaluator, rng):
     expect_conv_matches_tensorflow(student, evaluator, cases)
 
 
-@pytest.mark.grades(CONV)
-@values_of("conv2d_forward")
+@grades(CONV, values_of="conv2d_forward")
 def test_conv2d_same_padding_matches_tensorflow_for_odd_and_even_kernels(student, evaluator, rng):
     """'same' convolution with stride 1 keeps the size and equals tf.nn.conv2d, odd and even kernels alike"""
     kernels = [(1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (2, 3)]
     expect_conv_matches_tensorflow(student, evaluator, [conv_case(rng, k, 1, "same") for k in kernels])
 
 
-@pytest.mark.grades(CONV)
-@values_of("conv2d_forward")
+@grades(CONV, values_of="conv2d_forward")
 def test_conv2d_same_padding_with_strides_pads_like_tensorflow(student, evaluator, rng):
     """'same' convolution with strides 2 and 3 gives ceil(H / stride) rows, padded asymmetrically like TensorFlow"""
     kernels = [(2, 2), (3, 3), (4, 4), (5, 5), (3, 2)]
     expect_conv_matches_tensorflow(student, evaluator, [conv_case(rng, k, s, "same") for k in kernels for s in (2, 3)])
 
 
-@pytest.mark.grades(CONV)
-@values_of("conv2d_forward")
+@grades(CONV, values_of="conv2d_forward")
 def test_conv2d_is_cross_correlation_with_one_bias_per_output_channel(student, evaluator, rng):
     """an asymmetric kernel on a single bright pixel is not flipped, and each output channel gets its own bias"""
     x = np.zeros((1, 7, 7, 1))
@@ -134,23 +129,20 @@ def pool_input(rng, low=4, high=12):
                             int(rng.integers(1, 4))))
 
 
-@pytest.mark.grades(POOL)
-@values_of("max_pool_forward")
+@grades(POOL, values_of="max_pool_forward")
 def test_max_pool_matches_tensorflow_for_2x2_windows_with_stride_2(student, evaluator, rng):
     """2x2 max pooling with stride 2 equals tf.nn.max_pool2d, odd sizes included (the last row/column is dropped)"""
     expect_pool_matches_tensorflow(student, evaluator, [(pool_input(rng), 2, 2) for _ in range(6)])
 
 
-@pytest.mark.grades(POOL)
-@values_of("max_pool_forward")
+@grades(POOL, values_of="max_pool_forward")
 def test_max_pool_follows_pool_size_and_stride(student, evaluator, rng):
     """windows of 3x3 with stride 2, 2x2 with stride 1, 3x3 with stride 3 and 4x4 with stride 2 match TensorFlow"""
     expect_pool_matches_tensorflow(student, evaluator, [(pool_input(rng, 5), size, stride)
                                              for size, stride in ((3, 2), (2, 1), (3, 3), (4, 2), (1, 1))])
 
 
-@pytest.mark.grades(POOL)
-@values_of("max_pool_forward")
+@grades(POOL, values_of="max_pool_forward")
 def test_max_pool_works_on_negative_activations(student, evaluator, rng):
     """the maximum of a window of negative values is negative, not 0"""
     expect_pool_matches_tensorflow(student, evaluator, [(-np.abs(pool_input(rng)) - 0.1, 2, 2),
@@ -162,11 +154,7 @@ def test_max_pool_works_on_negative_activations(student, evaluator, rng):
 def build(student, seed, *args):
     """What ``build_cnn(*args)``'s model is, read from its configuration: a ``model_config.ModelSpec`` within the
     contract's limits (a model above them is refused, whatever else it gets right)."""
-    steps = keras_seeded(seed) + [("build_cnn", args), (Attr(2, "to_json"), ())]
-    try:
-        (text,) = student.chain(steps, returns=[Ref(3)])
-    except StudentError as err:
-        raise model_problem(err, "build_cnn", "train_cnn") from None
+    text, _ = built_model(student, seed, "build_cnn", "train_cnn", *args)
     spec = model_config.parse(text)
     reference.expect_within_limits(spec)
     return spec
@@ -177,21 +165,21 @@ def built(student, grading_seed):
     return build(student, grading_seed)
 
 
-@pytest.mark.grades(BUILD)
+@grades(BUILD)
 def test_build_cnn_returns_a_compiled_model_the_grader_can_rebuild(built):
     """build_cnn returns a compiled Keras model made of built-in layers"""
     assert built.compiled, \
         "build_cnn must compile the model (model.compile(optimizer=..., loss=..., metrics=[...])) before returning it"
 
 
-@pytest.mark.grades(BUILD)
+@grades(BUILD)
 def test_model_has_convolution_pooling_and_dropout_layers(built):
     """the model has at least one Conv2D, one MaxPooling2D and one Dropout layer"""
     missing = [k for k in ("Conv2D", "MaxPooling2D", "Dropout") if k not in built.kinds]
     assert not missing, f"the model has no {' and no '.join(missing)} layer; its layers are: {', '.join(built.kinds)}"
 
 
-@pytest.mark.grades(BUILD)
+@grades(BUILD)
 def test_model_outputs_softmax_probabilities_for_ten_digits(built, evaluator, rng):
     """on 28x28x1 images the model outputs 10 probabilities per image that sum to 1"""
     assert built.input_shape == (28, 28, 1) and built.output_shape == (10,), \
@@ -202,14 +190,14 @@ def test_model_outputs_softmax_probabilities_for_ten_digits(built, evaluator, rn
         "the model's outputs must be probabilities (>= 0, summing to 1 per image): end with a softmax activation"
 
 
-@pytest.mark.grades(BUILD)
+@grades(BUILD)
 def test_model_has_at_most_100000_parameters(built):
     """the model has at most 100,000 parameters (and needs at most 20 million multiply-adds per image)"""
     # ``built`` refuses a model over the limits, saying by how much: then this check fails with that message
     assert built.parameters <= reference.MAX_PARAMETERS, "the model has more than 100,000 parameters"
 
 
-@pytest.mark.grades(BUILD)
+@grades(BUILD)
 def test_build_cnn_follows_input_shape_and_num_classes(student, grading_seed):
     """build_cnn(input_shape=(32, 32, 3), num_classes=5) takes 32x32 colour images and outputs 5 probabilities"""
     spec = build(student, grading_seed, (32, 32, 3), 5)
@@ -232,47 +220,32 @@ def trained(student, student_id, grading_seed, assignment_dir, evaluator, built)
     """
     (x_train, y_train), (x_held_out, y_held_out) = reference.training_and_held_out(assignment_dir)
     view = SecretView.draw(course_key(Path(assignment_dir).parents[1]), student_id)
-    steps = keras_seeded(grading_seed) + [
-        ("build_cnn", ()), ("train_cnn", (Ref(2), view.images(x_train), view.labels(y_train))),
-        (Attr(2, "to_json"), ()), (Attr(2, "get_weights"), ()),
-        (Library("builtins", "getattr"), (Ref(3), "history", None))]
-    try:
-        text, weights, history = student.chain(steps, returns=[Ref(4), Ref(5), Ref(6)],
-                                               timeout=reference.TRAINING_LIMIT_S)
-    except OutOfTime:
-        raise
-    except CallTimeout:
-        raise AssertionError(f"building and training your model took longer than {reference.TRAINING_LIMIT_S:g} s "
-                             "on the grading machine (2 CPU cores): train for fewer epochs or use a smaller model") \
-            from None
-    except StudentError as err:
-        raise model_problem(err, "build_cnn", "train_cnn") from None
+    text, weights, history = trained_model(student, grading_seed, "build_cnn", "train_cnn",
+                                           (view.images(x_train), view.labels(y_train)),
+                                           limit_s=reference.TRAINING_LIMIT_S,
+                                           speed_up="train for fewer epochs or use a smaller model")
     seen, upright = np.array_split(reference.predict_classes(
         evaluator, model_config.parse(text), weights, np.concatenate([view.images(x_held_out), x_held_out])), 2)
-    return {"history": history, "accuracy": float(np.mean(seen == view.labels(y_held_out))),
-            "public_label_accuracy": float(np.mean(upright == y_held_out))}
+    accuracy = float(np.mean(seen == view.labels(y_held_out)))
+    if float(np.mean(upright == y_held_out)) > 0.5:
+        advice = (". It reads upright digits by their public labels, not the digits and labels it was given: "
+                  "train_cnn must train on the x_train and y_train it receives (the grader turns, may mirror, "
+                  "and relabels the digits it sends, in a way kept secret and yours alone)")
+    elif accuracy < 0.2:
+        advice = ". That is about chance: does train_cnn train the model it is given, for at least a few epochs?"
+    else:
+        advice = ": train for more epochs, or check the learning rate and the model's architecture"
+    return {"history": history, "accuracy": accuracy, "advice": advice}
 
 
-@pytest.mark.grades(TRAIN)
+@grades(TRAIN)
 def test_train_cnn_returns_the_history_of_its_training(trained):
     """train_cnn returns the Keras History of at least one epoch of training"""
     expect_training_history(trained["history"], "train_cnn", "at least one epoch's loss")
 
 
-@pytest.mark.grades(TRAIN)
+@grades(TRAIN)
 @pytest.mark.parametrize("needed", [0.80, 0.85, 0.90, reference.FULL_CREDIT_ACCURACY], ids=lambda a: f"{a:.0%}")
 def test_trained_model_recognises_held_out_digits(trained, needed):
     """of the 1,000 held-out digits, the trained model classifies at least this share correctly"""
-    accuracy = trained["accuracy"]
-    if accuracy >= needed:
-        return
-    message = f"it classified {accuracy:.1%} correctly"
-    if trained["public_label_accuracy"] > 0.5:
-        message += (". It reads upright digits by their public labels, not the digits and labels it was given: "
-                    "train_cnn must train on the x_train and y_train it receives (the grader turns, may mirror, "
-                    "and relabels the digits it sends, in a way kept secret and yours alone)")
-    elif accuracy < 0.2:
-        message += ". That is about chance: does train_cnn train the model it is given, for at least a few epochs?"
-    else:
-        message += ": train for more epochs, or check the learning rate and the model's architecture"
-    raise AssertionError(message)
+    expect_accuracy(trained["accuracy"], needed, trained["advice"])

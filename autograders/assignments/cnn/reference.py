@@ -32,12 +32,37 @@ TRAINING_LIMIT_S = 120.0
 
 
 def conv2d_forward(evaluator, cases) -> list:
-    """``tf.nn.conv2d(x, w, stride, padding) + b`` for each case ``(x, w, b, stride, padding)``."""
+    """Computes ``tf.nn.conv2d(x, w, stride, padding) + b`` (a cross-correlation plus bias) for each case, in the
+    evaluator.
+
+    Inputs:
+    - evaluator: The assignment's Evaluator (``autograders.engine.evaluator``)
+    - cases: A list of tuples ``(x, w, b, stride, padding)``:
+      - x: Input images, NHWC, a float numpy array of shape (N, H, W, C_in)
+      - w: Filters, of shape (KH, KW, C_in, C_out)
+      - b: Biases, of shape (C_out,)
+      - stride: An int >= 1, the same along height and width
+      - padding: "valid" or "same"
+
+    Returns:
+    - A list with one numpy array per case, of shape (N, H_out, W_out, C_out): "valid" gives
+      H_out = (H - KH) // stride + 1, "same" gives H_out = ceil(H / stride) (width alike)
+    """
     return evaluator.starmap("conv2d", cases)
 
 
 def max_pool_forward(evaluator, cases) -> list:
-    """``tf.nn.max_pool2d(x, pool_size, stride, "VALID")`` for each case ``(x, pool_size, stride)``."""
+    """Computes ``tf.nn.max_pool2d(x, pool_size, stride, "VALID")`` for each case, in the evaluator.
+
+    Inputs:
+    - evaluator: The assignment's Evaluator
+    - cases: A list of tuples ``(x, pool_size, stride)``: x of shape (N, H, W, C) (NHWC), pool_size and
+      stride ints >= 1, the same along height and width
+
+    Returns:
+    - A list with one numpy array per case, of shape (N, H_out, W_out, C), where
+      H_out = (H - pool_size) // stride + 1 (width alike)
+    """
     return evaluator.starmap("max_pool", cases)
 
 
@@ -45,7 +70,14 @@ def max_pool_forward(evaluator, cases) -> list:
 
 @functools.cache
 def _digits_module(assignment_dir: str):
-    """The course's own ``digits.py``: the split that students' notebooks use, defined in one place."""
+    """Loads the course's own ``digits.py``: the split that students' notebooks use, defined in one place.
+
+    Inputs:
+    - assignment_dir: The CNN assignment's source folder, as a str (the cache's key)
+
+    Returns:
+    - The module, loaded once per folder
+    """
     spec = importlib.util.spec_from_file_location("_cnn_digits", os.path.join(assignment_dir, "digits.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -53,7 +85,16 @@ def _digits_module(assignment_dir: str):
 
 
 def training_and_held_out(assignment_dir):
-    """``(x_train, y_train), (x_held_out, y_held_out)``: the grader trains on training + validation, shuffled."""
+    """Gives the digits the grader trains a student's model on (the notebook's training and validation
+    digits together, shuffled) and those it measures accuracy on (held out: their labels stay here).
+
+    Inputs:
+    - assignment_dir: The CNN assignment's source folder (with ``digits.py``)
+
+    Returns a tuple of:
+    - (x_train, y_train): float32 images in [0, 1] of shape (4000, 28, 28, 1), int64 labels of shape (4000,)
+    - (x_held_out, y_held_out): the same for the 1,000 held-out digits
+    """
     digits = _digits_module(str(assignment_dir))
     train, validation, held_out = digits.split_indices()
     both = np.concatenate([train, validation])
@@ -63,8 +104,15 @@ def training_and_held_out(assignment_dir):
 # ---- the student's model, judged here -----------------------------------------
 
 def expect_within_limits(spec: ModelSpec):
-    """The grader accepts no model above the contract's limits, and builds none: the message says by how much
-    and what to do."""
+    """Refuses a model above the contract's limits before anything is built: the grader builds none.
+
+    Inputs:
+    - spec: The model as ``model_config.parse`` read it
+
+    Raises ModelProblem, saying by how much the model is over which limit and what to do, when it has more than
+    MAX_PARAMETERS parameters, MAX_MULTIPLY_ADDS multiply-adds per image or MAX_ACTIVATION_VALUES values per
+    image in one layer.
+    """
     if spec.parameters > MAX_PARAMETERS:
         raise ModelProblem(f"the model has {spec.parameters:,} parameters, more than {MAX_PARAMETERS:,}: use fewer "
                            "filters or units, or pool before the Dense layer (the grader evaluates no model this size)")
@@ -79,6 +127,7 @@ def expect_within_limits(spec: ModelSpec):
 
 
 def _expect_weights_fit(spec: ModelSpec, weights):
+    """Raises ModelProblem unless weights is a list of float numpy arrays of the shapes spec.weight_shapes."""
     shapes = spec.weight_shapes
     if type(weights) is not list or len(weights) != len(shapes):
         count = len(weights) if type(weights) is list else "no list of"
@@ -90,7 +139,21 @@ def _expect_weights_fit(spec: ModelSpec, weights):
 
 
 def predict(evaluator, spec: ModelSpec, weights, x) -> np.ndarray:
-    """The model's outputs for images ``x`` (``weights`` None: freshly initialised), computed by the evaluator."""
+    """Computes the model's outputs for images x, in the evaluator, which rebuilds the model from spec.
+
+    Inputs:
+    - evaluator: The assignment's Evaluator
+    - spec: The model as ``model_config.parse`` read it, within expect_within_limits
+    - weights: The trained model's weights, a list of float numpy arrays of the shapes ``spec.weight_shapes``;
+      None keeps the freshly initialised ones
+    - x: A numpy array of N inputs, of shape (N, *spec.input_shape)
+
+    Returns:
+    - out: A numpy array of shape (N, *spec.output_shape) (class probabilities, for the course's models)
+
+    Raises ModelProblem, with a message for the student, for a model over the limits, weights that do not fit
+    spec, or a model the evaluator could not rebuild or run.
+    """
     expect_within_limits(spec)
     if weights is not None:
         _expect_weights_fit(spec, weights)
@@ -106,4 +169,12 @@ def predict(evaluator, spec: ModelSpec, weights, x) -> np.ndarray:
 
 
 def predict_classes(evaluator, spec: ModelSpec, weights, x) -> np.ndarray:
+    """Computes the class with the largest output for each input, as predict does.
+
+    Inputs:
+    - evaluator, spec, weights, x: As for predict; x of shape (N, *spec.input_shape)
+
+    Returns:
+    - classes: A numpy array of integer classes, of shape (N,)
+    """
     return np.argmax(predict(evaluator, spec, weights, x).reshape(len(x), -1), axis=1)

@@ -29,11 +29,32 @@ TOLERANCE = {"q06": 1e-6, "q11": 1e-3, "q12": 0, "q13": 0, "q14": 0}
 
 
 def right_options(question):
-    """The texts of the options a student must choose."""
+    """Gives the texts of the options a student must choose for a multiple-choice or multi-select question.
+
+    Inputs:
+    - question: A question's name in CHOICES or MULTI, e.g. "q01"
+
+    Returns:
+    - A set of option texts: one for multiple choice, all the right ones for multi-select
+
+    Raises KeyError for a question with a numeric answer.
+    """
     return {CHOICES[question]} if question in CHOICES else MULTI[question]
 
 
 def variant_answers(v):
+    """Computes one student's answers to the numeric questions, from the numbers drawn for them.
+
+    Inputs:
+    - v: The student's numbers, as the student-visible ``quiz.variant(student)`` draws them: a dict with
+      lr (learning rate) and grad (gradient magnitude), floats; logits, a list of 3 floats; n (input size),
+      k (kernel size), p (padding), s (stride), c_in and c_out (channels), ints; grid, a 4 x 4 list of ints
+
+    Returns:
+    - A dict question -> answer, graded within TOLERANCE: q06 the step lr * grad; q11 softmax(logits)[0];
+      q12 the convolution's output size (n + 2p - k) / s + 1; q13 the sum of the 2 x 2 max-pooled grid;
+      q14 a conv layer's parameter count k * k * c_in * c_out + c_out
+    """
     logits = np.array(v["logits"])
     exp = np.exp(logits - logits.max())
     grid = np.array(v["grid"])

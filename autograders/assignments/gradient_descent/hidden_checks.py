@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from autograders.assignments.gradient_descent import reference
-from autograders.checklib import expect_array, expect_close, numerical_gradient, property_of, values_of
+from autograders.checklib import expect_array, expect_close, grades, numerical_gradient, unpack
 
 LOSS, GRADS, GD, SGD = "test_predict_loss", "test_mse_gradients", "test_gradient_descent", "test_minibatch_sgd"
 # (n, d): a single row, a single feature, and ordinary shapes
@@ -66,14 +66,6 @@ def gradient_hints(n):
             (float(n), "(It is n times the right value: average over the n samples, do not sum.)"),
             (n / 2, "(It is n/2 times the right value: average over the n samples and keep the factor 2.)"),
             (-1.0, "(It has the wrong sign: err = predict(X, w, b) - y.)")]
-
-
-def unpack(result, what, count=3):
-    if not isinstance(result, (tuple, list)) or len(result) != count:
-        raise AssertionError(f"{what} must return a tuple of {count} values; it returned "
-                             f"{type(result).__name__}" + (f" of length {len(result)}"
-                                                           if isinstance(result, (tuple, list)) else ""))
-    return result
 
 
 def as_history(history, what):
@@ -134,8 +126,7 @@ def expect_unchanged(before, after, names, what):
 
 # ---- predict and mse_loss --------------------------------------------------------------------
 
-@pytest.mark.grades(LOSS)
-@values_of("predict")
+@grades(LOSS, values_of="predict")
 def test_predict_matches_the_reference_on_random_inputs(student, rng):
     """predict gives X @ w + b, shape (n,), for random inputs of several shapes (single row and d = 1 included)"""
     cases = [(X, w, b) for X, _, w, b in (data(rng, n, d) for n, d in SHAPES for _ in range(2))]
@@ -143,8 +134,7 @@ def test_predict_matches_the_reference_on_random_inputs(student, rng):
         expect_close(out, reference.predict(X, w, b), f"predict(X, w, b) for {shape_of(X)}")
 
 
-@pytest.mark.grades(LOSS)
-@values_of("mse_loss")
+@grades(LOSS, values_of="mse_loss")
 def test_mse_loss_matches_the_reference_on_random_inputs(student, rng):
     """mse_loss is the mean squared error, for random inputs of several shapes (single row and d = 1 included)"""
     cases = [data(rng, n, d) for n, d in SHAPES for _ in range(2)]
@@ -158,8 +148,7 @@ def test_mse_loss_matches_the_reference_on_random_inputs(student, rng):
         close_with_hint(out, reference.mse_loss(X, y, w, b), what, hints)
 
 
-@pytest.mark.grades(LOSS)
-@property_of("mse_loss")
+@grades(LOSS, property_of="mse_loss")
 def test_mse_loss_returns_a_float(student, rng):
     """mse_loss returns one float (not an array), also for a single row"""
     cases = [data(rng, 1, 1), data(rng, 6, 2)]
@@ -167,8 +156,7 @@ def test_mse_loss_returns_a_float(student, rng):
         float_scalar(out, f"mse_loss(X, y, w, b) for {shape_of(X)}")
 
 
-@pytest.mark.grades(LOSS)
-@property_of("predict", "mse_loss")
+@grades(LOSS, property_of=("predict", "mse_loss"))
 def test_predict_and_loss_follow_the_dtype_rules(student, rng):
     """float32 input gives a float32 prediction; integer input gives float64"""
     X, y, w, b = data(rng, 8, 3)
@@ -186,8 +174,7 @@ def test_predict_and_loss_follow_the_dtype_rules(student, rng):
     expect_close(loss, reference.mse_loss(Xi, yi, wi, 2), "mse_loss(integer X, y, w, b)")
 
 
-@pytest.mark.grades(LOSS)
-@property_of("predict", "mse_loss")
+@grades(LOSS, property_of=("predict", "mse_loss"))
 def test_predict_and_loss_do_not_modify_their_inputs(student, rng):
     """predict and mse_loss leave X, y and w unchanged"""
     X, y, w, b = data(rng, 7, 3)
@@ -200,7 +187,7 @@ def test_predict_and_loss_do_not_modify_their_inputs(student, rng):
 # ---- mse_gradients ---------------------------------------------------------------------------
 
 def expect_gradients(result, X, y, w, b, what):
-    dw, db = unpack(result, what, 2)
+    dw, db = unpack(result, what, "dw, db")
     d = X.shape[1]
     dw = expect_array(dw, f"{what} dw", shape=(d,))
     db = float_scalar(db, f"{what} db")
@@ -209,8 +196,7 @@ def expect_gradients(result, X, y, w, b, what):
     close_with_hint(db, ref_db, f"{what} db", gradient_hints(len(y)))
 
 
-@pytest.mark.grades(GRADS)
-@values_of("mse_gradients")
+@grades(GRADS, values_of="mse_gradients")
 def test_mse_gradients_match_the_reference_on_random_inputs(student, rng):
     """dw and db are right for random inputs of several shapes (single row and d = 1 included)"""
     cases = [data(rng, n, d) for n, d in SHAPES for _ in range(2)]
@@ -218,10 +204,9 @@ def test_mse_gradients_match_the_reference_on_random_inputs(student, rng):
         expect_gradients(out, X, y, w, b, f"mse_gradients(X, y, w, b) for {shape_of(X)}")
 
 
-@pytest.mark.grades(GRADS)
+@grades(GRADS, property_of="mse_gradients")
 @pytest.mark.parametrize("n, d", [pytest.param(n, d, id=f"X of shape ({n}, {d})")
                                   for n, d in [(1, 1), (1, 4), (10, 1), (25, 5)]])
-@property_of("mse_gradients")
 def test_mse_gradients_agree_with_the_numerical_gradient(student, rng, n, d):
     """dw and db agree with the centred numerical gradient of your mse_loss (relative error below 1e-6)"""
     X, y, w, b = data(rng, n, d)
@@ -231,7 +216,7 @@ def test_mse_gradients_agree_with_the_numerical_gradient(student, rng, n, d):
         lambda thetas: student.starmap("mse_loss", [(X, y, t[:-1], float(t[-1])) for t in thetas]),
         theta, 1.0, h=1e-4)
     what = f"mse_gradients(X, y, w, b) for {shape_of(X)}"
-    dw, db = unpack(student.call("mse_gradients", X, y, w, b), what, 2)
+    dw, db = unpack(student.call("mse_gradients", X, y, w, b), what, "dw, db")
     dw = expect_array(dw, f"{what} dw", shape=(d,))
     db = float_scalar(db, f"{what} db")
     hints = gradient_hints(n) + [(1 / n, "(It is 1/n times the slope of your mse_loss: is mse_loss a sum "
@@ -242,14 +227,13 @@ def test_mse_gradients_agree_with_the_numerical_gradient(student, rng, n, d):
                     hints, tol=1e-6)
 
 
-@pytest.mark.grades(GRADS)
-@property_of("mse_gradients")
+@grades(GRADS, property_of="mse_gradients")
 def test_mse_gradients_return_the_right_shapes_and_dtypes(student, rng):
     """dw has shape (d,) and keeps float32 as float32; db is one float"""
     X, y, w, b = data(rng, 6, 3)
     args = (X.astype(np.float32), y.astype(np.float32), w.astype(np.float32), b)
     what = "mse_gradients(float32 X, y, w, b)"
-    dw, db = unpack(student.call("mse_gradients", *args), what, 2)
+    dw, db = unpack(student.call("mse_gradients", *args), what, "dw, db")
     expect_array(dw, f"{what} dw", shape=(3,), dtype=np.float32)
     float_scalar(db, f"{what} db")
     ref_dw, ref_db = reference.mse_gradients(*(np.asarray(a, dtype=np.float64) for a in args[:3]), b)
@@ -257,8 +241,7 @@ def test_mse_gradients_return_the_right_shapes_and_dtypes(student, rng):
     close_with_hint(float(db), ref_db, f"{what} db", gradient_hints(6), tol=1e-4, atol=1e-4)
 
 
-@pytest.mark.grades(GRADS)
-@property_of("mse_gradients")
+@grades(GRADS, property_of="mse_gradients")
 def test_mse_gradients_do_not_modify_their_inputs(student, rng):
     """mse_gradients leaves X, y and w unchanged"""
     X, y, w, b = data(rng, 7, 3)
@@ -278,15 +261,14 @@ def gd_what(X, lr, iters):
 
 def expect_gd_result(result, X, y, lr, iters, w0, b0, what=None):
     what = what or gd_what(X, lr, iters)
-    w, b, history = unpack(result, what)
+    w, b, history = unpack(result, what, "w, b, history")
     ref_w, ref_b, ref_history = reference.gradient_descent(X, y, lr, iters, w0, b0)
     expect_history(history, ref_history, what, "step", GD_HINT)
     expect_close(expect_array(w, f"{what} final w", shape=(X.shape[1],)), ref_w, f"{what} final w")
     expect_close(float_scalar(b, f"{what} final b"), ref_b, f"{what} final b")
 
 
-@pytest.mark.grades(GD)
-@values_of("gradient_descent")
+@grades(GD, values_of="gradient_descent")
 def test_gradient_descent_follows_the_reference_step_by_step(student, rng):
     """history (the loss after every step) and the final w, b equal the reference's, from zeros or a given w0, b0"""
     cases = []
@@ -298,8 +280,7 @@ def test_gradient_descent_follows_the_reference_step_by_step(student, rng):
         expect_gd_result(out, *case)
 
 
-@pytest.mark.grades(GD)
-@property_of("gradient_descent")
+@grades(GD, property_of="gradient_descent")
 def test_gradient_descent_starts_at_zeros_and_records_the_initial_loss(student, rng):
     """w0=None starts at w = 0, b = 0; num_iters=0 returns the start and a history of one loss"""
     X, y, w0, b0 = data(rng, 10, 2)
@@ -313,14 +294,13 @@ def test_gradient_descent_starts_at_zeros_and_records_the_initial_loss(student, 
         expect_gd_result(out, *full, what)
 
 
-@pytest.mark.grades(GD)
-@property_of("gradient_descent")
+@grades(GD, property_of="gradient_descent")
 def test_gradient_descent_reaches_the_least_squares_loss(student, rng):
     """with a good learning rate, the loss never goes up and reaches the least-squares minimum"""
     X, y, _, _ = data(rng, 60, 3)
     lr, iters = 1.0 / largest_curvature(X), 300
     what = gd_what(X, lr, iters)
-    _, _, history = unpack(student.call("gradient_descent", X, y, lr, iters), what)
+    _, _, history = unpack(student.call("gradient_descent", X, y, lr, iters), what, "w, b, history")
     history = as_history(history, what)
     best = lstsq_loss(X, y)
     if history.size < 2 or not np.all(np.isfinite(history)):
@@ -334,8 +314,7 @@ def test_gradient_descent_reaches_the_least_squares_loss(student, rng):
                              f"{best:.8g}")
 
 
-@pytest.mark.grades(GD)
-@property_of("gradient_descent")
+@grades(GD, property_of="gradient_descent")
 def test_too_large_a_learning_rate_shows_as_growing_loss(student, rng):
     """too large a learning rate makes the loss grow step after step (inf/nan allowed): no exception, no clipping"""
     X, y, _, _ = data(rng, 20, 3)
@@ -344,7 +323,7 @@ def test_too_large_a_learning_rate_shows_as_growing_loss(student, rng):
     huge = float(50 / top)           # overflows to inf, then nan
     out = student.call("gradient_descent", X, y, moderate, 25)  # strict=False: overflow warnings are allowed
     what = gd_what(X, moderate, 25) + " (too large a learning rate)"
-    w, b, history = unpack(out, what)
+    w, b, history = unpack(out, what, "w, b, history")
     no_clip = " Do not clip, rescale or stop early: every step is w - learning_rate * dw."
     history = expect_history(history, reference.gradient_descent(X, y, moderate, 25)[2], what, "step",
                              no_clip, no_clip)
@@ -353,7 +332,7 @@ def test_too_large_a_learning_rate_shows_as_growing_loss(student, rng):
                              f"{history[0]:.4g} to {history[-1]:.4g}")
     iters = 400
     what = gd_what(X, huge, iters) + " (a far too large learning rate)"
-    _, _, history = unpack(student.call("gradient_descent", X, y, huge, iters), what)
+    _, _, history = unpack(student.call("gradient_descent", X, y, huge, iters), what, "w, b, history")
     history = as_history(history, what)
     if history.size != iters + 1:
         raise AssertionError(f"{what}: history must have {iters + 1} entries even when the loss blows up "
@@ -366,8 +345,7 @@ def test_too_large_a_learning_rate_shows_as_growing_loss(student, rng):
                              f"it is {history[-1]:.4g}. Do not clip or rescale the step")
 
 
-@pytest.mark.grades(GD)
-@property_of("gradient_descent")
+@grades(GD, property_of="gradient_descent")
 def test_gradient_descent_does_not_modify_its_inputs(student, rng):
     """gradient_descent leaves X, y and the starting point w0 unchanged"""
     X, y, w0, b0 = data(rng, 9, 3)
@@ -376,15 +354,14 @@ def test_gradient_descent_does_not_modify_its_inputs(student, rng):
     expect_unchanged([X, y, None, None, w0], after, ["X", "y", "", "", "w0"], "gradient_descent")
 
 
-@pytest.mark.grades(GD)
-@property_of("gradient_descent")
+@grades(GD, property_of="gradient_descent")
 def test_gradient_descent_accepts_integer_data(student, rng):
     """integer X and y work and give float64 weights"""
     X, y = rng.integers(-3, 4, size=(8, 2)), rng.integers(-5, 6, size=8)
     lr = 0.5 / largest_curvature(X)
     what = f"gradient_descent(integer X and y, lr={lr:.4g}, num_iters=5)"
     out = student.call("gradient_descent", X, y, lr, 5)
-    expect_array(unpack(out, what)[0], f"{what} final w", shape=(2,), dtype=np.float64)
+    expect_array(unpack(out, what, "w, b, history")[0], f"{what} final w", shape=(2,), dtype=np.float64)
     expect_gd_result(out, X, y, lr, 5, None, 0.0, what)
 
 
@@ -398,8 +375,7 @@ def sgd_what(X, lr, epochs, bs, seed):
     return f"minibatch_sgd(lr={lr:.4g}, num_epochs={epochs}, batch_size={bs}, seed={seed}) on {shape_of(X)}"
 
 
-@pytest.mark.grades(SGD)
-@values_of("minibatch_sgd")
+@grades(SGD, values_of="minibatch_sgd")
 def test_minibatch_sgd_follows_the_reference_step_by_step(student, rng):
     """history (the full-data loss after every epoch) and the final w, b equal the reference's, batch order included"""
     cases = []
@@ -411,7 +387,7 @@ def test_minibatch_sgd_follows_the_reference_step_by_step(student, rng):
     for case, out in zip(cases, student.starmap("minibatch_sgd", cases)):
         X, y, lr, epochs, bs, seed = case
         what = sgd_what(X, lr, epochs, bs, seed)
-        w, b, history = unpack(out, what)
+        w, b, history = unpack(out, what, "w, b, history")
         ref_w, ref_b, ref_history = reference.minibatch_sgd(*case)
         expect_history(history, ref_history, what, "epoch", SGD_HINT)
         expect_close(expect_array(w, f"{what} final w", shape=(X.shape[1],)), ref_w, f"{what} final w")
@@ -425,15 +401,14 @@ def visits(student, n, lr, epochs, bs, seed):
     """
     X, y = np.eye(n), np.ones(n)
     what = sgd_what(X, lr, epochs, bs, seed)
-    w, _, _ = unpack(student.call("minibatch_sgd", X, y, lr, epochs, bs, seed), what)
+    w, _, _ = unpack(student.call("minibatch_sgd", X, y, lr, epochs, bs, seed), what, "w, b, history")
     w = expect_array(w, f"{what} final w", shape=(n,))
     if not np.all(np.isfinite(w)):
         raise AssertionError(f"{what}: w must be finite for a tiny learning rate")
     return w, what
 
 
-@pytest.mark.grades(SGD)
-@property_of("minibatch_sgd")
+@grades(SGD, property_of="minibatch_sgd")
 def test_minibatch_sgd_uses_every_sample_once_per_epoch(student, rng):
     """every epoch uses each sample exactly once: none skipped, none twice (sampling without replacement)"""
     n, epochs, bs = 24, 3, 4
@@ -451,8 +426,7 @@ def test_minibatch_sgd_uses_every_sample_once_per_epoch(student, rng):
                              "indices with replacement.")
 
 
-@pytest.mark.grades(SGD)
-@property_of("minibatch_sgd")
+@grades(SGD, property_of="minibatch_sgd")
 def test_minibatch_sgd_keeps_the_last_smaller_batch(student, rng):
     """when batch_size does not divide n, the last batch of the epoch is smaller and still used"""
     n, bs = 12, 5
@@ -467,14 +441,13 @@ def test_minibatch_sgd_keeps_the_last_smaller_batch(student, rng):
         raise AssertionError(f"{what}: {never} of the {n} samples were never used in the epoch. {why}")
 
 
-@pytest.mark.grades(SGD)
-@property_of("minibatch_sgd")
+@grades(SGD, property_of="minibatch_sgd")
 def test_minibatch_sgd_draws_its_order_from_the_seed(student, rng):
     """the same seed gives the same result twice; another seed gives another batch order"""
     X, y, _, _ = data(rng, 20, 2)
     seed = int(rng.integers(0, 10_000))
     cases = [(X, y, 0.05, 2, 3, seed), (X, y, 0.05, 2, 3, seed), (X, y, 0.05, 2, 3, seed + 1)]
-    (w1, b1, _), (w2, b2, _), (w3, b3, _) = (unpack(out, sgd_what(X, 0.05, 2, 3, s))
+    (w1, b1, _), (w2, b2, _), (w3, b3, _) = (unpack(out, sgd_what(X, 0.05, 2, 3, s), "w, b, history")
                                              for out, (*_, s) in zip(student.starmap("minibatch_sgd", cases), cases))
     same = lambda u, v: np.array_equal(np.asarray(u, dtype=np.float64), np.asarray(v, dtype=np.float64))
     if not (same(w1, w2) and same(b1, b2)):
@@ -486,14 +459,13 @@ def test_minibatch_sgd_draws_its_order_from_the_seed(student, rng):
                              "each epoch, with the order drawn from np.random.default_rng(seed)")
 
 
-@pytest.mark.grades(SGD)
-@property_of("minibatch_sgd")
+@grades(SGD, property_of="minibatch_sgd")
 def test_minibatch_sgd_reaches_the_least_squares_loss(student, rng):
     """on 200 noisy samples, 20 epochs of batches of 16 get within 1% of the least-squares loss"""
     X, y, _, _ = data(rng, 200, 5)
     seed = int(rng.integers(0, 10_000))
     what = sgd_what(X, 0.02, 20, 16, seed)
-    _, _, history = unpack(student.call("minibatch_sgd", X, y, 0.02, 20, 16, seed), what)
+    _, _, history = unpack(student.call("minibatch_sgd", X, y, 0.02, 20, 16, seed), what, "w, b, history")
     history = as_history(history, what)
     best = lstsq_loss(X, y)
     if history.size == 0 or not history[-1] <= 1.01 * best:
@@ -502,8 +474,7 @@ def test_minibatch_sgd_reaches_the_least_squares_loss(student, rng):
                              f"{best:.6g}")
 
 
-@pytest.mark.grades(SGD)
-@property_of("minibatch_sgd")
+@grades(SGD, property_of="minibatch_sgd")
 def test_minibatch_sgd_does_not_modify_its_inputs(student, rng):
     """minibatch_sgd leaves X and y unchanged (shuffle indices, not the data)"""
     X, y, _, _ = data(rng, 10, 2)
@@ -511,8 +482,7 @@ def test_minibatch_sgd_does_not_modify_its_inputs(student, rng):
     expect_unchanged([X, y], after, ["X", "y"], "minibatch_sgd")
 
 
-@pytest.mark.grades(SGD)
-@property_of("minibatch_sgd")
+@grades(SGD, property_of="minibatch_sgd")
 def test_minibatch_sgd_accepts_integer_data(student, rng):
     """integer X and y work and give float64 weights; num_epochs=0 returns zeros and the initial loss"""
     X, y = rng.integers(-3, 4, size=(9, 2)), rng.integers(-5, 6, size=9)
@@ -520,7 +490,7 @@ def test_minibatch_sgd_accepts_integer_data(student, rng):
     cases = [(X, y, 0.02, 3, 4, seed), (X, y, 0.02, 0, 4, seed)]
     for case, out in zip(cases, student.starmap("minibatch_sgd", cases)):
         what = sgd_what(X, *case[2:]).replace(" on X", " on integer X")
-        w, b, history = unpack(out, what)
+        w, b, history = unpack(out, what, "w, b, history")
         ref_w, ref_b, ref_history = reference.minibatch_sgd(*case)
         expect_array(w, f"{what} final w", shape=(2,), dtype=np.float64)
         expect_history(history, ref_history, what, "epoch", SGD_HINT)

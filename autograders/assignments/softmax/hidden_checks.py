@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from autograders.assignments.softmax import reference
-from autograders.checklib import expect_array, expect_close, expect_finite, numerical_gradient, property_of, values_of
-from autograders.engine.bridge import StudentError
+from autograders.checklib import (StudentError, expect_array, expect_close, expect_finite, fmt, grades,
+                                  numerical_gradient, unpack)
 
 SOFTMAX, CE = "test_softmax", "test_softmax_cross_entropy"
 CLASSIFIER = "test_classifier"
@@ -29,10 +29,6 @@ MAX_GRADIENT = 1e-3  # the reference gets below 3e-6 here (1000 blob draws, star
 
 # -- helpers -----------------------------------------------------------------
 
-def _fmt(x):
-    return np.array2string(np.asarray(x), precision=6, threshold=6, edgeitems=2)
-
-
 def labels(rng, n, c):
     return rng.integers(0, c, size=n)
 
@@ -48,16 +44,6 @@ def blob_centres(rng, num_classes=3, radius=3.0):
     return radius * np.stack([np.cos(angles), np.sin(angles)], axis=1) + rng.uniform(-1, 1, size=2)
 
 
-def pair(value, what):
-    """softmax_cross_entropy and train_softmax_classifier return two things."""
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        kind = f"a {type(value).__name__} of length {len(value)}" if isinstance(value, (tuple, list)) else \
-            f"a {type(value).__name__}"
-        example = "return W, b" if what.startswith("train") else "return loss, dlogits"
-        raise AssertionError(f"{what} must return a pair (two values: `{example}`); it returned {kind}")
-    return value
-
-
 def stable_call(student, name, *args, hint, **kwargs):
     """``student.call(..., strict=True)`` with a hint when numpy overflowed or divided by zero."""
     try:
@@ -69,12 +55,13 @@ def stable_call(student, name, *args, hint, **kwargs):
 
 
 def ce_loss_and_grad(student, logits, y, what, **kwargs):
-    loss, dlogits = pair(student.call("softmax_cross_entropy", logits, y, **kwargs), what)
+    loss, dlogits = unpack(student.call("softmax_cross_entropy", logits, y, **kwargs), what, "loss, dlogits")
     return loss, dlogits
 
 
 def train(student, X, y, num_classes, **run):
-    W, b = pair(student.call("train_softmax_classifier", X, y, num_classes, **run), "train_softmax_classifier")
+    W, b = unpack(student.call("train_softmax_classifier", X, y, num_classes, **run), "train_softmax_classifier",
+                  "W, b")
     W = expect_array(W, "train_softmax_classifier's W", shape=(X.shape[1], num_classes))
     b = expect_array(b, "train_softmax_classifier's b", shape=(num_classes,))
     expect_finite(W, f"W trained with {describe_run(run)}")
@@ -88,8 +75,7 @@ def describe_run(run):
 
 # -- softmax -----------------------------------------------------------------
 
-@pytest.mark.grades(SOFTMAX)
-@values_of("softmax")
+@grades(SOFTMAX, values_of="softmax")
 def test_softmax_matches_the_reference_on_random_logits(student, rng):
     """gives the right probabilities for random float64 logits of several shapes and scales"""
     inputs = [rng.normal(scale=scale, size=shape) for scale in (1.0, 5.0, 30.0) for shape in SHAPES]
@@ -98,8 +84,7 @@ def test_softmax_matches_the_reference_on_random_logits(student, rng):
                      inputs=z, input_name="logits")
 
 
-@pytest.mark.grades(SOFTMAX)
-@property_of("softmax")
+@grades(SOFTMAX, property_of="softmax")
 def test_softmax_of_a_vector_is_a_vector(student, rng):
     """a 1-D input of shape (C,) gives a 1-D output of shape (C,)"""
     inputs = [rng.normal(scale=3.0, size=c) for c in (6, 2)]
@@ -109,8 +94,7 @@ def test_softmax_of_a_vector_is_a_vector(student, rng):
                      input_name="logits")
 
 
-@pytest.mark.grades(SOFTMAX)
-@property_of("softmax")
+@grades(SOFTMAX, property_of="softmax")
 def test_softmax_keeps_a_single_row_batch_as_one_row(student, rng):
     """a single-row batch of shape (1, C) gives shape (1, C)"""
     z = rng.normal(scale=3.0, size=(1, 7))
@@ -118,8 +102,7 @@ def test_softmax_keeps_a_single_row_batch_as_one_row(student, rng):
     expect_close(out, reference.softmax(z), "softmax of a batch of shape (1, 7)", inputs=z, input_name="logits")
 
 
-@pytest.mark.grades(SOFTMAX)
-@property_of("softmax")
+@grades(SOFTMAX, property_of="softmax")
 def test_softmax_rows_sum_to_one(student, rng):
     """every row holds probabilities in [0, 1] that sum to 1"""
     inputs = [rng.normal(scale=4.0, size=(6, 5)), rng.normal(scale=4.0, size=(5, 6)),
@@ -136,8 +119,7 @@ def test_softmax_rows_sum_to_one(student, rng):
             f"softmax(logits) must give probabilities in [0, 1]; it gave values from {out.min():.6g} to {out.max():.6g}")
 
 
-@pytest.mark.grades(SOFTMAX)
-@property_of("softmax")
+@grades(SOFTMAX, property_of="softmax")
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_softmax_is_stable_for_large_logits(student, dtype):
     """no overflow, NaN or warning for logits up to abs 1e4, in a batch and in a vector, in this dtype"""
@@ -155,8 +137,7 @@ def test_softmax_is_stable_for_large_logits(student, dtype):
                      inputs=z, input_name="logits", **LARGE_LOGITS_TOLERANCE[dtype])
 
 
-@pytest.mark.grades(SOFTMAX)
-@property_of("softmax")
+@grades(SOFTMAX, property_of="softmax")
 def test_softmax_shifts_each_row_by_its_own_max(student):
     """rows whose logits are all far below (or above) the other rows' still get the right probabilities"""
     z = np.array([[1e4, 1e4 - 1, 1e4 - 2], [-1e4, -1e4 + 1, -1e4 + 2], [0.0, 1.0, 2.0], [-2e3, -2e3, -2e3 - 3]])
@@ -165,13 +146,12 @@ def test_softmax_shifts_each_row_by_its_own_max(student):
     for row in range(len(z)):
         ok = np.all(np.isfinite(out[row])) and np.allclose(out[row], expected[row], rtol=1e-7, atol=0)
         assert ok, (
-            f"softmax of the row {_fmt(z[row])} in a batch whose largest logit is 1e4 should be "
-            f"{_fmt(expected[row])}, got {_fmt(out[row])}: subtract each row's own max "
+            f"softmax of the row {fmt(z[row])} in a batch whose largest logit is 1e4 should be "
+            f"{fmt(expected[row])}, got {fmt(out[row])}: subtract each row's own max "
             "(max over axis=1 with keepdims=True), not one max for the whole batch, or its exps all underflow to 0")
 
 
-@pytest.mark.grades(SOFTMAX)
-@property_of("softmax")
+@grades(SOFTMAX, property_of="softmax")
 def test_softmax_keeps_float32_as_float32(student, rng):
     """float32 logits give float32 probabilities"""
     z = rng.normal(scale=3.0, size=(4, 5)).astype(np.float32)
@@ -180,8 +160,7 @@ def test_softmax_keeps_float32_as_float32(student, rng):
                  input_name="logits", tol=1e-5, atol=1e-6)
 
 
-@pytest.mark.grades(SOFTMAX)
-@property_of("softmax")
+@grades(SOFTMAX, property_of="softmax")
 def test_softmax_turns_integer_logits_into_float64(student):
     """integer logits give float64 probabilities"""
     z = np.array([[1, 2, 3], [-4, 0, 4]])
@@ -189,8 +168,7 @@ def test_softmax_turns_integer_logits_into_float64(student):
     expect_close(out, reference.softmax(z), "softmax(integer logits)", inputs=z, input_name="logits")
 
 
-@pytest.mark.grades(SOFTMAX)
-@property_of("softmax")
+@grades(SOFTMAX, property_of="softmax")
 def test_softmax_does_not_modify_its_input(student, rng):
     """leaves the logits it is given unchanged"""
     z = rng.normal(scale=3.0, size=(5, 4))
@@ -206,38 +184,37 @@ def _ce_inputs(rng):
     return [(rng.normal(scale=scale, size=(n, c)), labels(rng, n, c)) for scale in (1.0, 6.0) for n, c in CE_SHAPES]
 
 
-@pytest.mark.grades(CE)
-@values_of("softmax_cross_entropy")
+def expect_cross_entropy_part(student, rng, part):
+    """``part`` ("loss" or "dlogits") of softmax_cross_entropy is right for random logits and labels."""
+    inputs = _ce_inputs(rng)
+    for (z, y), result in zip(inputs, student.starmap("softmax_cross_entropy", inputs)):
+        got = dict(zip(("loss", "dlogits"), unpack(result, "softmax_cross_entropy", "loss, dlogits")))[part]
+        expected = dict(zip(("loss", "dlogits"), reference.softmax_cross_entropy(z, y)))[part]
+        where = dict(inputs=z, input_name="logits") if part == "dlogits" else {}
+        expect_close(got, expected, f"{'the loss' if part == 'loss' else part} of softmax_cross_entropy(logits, y) "
+                     f"for logits of shape {z.shape}", **where)
+
+
+@grades(CE, values_of="softmax_cross_entropy")
 def test_cross_entropy_loss_matches_the_reference(student, rng):
     """the loss is right for random logits and labels, batches of one row included"""
-    inputs = _ce_inputs(rng)
-    for (z, y), result in zip(inputs, student.starmap("softmax_cross_entropy", inputs)):
-        loss, _ = pair(result, "softmax_cross_entropy")
-        expect_close(loss, reference.softmax_cross_entropy(z, y)[0],
-                     f"the loss of softmax_cross_entropy(logits, y) for logits of shape {z.shape}")
+    expect_cross_entropy_part(student, rng, "loss")
 
 
-@pytest.mark.grades(CE)
-@values_of("softmax_cross_entropy")
+@grades(CE, values_of="softmax_cross_entropy")
 def test_cross_entropy_dlogits_match_the_reference(student, rng):
     """dlogits is right for random logits and labels, batches of one row included"""
-    inputs = _ce_inputs(rng)
-    for (z, y), result in zip(inputs, student.starmap("softmax_cross_entropy", inputs)):
-        _, dlogits = pair(result, "softmax_cross_entropy")
-        expect_close(dlogits, reference.softmax_cross_entropy(z, y)[1],
-                     f"dlogits of softmax_cross_entropy(logits, y) for logits of shape {z.shape}", inputs=z,
-                     input_name="logits")
+    expect_cross_entropy_part(student, rng, "dlogits")
 
 
-@pytest.mark.grades(CE)
-@property_of("softmax_cross_entropy")
+@grades(CE, property_of="softmax_cross_entropy")
 def test_cross_entropy_dlogits_agree_with_the_numerical_gradient(student, rng):
     """dlogits agrees with the centred numerical gradient of your loss (relative error below 1e-6)"""
     for n, c in [(3, 4), (1, 5), (6, 2)]:
         z, y = rng.normal(size=(n, c)), labels(rng, n, c)
 
         def losses(zs, y=y):
-            return [pair(r, "softmax_cross_entropy")[0]
+            return [unpack(r, "softmax_cross_entropy", "loss, dlogits")[0]
                     for r in student.starmap("softmax_cross_entropy", [(zz, y) for zz in zs])]
 
         numeric = numerical_gradient(losses, z, 1.0)
@@ -246,12 +223,11 @@ def test_cross_entropy_dlogits_agree_with_the_numerical_gradient(student, rng):
                      f"for logits of shape {z.shape}", inputs=z, input_name="logits", tol=1e-6)
 
 
-@pytest.mark.grades(CE)
-@property_of("softmax_cross_entropy")
+@grades(CE, property_of="softmax_cross_entropy")
 def test_cross_entropy_is_the_mean_over_the_rows(student, rng):
     """the loss is the mean over the N rows: the same batch given twice has the same loss"""
     z, y = rng.normal(size=(5, 3)), labels(rng, 5, 3)
-    (once, _), (twice, _) = (pair(r, "softmax_cross_entropy") for r in student.starmap(
+    (once, _), (twice, _) = (unpack(r, "softmax_cross_entropy", "loss, dlogits") for r in student.starmap(
         "softmax_cross_entropy", [(z, y), (np.vstack([z, z]), np.concatenate([y, y]))]))
     once, twice = float(np.asarray(once)), float(np.asarray(twice))
     assert np.isclose(once, twice, rtol=1e-9, atol=0), (
@@ -259,8 +235,7 @@ def test_cross_entropy_is_the_mean_over_the_rows(student, rng):
         f"the same 5 rows given twice gave {twice:.6g} (divide by N)")
 
 
-@pytest.mark.grades(CE)
-@property_of("softmax_cross_entropy")
+@grades(CE, property_of="softmax_cross_entropy")
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_cross_entropy_is_finite_for_probabilities_of_0_and_1(student, dtype):
     """finite loss and dlogits when softmax gives probabilities of exactly 0 and 1 (no log(0)), in this dtype"""
@@ -276,7 +251,8 @@ def test_cross_entropy_is_finite_for_probabilities_of_0_and_1(student, dtype):
     tolerance = {"float64": dict(atol=1e-12), "float32": LARGE_LOGITS_TOLERANCE["float32"]}[dtype]
     for what, z, y in cases:
         z, y = np.array(z, dtype=dtype), np.array(y)
-        loss, dlogits = pair(stable_call(student, "softmax_cross_entropy", z, y, hint=hint), "softmax_cross_entropy")
+        loss, dlogits = unpack(stable_call(student, "softmax_cross_entropy", z, y, hint=hint), "softmax_cross_entropy",
+                               "loss, dlogits")
         expected_loss, expected_dlogits = reference.softmax_cross_entropy(z.astype(np.float64), y)
         what = f"{what}, {dtype}"
         expect_finite(np.asarray(loss, dtype=np.float64), f"the loss for {what}")
@@ -284,8 +260,7 @@ def test_cross_entropy_is_finite_for_probabilities_of_0_and_1(student, dtype):
         expect_close(dlogits, expected_dlogits, f"dlogits for {what}", inputs=z, input_name="logits", **tolerance)
 
 
-@pytest.mark.grades(CE)
-@property_of("softmax_cross_entropy")
+@grades(CE, property_of="softmax_cross_entropy")
 def test_cross_entropy_keeps_float32_dlogits_as_float32(student, rng):
     """float32 logits give float32 dlogits"""
     z, y = rng.normal(scale=2.0, size=(6, 4)).astype(np.float32), labels(rng, 6, 4)
@@ -297,8 +272,7 @@ def test_cross_entropy_keeps_float32_dlogits_as_float32(student, rng):
                  tol=1e-5, atol=1e-7)
 
 
-@pytest.mark.grades(CE)
-@property_of("softmax_cross_entropy")
+@grades(CE, property_of="softmax_cross_entropy")
 def test_cross_entropy_does_not_modify_its_inputs(student, rng):
     """leaves the logits and the labels it is given unchanged"""
     z, y = rng.normal(scale=3.0, size=(5, 4)), labels(rng, 5, 4)
@@ -311,16 +285,14 @@ def test_cross_entropy_does_not_modify_its_inputs(student, rng):
 
 # -- classifier ----------------------------------------------------------------
 
-@pytest.mark.grades(CLASSIFIER)
-@property_of("train_softmax_classifier")
+@grades(CLASSIFIER, property_of="train_softmax_classifier")
 def test_classifier_returns_W_of_shape_D_by_C_and_b_of_shape_C(student, rng):
     """train_softmax_classifier returns (W, b) with W of shape (D, C) and b of shape (C,)"""
     X, y = rng.normal(size=(40, 3)), labels(rng, 40, 4)
     train(student, X, y, 4, learning_rate=0.1, num_iters=5)
 
 
-@pytest.mark.grades(CLASSIFIER)
-@property_of("train_softmax_classifier", "predict_classes")
+@grades(CLASSIFIER, property_of=("train_softmax_classifier", "predict_classes"))
 def test_trained_classifier_labels_held_out_blobs(student, rng):
     """trained on 2-D blobs, predict_classes labels at least 90% of new points from the same blobs correctly"""
     centres = blob_centres(rng)
@@ -335,8 +307,7 @@ def test_trained_classifier_labels_held_out_blobs(student, rng):
         f"classifier labels {accuracy:.0%} of {len(y_test)} new points correctly; at least {MIN_ACCURACY:.0%} expected")
 
 
-@pytest.mark.grades(CLASSIFIER)
-@values_of("train_softmax_classifier")
+@grades(CLASSIFIER, values_of="train_softmax_classifier")
 def test_training_minimises_the_regularised_loss(student, rng):
     """after enough gradient descent steps, the gradient of mean cross-entropy + 0.5 * reg * sum(W**2) is ~0"""
     X, y = blobs(rng, 100, blob_centres(rng))
@@ -350,8 +321,7 @@ def test_training_minimises_the_regularised_loss(student, rng):
         "b is not regularised; each step moves by learning_rate times the gradient)")
 
 
-@pytest.mark.grades(CLASSIFIER)
-@property_of("train_softmax_classifier")
+@grades(CLASSIFIER, property_of="train_softmax_classifier")
 def test_larger_reg_gives_smaller_weights(student, rng):
     """reg regularises: training with reg=1.0 gives a clearly smaller ||W|| than reg=0.0"""
     X, y = blobs(rng, 100, blob_centres(rng))
@@ -364,8 +334,7 @@ def test_larger_reg_gives_smaller_weights(student, rng):
         "(add the gradient of 0.5 * reg * sum(W**2), reg * W, to the gradient of W)")
 
 
-@pytest.mark.grades(CLASSIFIER)
-@property_of("train_softmax_classifier")
+@grades(CLASSIFIER, property_of="train_softmax_classifier")
 def test_the_same_seed_gives_the_same_weights(student, rng):
     """training twice with the same seed gives exactly the same W and b"""
     X, y = blobs(rng, 30, blob_centres(rng))
@@ -376,8 +345,7 @@ def test_the_same_seed_gives_the_same_weights(student, rng):
         "np.random.default_rng(seed), not from the global np.random")
 
 
-@pytest.mark.grades(CLASSIFIER)
-@property_of("train_softmax_classifier")
+@grades(CLASSIFIER, property_of="train_softmax_classifier")
 def test_training_does_not_modify_X_or_y(student, rng):
     """train_softmax_classifier leaves X and y unchanged"""
     X, y = blobs(rng, 20, blob_centres(rng))
@@ -386,8 +354,7 @@ def test_training_does_not_modify_X_or_y(student, rng):
         "train_softmax_classifier changed the X or y it was given (an in-place operation); work on new arrays")
 
 
-@pytest.mark.grades(CLASSIFIER)
-@values_of("predict_classes")
+@grades(CLASSIFIER, values_of="predict_classes")
 def test_predict_classes_returns_the_class_with_the_largest_score(student, rng):
     """predict_classes returns integer labels of shape (N,): the class with the largest score X @ W + b"""
     inputs = [(rng.normal(size=(n, d)), rng.normal(size=(d, c)), rng.normal(size=c))
@@ -407,4 +374,4 @@ def test_predict_classes_returns_the_class_with_the_largest_score(student, rng):
         wrong = np.flatnonzero(out != expected)
         assert wrong.size == 0, (
             f"{what} is wrong for {wrong.size} rows: e.g. row {wrong[0]} with scores X @ W + b = "
-            f"{_fmt((X @ W + b)[wrong[0]])} should be class {expected[wrong[0]]}, got {out[wrong[0]]}")
+            f"{fmt((X @ W + b)[wrong[0]])} should be class {expected[wrong[0]]}, got {out[wrong[0]]}")

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from autograders.assignments.tensorflow_basics import reference
-from autograders.checklib import (Attr, CallTimeout, Library, Ref, StudentError, expect_array, expect_close,
-                                  expect_finite, expect_training_history, keras_seeded, model_problem, property_of,
-                                  values_of)
+from autograders.checklib import (Attr, Library, Ref, StudentError, built_model, expect_accuracy, expect_array,
+                                  expect_close, expect_finite, expect_training_history, grades, step, trained_model,
+                                  unpack)
 
 STANDARDIZE, TAPE, DATASET, BUILD, TRAIN = ("test_standardize", "test_tape_gradients", "test_make_dataset",
                                             "test_build_mlp", "test_train_mlp")
@@ -37,12 +37,11 @@ def _not_a_tensor(err: StudentError, name):
 
 def standardized(student, cases):
     """``standardize(x).numpy()`` for each x, in one round trip."""
-    steps, returns = [], []
-    for x in cases:
-        steps += [("standardize", (x,)), (Attr(len(steps), "numpy"), ())]
-        returns.append(Ref(len(steps) - 1))
+    steps = []
+    for i, x in enumerate(cases):
+        steps += [step(f"tensor{i}", "standardize", x), step(f"array{i}", Attr(f"tensor{i}", "numpy"))]
     try:
-        return student.chain(steps, returns=returns)
+        return student.chain(steps, returns=[f"array{i}" for i in range(len(cases))])
     except StudentError as err:
         raise _not_a_tensor(err, "standardize") from None
 
@@ -55,8 +54,7 @@ def expect_standardized(student, cases):
         expect_close(got, reference.standardize(x), what, tol=FLOAT32_TOL, atol=FLOAT32_TOL)
 
 
-@pytest.mark.grades(STANDARDIZE)
-@values_of("standardize")
+@grades(STANDARDIZE, values_of="standardize")
 def test_standardize_gives_float32_columns_of_mean_0_and_std_1(student, rng):
     """float32 tensors whose columns have mean 0 and standard deviation 1, for random shapes and scales"""
     cases = [rng.normal(loc=rng.uniform(-10, 10), scale=rng.uniform(0.5, 20), size=(int(rng.integers(2, 30)),
@@ -65,15 +63,13 @@ def test_standardize_gives_float32_columns_of_mean_0_and_std_1(student, rng):
     expect_standardized(student, cases)
 
 
-@pytest.mark.grades(STANDARDIZE)
-@property_of("standardize")
+@grades(STANDARDIZE, property_of="standardize")
 def test_standardize_accepts_integers_and_float64(student, rng):
     """integer and float64 input give float32 results"""
     expect_standardized(student, [rng.integers(-100, 100, size=(7, 3)), rng.normal(size=(5, 4)).astype(np.float64)])
 
 
-@pytest.mark.grades(STANDARDIZE)
-@property_of("standardize")
+@grades(STANDARDIZE, property_of="standardize")
 def test_standardize_turns_constant_columns_into_zeros(student, rng):
     """a column whose values are all equal, and a single row, give zeros, not NaN, in float64 and float32"""
     x = rng.normal(size=(6, 3))
@@ -93,9 +89,7 @@ def expect_tape_matches_backprop(student, cases, reg):
     results = student.starmap("tape_loss_and_gradients", [(p, X, y, reg) for p, X, y in cases])
     for (params, X, y), result in zip(cases, results):
         context = f"for X of shape {X.shape}, {params['W1'].shape[1]} hidden units and reg={reg}"
-        assert isinstance(result, (tuple, list)) and len(result) == 2, \
-            "tape_loss_and_gradients must return a pair (loss, grads)"
-        loss, grads = result
+        loss, grads = unpack(result, "tape_loss_and_gradients", "loss, grads")
         expected_loss, expected_grads = reference.two_layer_net_loss(params, X, y, reg)
         assert isinstance(loss, (float, np.floating)) and math.isfinite(loss), \
             f"the loss must be a finite Python float {context}; it is {loss!r:.60}"
@@ -107,29 +101,25 @@ def expect_tape_matches_backprop(student, cases, reg):
                          f"grads[{key!r}] {context}", tol=GRADIENT_TOL, atol=1e-10)
 
 
-@pytest.mark.grades(TAPE)
-@values_of("tape_loss_and_gradients")
+@grades(TAPE, values_of="tape_loss_and_gradients")
 def test_tape_gives_backprops_loss_and_gradients(student, rng):
     """loss and gradients equal the backprop assignment's on random networks, without regularisation"""
     expect_tape_matches_backprop(student, [net_case(rng, *shape) for shape in NET_SHAPES], 0.0)
 
 
-@pytest.mark.grades(TAPE)
-@values_of("tape_loss_and_gradients")
+@grades(TAPE, values_of="tape_loss_and_gradients")
 def test_tape_gradients_include_the_l2_penalty(student, rng):
     """with reg > 0 the loss and the gradients of W1 and W2 include the L2 penalty (not the biases)"""
     expect_tape_matches_backprop(student, [net_case(rng, *shape) for shape in NET_SHAPES], 0.7)
 
 
-@pytest.mark.grades(TAPE)
-@property_of("tape_loss_and_gradients")
+@grades(TAPE, property_of="tape_loss_and_gradients")
 def test_tape_is_stable_for_scores_in_the_thousands(student, rng):
     """scores in the thousands give a finite loss and the right gradients (cross-entropy in log space)"""
     expect_tape_matches_backprop(student, [net_case(rng, 4, 3, 6, 3, scale=40.0)], 0.0)
 
 
-@pytest.mark.grades(TAPE)
-@property_of("tape_loss_and_gradients")
+@grades(TAPE, property_of="tape_loss_and_gradients")
 def test_tape_leaves_params_and_data_unchanged(student, rng):
     """params, X and y are the same after the call"""
     params, X, y = net_case(rng, 5, 3, 4, 2)
@@ -145,12 +135,12 @@ def test_tape_leaves_params_and_data_unchanged(student, rng):
 
 def passes(student, X, y, batch_size, count, **kwargs):
     """The batches of ``count`` passes over ``make_dataset(X, y, batch_size, **kwargs)``, as numpy arrays."""
-    steps, returns = [("make_dataset", (X, y, batch_size), kwargs)], []
-    for _ in range(count):
-        steps += [(Attr(0, "as_numpy_iterator"), ()), (Library("builtins", "list"), (Ref(len(steps)),))]
-        returns.append(Ref(len(steps) - 1))
+    steps = [step("dataset", "make_dataset", X, y, batch_size, **kwargs)]
+    for i in range(count):
+        steps += [step(f"iterator{i}", Attr("dataset", "as_numpy_iterator")),
+                  step(f"pass{i}", Library("builtins", "list"), Ref(f"iterator{i}"))]
     try:
-        return student.chain(steps, returns=returns)
+        return student.chain(steps, returns=[f"pass{i}" for i in range(count)])
     except StudentError as err:
         raise _not_a_tensor(err, "make_dataset") from None
 
@@ -176,8 +166,7 @@ def numbered(rng, n, d):
     return rng.normal(size=(n, d)), np.arange(n)
 
 
-@pytest.mark.grades(DATASET)
-@values_of("make_dataset")
+@grades(DATASET, values_of="make_dataset")
 def test_dataset_without_shuffling_keeps_the_order_in_batches(student, rng):
     """shuffle=False gives the examples in order, in batches of batch_size, the last one smaller"""
     for n, batch in ((10, 4), (33, 8), (5, 5), (7, 10)):
@@ -187,8 +176,7 @@ def test_dataset_without_shuffling_keeps_the_order_in_batches(student, rng):
         assert np.array_equal(order, y), "with shuffle=False the examples must come in the order of X"
 
 
-@pytest.mark.grades(DATASET)
-@property_of("make_dataset")
+@grades(DATASET, property_of="make_dataset")
 def test_dataset_shuffles_completely_and_anew_every_pass(student, rng):
     """shuffle=True: every example once per pass, a different order in each pass, rows and labels together"""
     X, y = numbered(rng, 120, 2)
@@ -200,8 +188,7 @@ def test_dataset_shuffles_completely_and_anew_every_pass(student, rng):
     assert np.mean(first[:60] >= 60) > 0.25, f"{what} shuffled only a little: use a buffer as large as the data"
 
 
-@pytest.mark.grades(DATASET)
-@property_of("make_dataset")
+@grades(DATASET, property_of="make_dataset")
 def test_dataset_converts_dtypes(student, rng):
     """integer features become float32 and int32 labels int64"""
     X, y = rng.integers(0, 9, size=(9, 3)), np.arange(9, dtype=np.int32)
@@ -213,11 +200,7 @@ def test_dataset_converts_dtypes(student, rng):
 
 def build(student, seed, **kwargs):
     """``build_mlp(**kwargs)``'s network as the grader reads it (a ``ModelSpec``) and its initial weights."""
-    steps = keras_seeded(seed) + [("build_mlp", (), kwargs), (Attr(2, "to_json"), ()), (Attr(2, "get_weights"), ())]
-    try:
-        text, weights = student.chain(steps, returns=[Ref(3), Ref(4)])
-    except StudentError as err:
-        raise model_problem(err, "build_mlp", "train_mlp") from None
+    text, weights = built_model(student, seed, "build_mlp", "train_mlp", **kwargs)
     return reference.network(text), weights
 
 
@@ -233,14 +216,14 @@ def built(request, student, grading_seed):
     return request.param, *build(student, grading_seed, **request.param)
 
 
-@pytest.mark.grades(BUILD)
+@grades(BUILD)
 def test_mlp_is_compiled_from_built_in_layers(built):
     """build_mlp returns a compiled model of Keras's built-in layers"""
     args, spec, _ = built
     assert spec.compiled, "build_mlp must compile the model (model.compile(...)) before returning it"
 
 
-@pytest.mark.grades(BUILD)
+@grades(BUILD)
 def test_mlp_has_the_asked_shapes_and_softmax_output(built, evaluator, rng):
     """inputs of input_dim features, num_classes probabilities out, with the defaults and with other arguments"""
     args, spec, weights = built
@@ -255,7 +238,7 @@ def test_mlp_has_the_asked_shapes_and_softmax_output(built, evaluator, rng):
         f"{call} must output probabilities: end with a softmax activation"
 
 
-@pytest.mark.grades(BUILD)
+@grades(BUILD)
 def test_mlp_has_relu_hidden_layers_and_dropout(built):
     """hidden Dense layers of hidden_units units with ReLU, and a Dropout layer with rate dropout_rate"""
     args, spec, _ = built
@@ -276,40 +259,26 @@ def trained(student, grading_seed, evaluator):
     X, y = reference.spirals(grading_seed, 200, 0)
     X_held_out, y_held_out = reference.spirals(grading_seed, 200, 1)
     perm = reference.relabelling(grading_seed)
-    steps = keras_seeded(grading_seed) + [
-        ("build_mlp", ()), ("train_mlp", (Ref(2), X, perm[y])),
-        (Attr(2, "to_json"), ()), (Attr(2, "get_weights"), ()),
-        (Library("builtins", "getattr"), (Ref(3), "history", None))]
-    try:
-        text, weights, history = student.chain(steps, returns=[Ref(4), Ref(5), Ref(6)],
-                                               timeout=reference.TRAINING_LIMIT_S)
-    except CallTimeout:
-        raise AssertionError(f"building and training your network took longer than {reference.TRAINING_LIMIT_S:g} s "
-                             "on the grading machine: train for fewer epochs or use larger batches") from None
-    except StudentError as err:
-        raise model_problem(err, "build_mlp", "train_mlp") from None
+    text, weights, history = trained_model(student, grading_seed, "build_mlp", "train_mlp", (X, perm[y]),
+                                           limit_s=reference.TRAINING_LIMIT_S,
+                                           speed_up="train for fewer epochs or use larger batches")
     predicted = reference.predict_classes(evaluator, reference.network(text), weights, X_held_out)
-    return {"history": history, "accuracy": float(np.mean(predicted == perm[y_held_out])),
-            "original_label_accuracy": float(np.mean(predicted == y_held_out))}
+    if float(np.mean(predicted == y_held_out)) > 0.6:
+        advice = (": it predicts the spirals' usual labels, not the ones it was given. train_mlp must train on "
+                  "the X and y it receives (the grader renames the classes to check this)")
+    else:
+        advice = ": train for more epochs, or check the learning rate and the network"
+    return {"history": history, "accuracy": float(np.mean(predicted == perm[y_held_out])), "advice": advice}
 
 
-@pytest.mark.grades(TRAIN)
+@grades(TRAIN)
 def test_train_mlp_returns_the_history_of_its_training(trained):
     """train_mlp returns the Keras History of its training, with the loss going down"""
     expect_training_history(trained["history"], "train_mlp")
 
 
-@pytest.mark.grades(TRAIN)
+@grades(TRAIN)
 @pytest.mark.parametrize("needed", reference.ACCURACY_STEPS, ids=lambda a: f"{a:.0%}")
 def test_trained_network_classifies_held_out_spirals(trained, needed):
     """of 600 held-out spiral points, the trained network classifies at least this share correctly"""
-    accuracy = trained["accuracy"]
-    if accuracy >= needed:
-        return
-    message = f"it classified {accuracy:.1%} correctly"
-    if trained["original_label_accuracy"] > 0.6:
-        message += (": it predicts the spirals' usual labels, not the ones it was given. train_mlp must train on "
-                    "the X and y it receives (the grader renames the classes to check this)")
-    else:
-        message += ": train for more epochs, or check the learning rate and the network"
-    raise AssertionError(message)
+    expect_accuracy(trained["accuracy"], needed, trained["advice"])

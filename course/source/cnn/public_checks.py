@@ -6,10 +6,8 @@ sizes and paddings; it trains your network on its own digits and tests it on
 digits you have never seen).
 """
 
-import time
-
 import numpy as np
-from notebook_tools import all_layers, public_check
+from notebook_tools import all_layers, public_check, timed_training
 import tensorflow as tf
 from tensorflow import keras
 
@@ -178,13 +176,7 @@ def check_build_cnn(build_cnn):
 
 @public_check
 def check_train_cnn(build_cnn, train_cnn, x, y):
-    model = build_cnn()
-    start = time.perf_counter()
-    history = train_cnn(model, x, y)
-    seconds = time.perf_counter() - start
-    if not isinstance(history, keras.callbacks.History):
-        raise AssertionError(f"train_cnn should return the History object of model.fit, "
-                             f"got {type(history).__name__}")
+    model, history, seconds = timed_training(build_cnn, train_cnn, x, y)
     losses = history.history.get("loss", [])
     if len(losses) < 2:
         raise AssertionError(f"train for at least 2 epochs; the History has {len(losses)} loss value(s)")

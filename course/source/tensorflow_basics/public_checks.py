@@ -5,10 +5,8 @@ stricter hidden checks (random shapes, your gradients against backprop's, your n
 on spirals you have never seen).
 """
 
-import time
-
 import numpy as np
-from notebook_tools import all_layers, eval_numerical_gradient, public_check
+from notebook_tools import all_layers, eval_numerical_gradient, public_check, timed_training
 import tensorflow as tf
 from tensorflow import keras
 
@@ -140,12 +138,7 @@ def check_build_mlp(build_mlp):
 
 @public_check
 def check_train_mlp(build_mlp, train_mlp, X, y):
-    model = build_mlp()
-    start = time.perf_counter()
-    history = train_mlp(model, X, y)
-    seconds = time.perf_counter() - start
-    if not isinstance(history, keras.callbacks.History):
-        raise AssertionError(f"train_mlp should return the History of model.fit, got {type(history).__name__}")
+    model, history, seconds = timed_training(build_mlp, train_mlp, X, y)
     losses = history.history.get("loss", [])
     if len(losses) < 2 or not losses[-1] < losses[0]:
         raise AssertionError(f"train for several epochs, with the loss going down; the losses were {losses[:5]}...")

@@ -14,10 +14,9 @@ import fcntl
 import time
 from pathlib import Path
 
-_held = None  # the Holding while this process holds the lock
-
-
 class Holding:
+    """The lock, held: whoever holds it hands this to the steps that may let it go for a while (``released``)."""
+
     def __init__(self, handle):
         self.handle = handle
         self.waited = 0.0  # seconds spent waiting for the lock, taken again after ``released`` included
@@ -27,30 +26,23 @@ class Holding:
         fcntl.flock(self.handle, fcntl.LOCK_EX)
         self.waited += time.perf_counter() - started
 
+    @contextlib.contextmanager
+    def released(self):
+        """Let the lock go for the duration, and take it again."""
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            self.take()
+
 
 @contextlib.contextmanager
 def holding(course_root: Path):
     """Hold the lock for the duration; the value (a ``Holding``) says how long it was waited for."""
-    global _held
     with open(Path(course_root) / ".dlcourse-gradebook.lock", "a") as handle:
-        _held = Holding(handle)
-        _held.take()
-        try:
-            yield _held
-        finally:
-            _held = None
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-@contextlib.contextmanager
-def released():
-    """Let the lock go for the duration (a no-op when this process does not hold it, as in plain nbgrader)."""
-    held = _held
-    if held is None:
-        yield
-        return
-    fcntl.flock(held.handle, fcntl.LOCK_UN)
-    try:
-        yield
-    finally:
+        held = Holding(handle)
         held.take()
+        try:
+            yield held
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -13,8 +13,8 @@ import os
 import shutil
 import subprocess
 
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
-                    "VECLIB_MAXIMUM_THREADS", "TF_NUM_INTRAOP_THREADS")
+from ..process_env import GPU_MEMORY_GROWTH, INTEROP_THREADS, THREAD_VARIABLES
+
 
 
 def usable_cores() -> int:
@@ -41,8 +41,8 @@ def worker_env(index: int, workers: int, cores: int, gpus: list[str]) -> dict[st
     """Environment variables for grading worker ``index`` of ``workers``."""
     threads = str(max(1, cores // workers))
     env = dict.fromkeys(THREAD_VARIABLES, threads)
-    env["TF_NUM_INTEROP_THREADS"] = "1" if workers > 1 else "2"
-    env["TF_FORCE_GPU_ALLOW_GROWTH"] = "true"
+    env[INTEROP_THREADS] = "1" if workers > 1 else "2"
+    env.update(GPU_MEMORY_GROWTH)
     if gpus:
         env["CUDA_VISIBLE_DEVICES"] = gpus[index % len(gpus)]
     return env

@@ -15,7 +15,6 @@ into a folder of its own.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import io
 import json
 import logging
@@ -33,19 +32,20 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
-from .course import Course, CourseError
-from .engine import GradingSettings, NotebookResult, grade_notebook
-from .engine.spare_kernels import SpareKernels
-from .engine.verdict import CellResult
+from ..course import Course
+from ..engine import GradingSettings, NotebookResult, grade_notebook
+from ..engine.sanitize import MAX_NOTEBOOK_BYTES
+from ..engine.spare_kernels import SpareKernels
+from ..engine.verdict import CellResult
+from ..errors import DlcourseError
 
 log = logging.getLogger(__name__)
 FILES_LIMIT = 64 << 20  # the files of the submission's folder (its notebooks included), all together
-# a notebook of at most 50 MB is graded (batch.py); the files travel in base64, a third larger
-REQUEST_LIMIT = 50 * 2**20 + FILES_LIMIT * 4 // 3 + (1 << 20)
-_SETTINGS_FROM_CLIENT = ("kernel_name", "cell_timeout", "call_timeout", "seed", "notebook_timeout")
+# a notebook of at most MAX_NOTEBOOK_BYTES is graded; the files travel in base64, a third larger
+REQUEST_LIMIT = MAX_NOTEBOOK_BYTES + FILES_LIMIT * 4 // 3 + (1 << 20)
 
 
-class GradingServiceError(RuntimeError):
+class GradingServiceError(DlcourseError):
     pass
 
 
@@ -66,7 +66,7 @@ def grade_remotely(socket_path: str, nb, assignment: str, *, student: str, workd
     files = pack_folder(Path(workdir)) if workdir else b""
     request = {"assignment": assignment, "student": student, "notebook_name": notebook_name, "notebook": nb,
                "files": base64.b64encode(files).decode(),
-               "settings": {k: getattr(settings, k) for k in _SETTINGS_FROM_CLIENT}}
+               "settings": settings.for_service()}
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.connect(socket_path)
@@ -160,7 +160,7 @@ class _Handler(socketserver.BaseRequestHandler):
             self.server.admit(self.request)
             request = json.loads(raw)
             reply = self.server.grade(request)
-        except (GradingServiceError, CourseError, ValueError, KeyError, TypeError) as exc:
+        except (DlcourseError, ValueError, KeyError, TypeError) as exc:
             reply = {"error": str(exc)}
         except Exception as exc:  # the client gets a reason instead of a dropped connection
             log.exception("grading failed")
@@ -188,8 +188,7 @@ class GradingServer(socketserver.ThreadingUnixStreamServer):
 
     def grade(self, request: dict) -> dict:
         assignment = self.course.assignment(str(request["assignment"]))
-        asked = {k: request["settings"][k] for k in _SETTINGS_FROM_CLIENT if k in request.get("settings", {})}
-        settings = dataclasses.replace(GradingSettings(), **asked, sandbox=True, allow_network=False)
+        settings = GradingSettings.from_client(request.get("settings", {}))
         nb = nbformat.from_dict(request["notebook"])
         files = base64.b64decode(str(request.get("files", "")), validate=True)
         # without files, the engine gives the kernel the assignment's helper files, as for `dlcourse grade`

@@ -7,7 +7,8 @@ import sys
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from .reports import plain, score_text
+from ..plain_text import plain
+from ..reports import score_text
 
 
 class GradingProgress:
