@@ -32,6 +32,7 @@ from .bridge import CheckProblem, StudentKernel
 from .cells import is_test_cell
 from .checks import run_checks
 from .deadline import Deadline
+from .preload import AFTER_CELLS, Preload
 from .evaluator import Evaluator
 from .restore import restore_cells
 from .sanitize import sanitize
@@ -39,7 +40,7 @@ from .runner import STUDENT_VARIABLE, NotebookRunner
 from .settings import GradingSettings
 from .spare_kernels import SpareKernels
 from .step_times import StepClock
-from .verdict import CellResult, cell_results, write_verdicts
+from .verdict import CellResult, cell_results, graded_by_hand, write_verdicts
 
 log = logging.getLogger(__name__)
 MAX_DEVICE_CHARS = 80  # "GPU:0 (NVIDIA H100 80GB HBM3)"; a kernel's answer is the student's to make up
@@ -149,6 +150,7 @@ def grade_notebook(nb, assignment, *, student=None, workdir=None, settings=Gradi
             result.notes += _kernelspec_notes(nb, settings.kernel_name)
             result.notes += restore_cells(nb, assignment.released_nb)
         with _kernel_for(nb, assignment, student, workdir, settings, deadline, clock, spares) as (runner, evaluator):
+            preload = Preload(AFTER_CELLS if graded_by_hand(assignment.released_nb) else ()).start()
             try:
                 runner.run()
                 if spares is not None and runner.limits:  # the next notebook's kernel boots while the checks run
@@ -170,6 +172,7 @@ def grade_notebook(nb, assignment, *, student=None, workdir=None, settings=Gradi
             result.notes += runner.problems + runner.raised()
             if deadline.passed():
                 result.notes.append(f"{deadline.note()}: what had not run by then scored 0")
+            preload.wait()
         result.cells = cell_results(nb, assignment.released_nb, incomplete)
         if incomplete:
             result.score = None

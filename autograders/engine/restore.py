@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import copy
 
-from nbgrader import utils
-
-from .cells import grade_id
+from .cells import grade_id, is_grade, is_locked
 
 
 def restore_cells(nb, released_nb) -> list[str]:
@@ -32,7 +30,7 @@ def restore_cells(nb, released_nb) -> list[str]:
             continue
         seen.add(gid)
         master = released[gid]
-        if utils.is_locked(master):
+        if is_locked(master):
             if cell.cell_type != master.cell_type or cell.source != master.source:
                 notes.append(f"cell '{gid}' was edited; it was restored from the assignment")
             _replace(cell, master)
@@ -46,7 +44,7 @@ def restore_cells(nb, released_nb) -> list[str]:
     # add back the cells that must be there to be graded, after the cell that precedes them in the assignment
     for position, gid in enumerate(order):
         master = released[gid]
-        if gid in seen or not (utils.is_grade(master) or utils.is_locked(master)):
+        if gid in seen or not (is_grade(master) or is_locked(master)):
             continue
         notes.append(f"cell '{gid}' was missing; it was added back")
         preceding = [g for g in order[:position] if g in seen]

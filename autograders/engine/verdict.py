@@ -12,9 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from nbformat.v4 import new_output
-from nbgrader import utils
 
-from .cells import grade_id, is_test_cell, points
+from .cells import grade_id, is_grade, is_test_cell, points
 from .checks import CheckOutcome
 
 
@@ -72,21 +71,38 @@ def write_verdicts(nb, outcomes: list[CheckOutcome], expected=None, unavailable:
     return incomplete
 
 
+def graded_by_hand(released_nb) -> bool:
+    """Whether the assignment has graded cells that no hidden check scores: only their scores need nbgrader."""
+    return any(is_grade(c) and not is_test_cell(c) for c in released_nb.cells)
+
+
 def cell_results(nb, released_nb, incomplete=()) -> list[CellResult]:
     """Per graded cell of the release, in its order, the score nbgrader records for it (manual cells, and
     the ``incomplete`` ones: None). Cells a submission added are not the release's: they are not here."""
-    submitted = {grade_id(c): c for c in nb.cells if utils.is_grade(c)}
+    submitted = {grade_id(c): c for c in nb.cells if is_grade(c)}
     results = []
     for released in released_nb.cells:
-        if not utils.is_grade(released):
+        if not is_grade(released):
             continue
         gid = grade_id(released)
         cell = submitted.get(gid, released)  # restore put every graded cell back
-        score, max_score = utils.determine_grade(cell)
         feedback = ""
         if is_test_cell(cell):
+            score, max_score = _written_score(cell), points(cell)
             feedback = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
-        elif score is None:
-            feedback = "graded by the instructor"
+        else:
+            from nbgrader.utils import determine_grade  # imported while the student's cells ran (preload.py)
+
+            score, max_score = determine_grade(cell)
+            if score is None:
+                feedback = "graded by the instructor"
         results.append(CellResult(gid, None if gid in incomplete else score, max_score, feedback))
     return results
+
+
+def _written_score(cell) -> float | None:
+    """The score ``write_verdicts`` put in a test cell, as nbgrader's ``determine_grade`` reads it."""
+    for output in cell.outputs:
+        if output.get("output_type") == "execute_result":
+            return float(output["data"]["text/plain"])
+    return None
