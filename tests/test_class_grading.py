@@ -89,3 +89,28 @@ def test_grading_one_student_again_replaces_only_their_results(graded_classes):
     assert changed and {row[:2] for row in changed} == {("s02", "activations")}
     assert len(after) == len(before)
     assert sum(r[4] for r in after if r[:2] == ("s02", "activations")) == 10.0
+
+
+def test_the_longest_assignments_are_started_first_once_timed():
+    from pathlib import Path
+
+    from autograders.class_grading.plan import Job
+    from autograders.class_grading.workers import Queue
+    from autograders.engine import NotebookResult
+
+    jobs = [Job([Path(f"{s}/{a}.ipynb")], a, s) for s in ("s1", "s2", "s3") for a in ("short", "long")]
+    queue, started = Queue(jobs), []
+
+    def start(seconds=None):
+        job = queue.next()
+        queue.take(job)
+        started.append(f"{job.student}/{job.assignment}")
+        if seconds is not None:
+            job.results = [NotebookResult(str(job.notebooks[0]), job.assignment, job.student, seconds=seconds)]
+            queue.record(job)
+
+    start(1.0)  # the batch's first job
+    start(6.0)  # an assignment not timed yet, before more of one that is
+    while queue:
+        start()
+    assert started == ["s1/short", "s1/long", "s2/long", "s3/long", "s2/short", "s3/short"]

@@ -16,6 +16,7 @@ same KeyboardInterrupt.
 from __future__ import annotations
 
 import atexit
+import collections
 import contextlib
 import functools
 import logging
@@ -75,20 +76,21 @@ def run(jobs: list[Job], course_root: Path, settings: GradingSettings, workers: 
     counter, pids = context.Value("i", 0), context.Array("i", workers)
     with ProcessPoolExecutor(min(workers, len(todo)), mp_context=context, initializer=_start_worker,
                              initargs=(counter, pids, workers, cores, gpus)) as pool:
-        futures, waiting, collected = {}, list(todo), set()
+        futures, waiting, collected = {}, Queue(todo), set()
         try:
             # as many notebooks at a time as there are workers, but a notebook that uses every core by itself
             # (``_whole_machine``) alone, with every core's threads
             while waiting or len(collected) < len(futures):
                 busy = [job for f, job in futures.items() if f not in collected]
-                while waiting and _fits(waiting[0], busy, workers, course_root):
-                    job = waiting.pop(0)
+                while waiting and _fits(job := waiting.next(), busy, workers, course_root):
+                    waiting.take(job)
                     whole = _whole_machine(job, course_root)
                     futures[pool.submit(_grade_in_worker, job, course_root, settings, whole)] = job
                     busy.append(job)
                 for future in wait(futures.keys() - collected, return_when=FIRST_COMPLETED).done:
                     collected.add(future)
                     _collect(future, futures[future])
+                    waiting.record(futures[future])
                     on_done(futures[future])
         except KeyboardInterrupt:
             for pid in pids:
@@ -107,6 +109,39 @@ def run(jobs: list[Job], course_root: Path, settings: GradingSettings, workers: 
             _not_reached(todo)
             return False
     return True
+
+
+class Queue:
+    """A batch's jobs waiting for a worker. The longest are started first, judged by how long each assignment's
+    submissions took so far, so that a batch does not end with one worker grading a long notebook while the
+    others have nothing left to grade. An assignment not timed yet goes first (then it is); ties keep the batch's
+    order."""
+
+    def __init__(self, jobs: list[Job]):
+        self._waiting: dict[str, collections.deque[Job]] = {}
+        for job in jobs:
+            self._waiting.setdefault(job.assignment, collections.deque()).append(job)
+        self._taken: dict[str, list[float]] = {}  # assignment: [seconds, submissions graded]
+
+    def __bool__(self):
+        return bool(self._waiting)
+
+    def next(self) -> Job:
+        def longest_first(assignment):
+            taken = self._taken.get(assignment)
+            return (taken is None, taken[0] / taken[1] if taken else 0.0)
+        return self._waiting[max(self._waiting, key=longest_first)][0]  # dicts keep the batch's order for ties
+
+    def take(self, job: Job):
+        jobs = self._waiting[job.assignment]
+        jobs.popleft()
+        if not jobs:
+            del self._waiting[job.assignment]
+
+    def record(self, job: Job):
+        taken = self._taken.setdefault(job.assignment, [0.0, 0])
+        taken[0] += sum(r.seconds for r in job.results)
+        taken[1] += 1
 
 
 def _whole_machine(job: Job, course_root: Path) -> bool:
