@@ -19,7 +19,7 @@ import numpy as np
 
 from . import wire
 from .chain import Attr, Library, Names, Step
-from .kernel_messages import MAX_REPLY_BYTES, MAX_REPLY_VALUES, CallReplies, values
+from .kernel_messages import MAX_REPLY_BYTES, MAX_REPLY_VALUES, SUBSCRIBE_RETRY_S, CallReplies, values
 from .runner import KernelUnavailable, NotebookRunner
 
 _INSTALL = """
@@ -307,14 +307,16 @@ def _subscribe(client, timeout):
     (a subscriber misses what is published before its subscription has arrived)."""
     client.iopub_channel.admit = CallReplies.admit
     deadline = time.monotonic() + timeout
+    asked = set()
     while time.monotonic() < deadline:
-        msg_id = client.kernel_info()
+        asked.add(client.kernel_info())  # asked again until one answer arrives: the first is usually missed
         try:
-            while client.get_iopub_msg(timeout=0.2)["parent_header"].get("msg_id") != msg_id:
+            while (answered := client.get_iopub_msg(timeout=SUBSCRIBE_RETRY_S)["parent_header"].get("msg_id")) \
+                    not in asked:
                 pass
         except queue.Empty:
             continue
-        _drain_shell(client, msg_id)
+        _drain_shell(client, answered)
         return
     raise KernelGone("the notebook's kernel did not answer the grader")
 

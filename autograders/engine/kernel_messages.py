@@ -21,6 +21,10 @@ message whole and decode its JSON, so the grader's memory would follow the submi
 
 from __future__ import annotations
 
+import math
+import queue
+import time
+
 import zmq
 import zmq.asyncio
 from jupyter_client.asynchronous import AsyncKernelClient
@@ -37,6 +41,9 @@ MAX_OTHER_FRAME_BYTES = 2**20  # shell, control, stdin: requests' replies are sm
 QUEUED_MESSAGES = 4  # per socket, in the grader; the kernel holds the rest (or drops them) in its own memory
 DROPPED = "dlcourse_dropped"  # the msg_type of a message whose content was not decoded
 RELAY_DROPPED = b"dlcourse-relay:dropped"  # in place of a signature: an output the relay cut (kernel_relay.py)
+# how long a new client waits for the kernel's status message before asking again: a subscription takes a moment
+# to reach the publisher (the relay's, in front of the kernel), and what is published before is missed
+SUBSCRIBE_RETRY_S = 0.02
 OUTPUT_TYPES = frozenset({"stream", "display_data", "execute_result", "error", "update_display_data"})
 
 
@@ -211,3 +218,27 @@ class BoundedAsyncKernelClient(AsyncKernelClient):
         socket = _connect_iopub(self)
         self.disconnects = Disconnects(socket)
         return socket
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        """Wait until the kernel answers on its shell channel and its messages reach the iopub channel, asking
+        again every ``SUBSCRIBE_RETRY_S``: jupyter_client asks again only after 0.2 s, and a new client's first
+        ask is usually missed on iopub (a fifth of a second of every notebook's grading)."""
+        deadline = time.monotonic() + (math.inf if timeout is None else timeout)
+        while True:
+            self.kernel_info()
+            try:
+                reply = await self.shell_channel.get_msg(timeout=1)
+            except queue.Empty:
+                reply = None
+            if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                try:
+                    await self.iopub_channel.get_msg(timeout=SUBSCRIBE_RETRY_S)
+                except queue.Empty:
+                    pass
+                else:
+                    self._handle_kernel_info_reply(reply)
+                    return
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")

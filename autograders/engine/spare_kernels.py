@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from jupyter_core.utils import run_sync
 
 from . import sandbox
-from .runner import STUDENT_VARIABLE, SandboxedKernelManager, end_launch, launch, seat
+from .runner import STUDENT_VARIABLE, SandboxedKernelManager, end_launch, kill_at_once, launch, seat
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,7 @@ class SpareKernel:
     def close(self):
         """Shut it down unused."""
         relay = self.km.relay
+        kill_at_once(self.km)
         with contextlib.suppress(Exception):  # a kernel that already died has nothing left to stop
             run_sync(self.km.shutdown_kernel)(now=True)
         end_launch(relay, self.ids, self.stderr, self.socket_dir)
