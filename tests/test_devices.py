@@ -12,18 +12,20 @@ from autograders.engine.grade import kernel_env
 from conftest import ROOT
 
 
-@pytest.mark.parametrize("workers, cores, threads", [(1, 2, "2"), (2, 2, "1"), (4, 16, "4"), (8, 2, "1")])
-def test_threads_are_split_so_workers_do_not_oversubscribe_the_cores(workers, cores, threads):
+@pytest.mark.parametrize("workers", [1, 2, 8])
+def test_a_notebook_graded_beside_others_computes_on_one_thread_and_one_graded_alone_on_every_core(workers):
     for index in range(workers):
-        env = devices.worker_env(index, workers, cores, gpus=[])
-        assert all(env[name] == threads for name in devices.THREAD_VARIABLES)
+        env = devices.worker_env(index, workers, gpus=[])
+        assert all(env[name] == "1" for name in (*devices.THREAD_VARIABLES, devices.INTEROP_THREADS))
         assert "CUDA_VISIBLE_DEVICES" not in env
+    alone = devices.whole_machine_env(16)
+    assert all(alone[name] == "16" for name in devices.THREAD_VARIABLES) and alone[devices.INTEROP_THREADS] == "2"
 
 
 def test_workers_are_spread_over_gpus_and_tensorflow_grows_its_memory():
-    assigned = [devices.worker_env(i, 4, 16, gpus=["0", "1"])["CUDA_VISIBLE_DEVICES"] for i in range(4)]
+    assigned = [devices.worker_env(i, 4, gpus=["0", "1"])["CUDA_VISIBLE_DEVICES"] for i in range(4)]
     assert assigned == ["0", "1", "0", "1"]
-    env = devices.worker_env(0, 4, 16, gpus=["0", "1"])
+    env = devices.worker_env(0, 4, gpus=["0", "1"])
     assert env["TF_FORCE_GPU_ALLOW_GROWTH"] == "true"
 
 
@@ -83,3 +85,19 @@ def test_a_tensorflow_notebook_is_graded_alone_and_numpy_ones_two_at_a_time():
     assert _fits(cnn, [], 2, course) and not _fits(cnn, [act], 2, course)
     assert _fits(basics, [], 4, course) and not _fits(basics, [act], 4, course) and not _fits(act, [basics], 4, course)
     assert _fits(Job([], None, "s", error="unknown assignment"), [act], 2, course)  # no assignment: one core
+
+
+def test_a_notebook_graded_alone_gets_every_cores_threads_and_the_next_one_its_share_again(monkeypatch):
+    from autograders.class_grading import workers
+    from autograders.class_grading.plan import Job
+
+    seen = []
+    monkeypatch.setattr(workers, "grade_job", lambda job, *a, **k: seen.append(
+        (job.assignment, workers.os.environ["OMP_NUM_THREADS"], workers.os.environ["TF_NUM_INTEROP_THREADS"])) or [])
+    monkeypatch.setattr(devices, "usable_cores", lambda: 6)
+    for name, value in devices.worker_env(0, 1, gpus=[]).items():
+        monkeypatch.setenv(name, value)
+    for name in ("cnn", "activations"):
+        job = Job([], name, "s")
+        workers._grade_with_threads(job, ROOT / "course", None, workers._whole_machine(job, ROOT / "course"), None)
+    assert seen == [("cnn", "6", "2"), ("activations", "1", "1")]

@@ -49,19 +49,20 @@ def run(jobs: list[Job], course_root: Path, settings: GradingSettings, workers: 
 
     False when grading was interrupted: then every job has results, without a score where it was not done.
     """
-    cores, gpus = devices.usable_cores(), devices.visible_gpus()
+    gpus = devices.visible_gpus()
     todo = [j for j in jobs if not j.error]
     for job in jobs:
         if job.error:
             job.results = job.failed(job.error)
             on_done(job)
     if workers == 1 or len(todo) <= 1:
-        os.environ.update(devices.worker_env(0, 1, cores, gpus))
+        os.environ.update(devices.worker_env(0, 1, gpus))
         spares = SpareKernels()
         try:
             for job in todo:
                 try:
-                    job.results = grade_job(job, course_root, settings, spares=spares)
+                    job.results = _grade_with_threads(job, course_root, settings, _whole_machine(job, course_root),
+                                                      spares)
                 except GradingInterrupted as stop:
                     job.results = stop.results
                     raise
@@ -75,7 +76,7 @@ def run(jobs: list[Job], course_root: Path, settings: GradingSettings, workers: 
     context = multiprocessing.get_context("spawn")  # no forking a process that holds zmq sockets and threads
     counter, pids = context.Value("i", 0), context.Array("i", workers)
     with ProcessPoolExecutor(min(workers, len(todo)), mp_context=context, initializer=_start_worker,
-                             initargs=(counter, pids, workers, cores, gpus)) as pool:
+                             initargs=(counter, pids, workers, gpus)) as pool:
         futures, waiting, collected = {}, Queue(todo), set()
         try:
             # as many notebooks at a time as there are workers, but a notebook that uses every core by itself
@@ -180,13 +181,13 @@ def _not_reached(jobs):
 _worker_spares: SpareKernels | None = None  # a worker process's kernels started ahead, for its next notebook
 
 
-def _start_worker(counter, pids, workers, cores, gpus):
+def _start_worker(counter, pids, workers, gpus):
     global _worker_spares
     with counter.get_lock():
         index = counter.value
         counter.value += 1
     pids[index] = os.getpid()
-    os.environ.update(devices.worker_env(index, workers, cores, gpus))
+    os.environ.update(devices.worker_env(index, workers, gpus))
     terminal_log.configure()  # a spawned process starts without the main process's logging
     # Ctrl-C reaches every process of the terminal's group: the main process decides, and stops workers with SIGTERM
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -197,13 +198,17 @@ def _start_worker(counter, pids, workers, cores, gpus):
 
 def _grade_in_worker(job: Job, course_root: Path, settings: GradingSettings, whole_machine: bool
                      ) -> list[NotebookResult]:
-    """``grade_job`` in a worker; ``whole_machine``: this notebook runs alone, its kernel with every core's threads."""
+    return _grade_with_threads(job, course_root, settings, whole_machine, _worker_spares)
+
+
+def _grade_with_threads(job: Job, course_root: Path, settings: GradingSettings, whole_machine: bool,
+                        spares: SpareKernels | None) -> list[NotebookResult]:
+    """``grade_job``; ``whole_machine``: this notebook runs alone, its kernel with every core's threads."""
     share = {name: os.environ[name] for name in (*THREAD_VARIABLES, INTEROP_THREADS)}
     if whole_machine:
-        os.environ.update({k: v for k, v in devices.worker_env(0, 1, devices.usable_cores(), []).items()
-                           if k in share})
+        os.environ.update(devices.whole_machine_env(devices.usable_cores()))
     try:
-        return grade_job(job, course_root, settings, spares=_worker_spares)
+        return grade_job(job, course_root, settings, spares=spares)
     finally:
         os.environ.update(share)
 

@@ -22,7 +22,7 @@ RESULTS_MOUNT = "/results"
 SCRATCH_MOUNT = "/scratch"
 RUNS_FOLDER = "grading-runs"  # on the course's volume, beside the gradebook: what `dlcourse k8s merge` reads
 
-CORES_PER_WORKER = 2  # the CNN trains on 2 threads per worker (devices.worker_env splits the pod's cores)
+CORES_PER_WORKER = 2  # the CNN, graded alone, trains on every core of its pod (devices.whole_machine_env)
 MEMORY_PER_WORKER_GIB = 3  # 1.8 GiB measured peak + the kernel's private /tmp (tmpfs, counted as memory) + slack
 POD_OVERHEAD_GIB = 1  # the shard's own process, nbgrader's bookkeeping, the course copy's page cache
 
