@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
+import re
 import tempfile
 from importlib.metadata import version
 from pathlib import Path
@@ -16,6 +18,8 @@ from .engine.cells import grade_id, is_test_cell
 from .ignored_files import is_ignored
 
 ASSIGNMENTS_PACKAGE = Path(__file__).parent / "assignments"
+_ANSWER_STUBS = Path(__file__).parent / "answer_stubs.py"  # read, not imported: importing it imports nbgrader
+_RELEASE_NAME = re.compile(r"-[0-9a-f]{20}\.ipynb")  # after the assignment's name, in the release cache
 COURSE_PAGE = "00_course_page"  # released first, like an assignment, without checks: the schedule and the rules
 
 
@@ -49,12 +53,16 @@ class Assignment:
         reads it instead of importing nbgrader's preprocessors (0.8 CPU-s) before the student's cells can run.
         """
         source = self.source_notebook.read_bytes()
-        key = hashlib.sha256(source + f"{version('dlcourse')} {version('nbgrader')}".encode()).hexdigest()[:20]
-        cached = self.course.release_cache / f"{self.name}-{key}.ipynb"
-        if cached.is_file():
+        # what makes a release besides the source: nbgrader's steps and the course's answer stubs
+        makers = f"{version('nbgrader')} ".encode() + _ANSWER_STUBS.read_bytes()
+        cached = self.course.release_cache / f"{self.name}-{hashlib.sha256(source + makers).hexdigest()[:20]}.ipynb"
+        try:
             return nbformat.read(cached, as_version=4)
+        except (OSError, ValueError):  # not kept yet, being replaced, or not readable by this account
+            pass
         nb = _release(nbformat.reads(source.decode(), as_version=4))
-        _keep(cached, nbformat.writes(nb), stale=self.course.release_cache.glob(f"{self.name}-*.ipynb"))
+        _keep(cached, nbformat.writes(nb), stale=[p for p in self.course.release_cache.glob(f"{self.name}-*.ipynb")
+                                                  if _RELEASE_NAME.fullmatch(p.name[len(self.name):]) and p != cached])
         return nb
 
     @functools.cached_property
@@ -155,14 +163,19 @@ def _release(nb):
 
 
 def _keep(path: Path, text: str, stale):
-    """Write ``path`` whole (another process may read it meanwhile), removing the ``stale`` versions it replaces.
-    A course folder this process may not write in just goes without the cache."""
+    """Write ``path`` whole (another process may read it meanwhile), readable by every account that grades the
+    course (a student's release: nothing hidden), removing the ``stale`` versions it replaces. A course folder this
+    process may not write in just goes without the cache."""
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         for old in stale:
             old.unlink(missing_ok=True)
         with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False) as tmp:
             tmp.write(text)
+        os.chmod(tmp.name, 0o644)
         os.replace(tmp.name, path)
     except OSError:
-        pass
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp.name)

@@ -20,6 +20,7 @@ from autograders.cli.main import main
 from autograders.course import Course
 from autograders.engine.checks import CheckOutcome
 from autograders.engine.verdict import write_verdicts
+from autograders.nbgrader_door import gradebook_lock
 from autograders.nbgrader_door.grading_service import GradingServer, wait_until_listening
 from autograders.instant_feedback import folder_lock
 from autograders.instant_feedback.feedback import LimitFeedback
@@ -203,9 +204,10 @@ def test_a_worker_enters_a_submission_in_the_gradebook_after_formgraders_convers
     (work.path("submitted") / "timestamp.txt").write_text("2026-12-01 10:00:00.000000 UTC")
     notebook = course / "submitted" / "carol" / "softmax" / "softmax.ipynb"
     entered = []
-    with subprocess.Popen([sys.executable, "-c", FORMGRADER, str(course), str(notebook),
-                           f"sqlite:///{course / 'gradebook.db'}"], cwd="/",
-                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as formgrader:
+    # a class grading of the course may hold the gradebook lock meanwhile, its own hook waiting for a folder lock
+    formgrader_args = [sys.executable, "-c", FORMGRADER, str(course), str(notebook), f"sqlite:///{course / 'gradebook.db'}"]
+    with gradebook_lock.holding(course), subprocess.Popen(formgrader_args, cwd="/", stdin=subprocess.PIPE,
+                                                          stdout=subprocess.PIPE, text=True) as formgrader:
         assert formgrader.stdout.readline() == "converting\n"
         worker = threading.Thread(target=lambda: entered.append(work.enter_in_gradebook()))
         worker.start()

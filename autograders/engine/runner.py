@@ -133,6 +133,7 @@ def kill_at_once(km):
     with contextlib.suppress(Exception):  # jupyter_client's shutdown, which comes next, tries again its own way
         run_sync(km.provisioner.kill)()
         process.wait(timeout=5)
+        run_sync(km.provisioner.wait)()  # reaped: forgets the process, so no signal goes to its group id again
 
 
 def end_launch(relay, ids, output, socket_dir):

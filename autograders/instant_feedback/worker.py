@@ -44,7 +44,6 @@ from ..course import Course
 from ..engine import GradingSettings
 from ..nbgrader_door.grading_service import wait_until_listening
 from ..hub.grader_exchange import AuditedReleaseFeedback, collect_submission
-from ..nbgrader_door import gradebook_lock
 from ..nbgrader_door.config import course_config
 from ..nbgrader_door.engine_step import GradeWithHiddenChecks
 from . import folder_lock
@@ -104,17 +103,19 @@ class Work:
     def enter_in_gradebook(self):
         """Make the submission's row in the gradebook, if it has none, before nbgrader's autograde looks for it.
 
-        nbgrader's autograde looks a submission up and inserts it when missing; formgrader's does so holding only
-        this submission's folder lock (its pre-convert hook), not the gradebook lock, so two first autogrades of
-        one submission (formgrader's and this one) could both insert, and one fails on the gradebook's unique key.
-        Inserting here under both locks leaves each autograde finding the row, and only updating it."""
+        nbgrader's autograde looks a submission up and inserts it when missing, and so does formgrader's, holding
+        this submission's folder lock (its pre-convert hook), not the gradebook lock: two first autogrades of one
+        submission (formgrader's and this one) could both insert it, and one would fail on the gradebook's unique
+        key. Inserting it here under the folder lock leaves each autograde finding the row, and only updating it.
+        Not under the gradebook lock too: a class grading holds that one while its hook waits for a folder lock."""
         coursedir = _coursedir(self.config, self.course_root, self.assignment, self.student)
         timestamp = coursedir.get_existing_timestamp(str(self.path("submitted")))
         with folder_lock.holding(self.course_root, self.student, self.assignment), \
-                gradebook_lock.holding(self.course_root), Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+                Gradebook(coursedir.db_url, coursedir.course_id) as gb:
             try:
                 gb.find_submission(self.assignment, self.student)
             except MissingEntry:
+                gb.update_or_create_student(self.student)  # as nbgrader's autograde would (a name off the roster)
                 gb.add_submission(self.assignment, self.student, **({"timestamp": timestamp} if timestamp else {}))
 
     def autograde(self, execute: Config | None = None):
