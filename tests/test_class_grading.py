@@ -110,7 +110,11 @@ def test_the_longest_assignments_are_started_first_once_timed():
             queue.record(job)
 
     start(1.0)  # the batch's first job
-    start(6.0)  # an assignment not timed yet, before more of one that is
+    start(6.0)  # an assignment not started yet, before more of one that is
     while queue:
         start()
     assert started == ["s1/short", "s1/long", "s2/long", "s3/long", "s2/short", "s3/short"]
+    queue, started = Queue(jobs), []
+    for _ in range(2):  # two workers' first jobs, neither graded yet: one of each assignment
+        start()
+    assert started == ["s1/short", "s1/long"]

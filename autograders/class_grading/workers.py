@@ -115,14 +115,14 @@ def run(jobs: list[Job], course_root: Path, settings: GradingSettings, workers: 
 class Queue:
     """A batch's jobs waiting for a worker. The longest are started first, judged by how long each assignment's
     submissions took so far, so that a batch does not end with one worker grading a long notebook while the
-    others have nothing left to grade. An assignment not timed yet goes first (then it is); ties keep the batch's
-    order."""
+    others have nothing left to grade. An assignment not started yet goes first (then it gets timed); ties keep
+    the batch's order."""
 
     def __init__(self, jobs: list[Job]):
         self._waiting: dict[str, collections.deque[Job]] = {}
         for job in jobs:
             self._waiting.setdefault(job.assignment, collections.deque()).append(job)
-        self._taken: dict[str, list[float]] = {}  # assignment: [seconds, submissions graded]
+        self._taken: dict[str, list[float]] = {}  # assignment started: [seconds, submissions graded]
 
     def __bool__(self):
         return bool(self._waiting)
@@ -130,7 +130,7 @@ class Queue:
     def next(self) -> Job:
         def longest_first(assignment):
             taken = self._taken.get(assignment)
-            return (taken is None, taken[0] / taken[1] if taken else 0.0)
+            return (taken is None, taken[0] / taken[1] if taken and taken[1] else 0.0)
         return self._waiting[max(self._waiting, key=longest_first)][0]  # dicts keep the batch's order for ties
 
     def take(self, job: Job):
@@ -138,6 +138,7 @@ class Queue:
         jobs.popleft()
         if not jobs:
             del self._waiting[job.assignment]
+        self._taken.setdefault(job.assignment, [0.0, 0])
 
     def record(self, job: Job):
         taken = self._taken.setdefault(job.assignment, [0.0, 0])
