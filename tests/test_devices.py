@@ -101,3 +101,25 @@ def test_a_notebook_graded_alone_gets_every_cores_threads_and_the_next_one_its_s
         job = Job([], name, "s")
         workers._grade_with_threads(job, ROOT / "course", None, workers._whole_machine(job, ROOT / "course"), None)
     assert seen == [("cnn", "6", "2"), ("activations", "1", "1")]
+
+
+def test_the_hub_grading_service_gives_a_notebooks_kernel_one_thread_and_the_cnns_every_core(monkeypatch, tmp_path):
+    import nbformat
+
+    from autograders.nbgrader_door import grading_service
+
+    asked = []
+    monkeypatch.setattr(grading_service, "grade_notebook", lambda nb, assignment, **options: asked.append(
+        (assignment.name, options["threads"])) or types.SimpleNamespace(student="s", assignment=assignment.name,
+                                                                        score=0.0, max_score=0.0, seconds=0.0,
+                                                                        to_json=dict))
+    monkeypatch.setattr(devices, "usable_cores", lambda: 6)
+    server = grading_service.GradingServer(tmp_path / "grading.sock", ROOT / "course", allowed_uids=set(), workers=2)
+    try:
+        for name in ("activations", "cnn"):
+            server.grade({"assignment": name, "student": "s", "notebook": nbformat.v4.new_notebook()})
+    finally:
+        server.server_close()
+        server.spares.close()
+    assert [(name, threads["OMP_NUM_THREADS"], threads["TF_NUM_INTEROP_THREADS"]) for name, threads in asked] == [
+        ("activations", "1", "1"), ("cnn", "6", "2")]

@@ -1,12 +1,12 @@
 """Share the machine among parallel grading workers: CPU threads and GPUs.
 
-Each worker's kernels inherit the worker's environment. On CPU, a notebook graded beside others computes on
-one thread (numpy's BLAS, TensorFlow's pools): the workers are the parallelism. Measured on the five numpy
-assignments with one worker on two cores, two BLAS threads per kernel cost 12% more CPU and no less time
-(their threads spin while the matrices are small). A notebook graded alone (``whole_machine_env``: an
-assignment whose grading uses every core, the CNN's) gets every core's threads. With GPUs, workers are spread
-over them round-robin through ``CUDA_VISIBLE_DEVICES``, and TensorFlow grows its memory on demand so that
-several kernels can share one GPU.
+Each worker's kernels inherit the worker's environment; the hub's grading service gives each notebook's
+kernel its own (``threads_env``). On CPU, a notebook graded beside others computes on one thread (numpy's
+BLAS, TensorFlow's pools): the workers are the parallelism. Measured on the five numpy assignments with one
+worker on two cores, two BLAS threads per kernel cost 12% more CPU and no less time (their threads spin while
+the matrices are small). A notebook graded alone (``whole_machine_env``: an assignment whose grading uses
+every core, the CNN's) gets every core's threads. With GPUs, workers are spread over them round-robin through
+``CUDA_VISIBLE_DEVICES``, and TensorFlow grows its memory on demand so that several kernels can share one GPU.
 """
 
 from __future__ import annotations
@@ -40,8 +40,7 @@ def visible_gpus(environ=os.environ) -> list[str]:
 
 def worker_env(index: int, workers: int, gpus: list[str]) -> dict[str, str]:
     """Environment variables for grading worker ``index`` of ``workers``."""
-    env = dict.fromkeys((*THREAD_VARIABLES, INTEROP_THREADS), "1")
-    env.update(GPU_MEMORY_GROWTH)
+    env = {**threads_env(whole_machine=False), **GPU_MEMORY_GROWTH}
     if gpus:
         env["CUDA_VISIBLE_DEVICES"] = gpus[index % len(gpus)]
     return env
@@ -50,3 +49,11 @@ def worker_env(index: int, workers: int, gpus: list[str]) -> dict[str, str]:
 def whole_machine_env(cores: int) -> dict[str, str]:
     """The thread variables of a notebook graded alone, on every core."""
     return {**dict.fromkeys(THREAD_VARIABLES, str(cores)), INTEROP_THREADS: "2"}
+
+
+def threads_env(whole_machine: bool) -> dict[str, str]:
+    """The thread variables of a notebook graded by a service of several slots: every core's for one whose
+    grading uses every core (the CNN's), one thread beside the others."""
+    if whole_machine:
+        return whole_machine_env(usable_cores())
+    return dict.fromkeys((*THREAD_VARIABLES, INTEROP_THREADS), "1")

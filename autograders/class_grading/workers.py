@@ -207,7 +207,7 @@ def _grade_with_threads(job: Job, course_root: Path, settings: GradingSettings, 
     """``grade_job``; ``whole_machine``: this notebook runs alone, its kernel with every core's threads."""
     share = {name: os.environ[name] for name in (*THREAD_VARIABLES, INTEROP_THREADS)}
     if whole_machine:
-        os.environ.update(devices.whole_machine_env(devices.usable_cores()))
+        os.environ.update(devices.threads_env(whole_machine=True))
     try:
         return grade_job(job, course_root, settings, spares=spares)
     finally:

@@ -98,7 +98,7 @@ def kernel_env(student: str | None) -> dict:
 
 
 @contextlib.contextmanager
-def _kernel_for(nb, assignment, student, workdir, settings, deadline, clock, spares=None):
+def _kernel_for(nb, assignment, student, workdir, settings, deadline, clock, spares=None, threads=None):
     """The notebook's student cells run in a fresh kernel (one of ``spares``, started ahead, if one fits), in
     ``workdir`` or a temporary one; the assignment's evaluator (if it has one) starts now, so that its imports
     run while the cells do."""
@@ -109,7 +109,7 @@ def _kernel_for(nb, assignment, student, workdir, settings, deadline, clock, spa
             workdir = _prepare_workdir(assignment)
         student_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and not is_test_cell(c)]
         limits = settings.limits()
-        env = kernel_env(student)
+        env = {**kernel_env(student), **(threads or {})}
         evaluator = None
         if assignment.evaluator_ops is not None:
             evaluator = stack.enter_context(Evaluator(assignment.evaluator_ops, limits=limits, deadline=deadline,
@@ -129,14 +129,15 @@ def _kernel_for(nb, assignment, student, workdir, settings, deadline, clock, spa
 
 
 def grade_notebook(nb, assignment, *, student=None, workdir=None, settings=GradingSettings(),
-                   notebook_name="", spares: SpareKernels | None = None, clock: StepClock | None = None
-                   ) -> NotebookResult:
+                   notebook_name="", spares: SpareKernels | None = None, clock: StepClock | None = None,
+                   threads: dict[str, str] | None = None) -> NotebookResult:
     """Grade ``nb`` (modified in place) for ``assignment``.
 
     ``workdir`` is where the kernel runs; without one, a temporary folder with
     the assignment's student-visible files is made and removed afterwards.
     ``spares``: the caller's kernels started ahead; this notebook may take one, and starts the next
     one once its cells have run. ``clock``: where its steps' seconds are added (``result.steps``).
+    ``threads``: the thread variables of its kernels (``class_grading.devices``), over the process's own.
     """
     started = time.monotonic()
     clock = clock or StepClock()
@@ -149,12 +150,13 @@ def grade_notebook(nb, assignment, *, student=None, workdir=None, settings=Gradi
             result.notes += sanitize(nb)
             result.notes += _kernelspec_notes(nb, settings.kernel_name)
             result.notes += restore_cells(nb, assignment.released_nb)
-        with _kernel_for(nb, assignment, student, workdir, settings, deadline, clock, spares) as (runner, evaluator):
+        with _kernel_for(nb, assignment, student, workdir, settings, deadline, clock, spares,
+                         threads) as (runner, evaluator):
             preload = Preload(AFTER_CELLS if graded_by_hand(assignment.released_nb) else ()).start()
             try:
                 runner.run()
                 if spares is not None and runner.limits:  # the next notebook's kernel boots while the checks run
-                    spares.start(settings.kernel_name, kernel_env(None), runner.limits)
+                    spares.start(settings.kernel_name, {**kernel_env(None), **(threads or {})}, runner.limits)
             except Exception as exc:  # no kernel at all: nothing of the student's can be checked
                 log.exception("could not run %s", notebook_name)
                 write_verdicts(nb, [], unavailable=f"the notebook could not be run ({exc})")

@@ -33,6 +33,7 @@ from pathlib import Path, PurePosixPath
 import nbformat
 
 from ..course import Course
+from ..class_grading import devices
 from ..engine import GradingSettings, NotebookResult, grade_notebook
 from ..engine.sanitize import MAX_NOTEBOOK_BYTES
 from ..engine.spare_kernels import SpareKernels
@@ -197,9 +198,11 @@ class GradingServer(socketserver.ThreadingUnixStreamServer):
             if workdir:
                 unpack_folder(files, workdir)
             with self.slots:
+                # the slots are the parallelism: a kernel on one thread, but the CNN's on every core
                 result = grade_notebook(nb, assignment, student=str(request["student"]),
                                         workdir=workdir and str(workdir), settings=settings,
-                                        notebook_name=str(request.get("notebook_name", "")), spares=self.spares)
+                                        notebook_name=str(request.get("notebook_name", "")), spares=self.spares,
+                                        threads=devices.threads_env(assignment.evaluator_ops is not None))
         finally:
             if workdir:
                 shutil.rmtree(workdir, ignore_errors=True)
