@@ -151,3 +151,42 @@ def test_a_call_that_kills_the_kernel_is_reported_and_the_notebook_replayed(stud
     with pytest.raises(KernelGone, match="dies ended the kernel process"):
         student.call("dies")
     assert student.call("double", 4) == 8  # a new kernel, with the notebook replayed
+
+
+FLOOD_AND_HIDE_ANSWERS = """
+import threading
+kernel = get_ipython().kernel
+publish = kernel._publish_status
+def hide_info_answers(state, channel, parent=None):
+    if (parent or kernel.get_parent(channel) or {}).get("header", {}).get("msg_type") != "kernel_info_request":
+        publish(state, channel, parent)
+kernel._publish_status = hide_info_answers
+def flood():
+    while True:
+        kernel.session.send(kernel.iopub_socket, "stream", {"name": "stdout", "text": "x"})
+threading.Timer(1.0, flood).start()
+def double(x): return x * 2
+"""
+
+
+def test_a_notebook_that_floods_its_messages_and_hides_its_answers_cannot_hold_the_grader():
+    import threading
+    import time
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(FLOOD_AND_HIDE_ANSWERS)])
+    with NotebookRunner(nb, [0], cell_timeout=30) as runner:
+        runner.run()
+        time.sleep(1.5)  # the flood has started
+        outcome = []
+
+        def call():
+            try:
+                outcome.append(StudentKernel(runner, call_timeout=2).call("double", 1))
+            except KernelGone as gone:
+                outcome.append(gone)
+
+        caller = threading.Thread(target=call, daemon=True)
+        caller.start()
+        caller.join(30)
+        assert not caller.is_alive(), "the grader is still reading the notebook's flood"
+    assert isinstance(outcome[0], KernelGone) and "stopped sending the grader its answers" in str(outcome[0])

@@ -9,6 +9,7 @@ past the notebook's ``Deadline``) and a size cap; its reply is read with
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import json
@@ -310,14 +311,13 @@ def _subscribe(client, timeout):
     asked = set()
     while time.monotonic() < deadline:
         asked.add(client.kernel_info())  # asked again until one answer arrives: the first is usually missed
-        try:
-            while (answered := client.get_iopub_msg(timeout=SUBSCRIBE_RETRY_S)["parent_header"].get("msg_id")) \
-                    not in asked:
-                pass
-        except queue.Empty:
-            continue
-        _drain_shell(client, answered)
-        return
+        with contextlib.suppress(queue.Empty):
+            # the notebook's own messages are read past, until the deadline: a flood of them cannot hold the grader
+            while time.monotonic() < deadline:
+                answered = client.get_iopub_msg(timeout=SUBSCRIBE_RETRY_S)["parent_header"].get("msg_id")
+                if answered in asked:
+                    _drain_shell(client, answered)
+                    return
     raise KernelGone("the notebook's kernel did not answer the grader")
 
 
