@@ -91,7 +91,7 @@ def timed(fn) -> float:
 def grade_class(course: Path, workers: int) -> tuple[float, list[dict]]:
     report = course / f"results-w{workers}.json"
     seconds = timed(lambda: sh(BIN / "dlcourse", "grade", "submitted", "--course", ".", "--workers", workers,
-                         "--json", report, cwd=course))
+                               "--json", report, cwd=course))
     return seconds, json.loads(report.read_text())["results"]
 
 

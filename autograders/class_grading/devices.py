@@ -46,6 +46,12 @@ def worker_env(index: int, workers: int, gpus: list[str]) -> dict[str, str]:
     return env
 
 
+def uses_every_core(assignment) -> bool:
+    """Whether grading a notebook of ``assignment`` uses every core by itself: an assignment with an evaluator (the
+    CNN) trains a model in the kernel while the evaluator runs TensorFlow beside it."""
+    return assignment.evaluator_ops is not None
+
+
 def whole_machine_env(cores: int) -> dict[str, str]:
     """The thread variables of a notebook graded alone, on every core."""
     return {**dict.fromkeys(THREAD_VARIABLES, str(cores)), INTEROP_THREADS: "2"}

@@ -147,10 +147,9 @@ class Queue:
 
 
 def _whole_machine(job: Job, course_root: Path) -> bool:
-    """Whether grading ``job`` uses every core by itself: an assignment with an evaluator (the CNN) trains a
-    model in the kernel while the evaluator runs TensorFlow beside it."""
+    """Whether grading ``job`` uses every core by itself (``devices.uses_every_core``)."""
     try:
-        return _course(course_root).assignment(job.assignment).evaluator_ops is not None
+        return devices.uses_every_core(_course(course_root).assignment(job.assignment))
     except CourseError:
         return False
 

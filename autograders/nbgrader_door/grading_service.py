@@ -202,7 +202,7 @@ class GradingServer(socketserver.ThreadingUnixStreamServer):
                 result = grade_notebook(nb, assignment, student=str(request["student"]),
                                         workdir=workdir and str(workdir), settings=settings,
                                         notebook_name=str(request.get("notebook_name", "")), spares=self.spares,
-                                        threads=devices.threads_env(assignment.evaluator_ops is not None))
+                                        threads=devices.threads_env(devices.uses_every_core(assignment)))
         finally:
             if workdir:
                 shutil.rmtree(workdir, ignore_errors=True)
